@@ -1,0 +1,141 @@
+"""The `faceitbot` command: run, migrate, sim …"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from pathlib import Path
+
+from faceitbot.config import ConfigError, load_settings
+from faceitbot.logs import setup_logging
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:
+        _sim(argv[1:])
+        return
+    parser = argparse.ArgumentParser(prog="faceitbot", description="FACEIT companion bot for Telegram")
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run the bot (long polling)")
+    run.add_argument("--demo", action="store_true", help="a terminal chat with the bot against simulators")
+    run.add_argument("--script", type=Path, help="with --demo: read the typed lines from FILE and exit")
+    run.add_argument("--lang", default="en", choices=("en", "ru"), help="with --demo: your Telegram language")
+    sub.add_parser("migrate", help="apply pending SQL migrations and exit")
+    analyze = sub.add_parser("analyze", help="analyse a match room from the command line")
+    analyze.add_argument("match", help="match id (1-<uuid>) or FACEIT room URL")
+    analyze.add_argument("--json", action="store_true", help="print the documented JSON instead of text")
+    analyze.add_argument("--lang", default="en", choices=("en", "ru"))
+    sub.add_parser("sim", help="simulators: sim faceit | sim telegram | sim world (see sim -h)")
+    args = parser.parse_args(argv)
+
+    if args.command == "run" and args.demo:
+        from faceitbot.demo import run_demo
+
+        asyncio.run(run_demo(script=args.script, lang=args.lang))
+        return
+    if args.script:
+        parser.error("--script only works with --demo")
+
+    if args.command == "analyze":
+        raise SystemExit(asyncio.run(_analyze(args.match, as_json=args.json, lang=args.lang)))
+
+    try:
+        settings = load_settings(require_secrets=args.command == "run")
+    except ConfigError as e:
+        print(f"faceitbot: {e}", file=sys.stderr)
+        raise SystemExit(2) from None
+    setup_logging(settings.log_level, settings.log_format, settings.secrets)
+
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings))
+    else:
+        from faceitbot.app import run as run_bot
+
+        asyncio.run(run_bot(settings))
+
+
+async def _migrate(settings) -> None:
+    from loguru import logger
+
+    from faceitbot.store import embedded, migrate
+    from faceitbot.store.db import create_pool
+
+    pg = None
+    dsn = settings.database_url
+    if dsn is None:
+        pg = await embedded.start(settings.data_dir)
+        dsn = pg.uri
+    try:
+        pool = await create_pool(dsn)
+        try:
+            applied = await migrate.apply(pool)
+        finally:
+            await pool.close()
+    finally:
+        if pg is not None:
+            pg.stop()
+    logger.info("schema is up to date ({} applied now)", len(applied))
+
+
+async def _analyze(text: str, *, as_json: bool, lang: str) -> int:
+    import json
+
+    from faceitbot.analysis.inputs import match_id
+    from faceitbot.errors import FaceitBotError
+    from faceitbot.faceit.budget import LocalBudget
+    from faceitbot.faceit.client import FaceitClient
+    from faceitbot.i18n.loader import L10n, load_i18n
+    from faceitbot.render import match as render_match
+    from faceitbot.render.errors import for_exception
+    from faceitbot.render.match_json import analysis_json
+    from faceitbot.services.analysis import analyse_match
+
+    try:
+        settings = load_settings(dotenv=Path(".env"), require_secrets=False)
+    except ConfigError as e:
+        print(f"faceitbot: {e}", file=sys.stderr)
+        return 2
+    if not settings.faceit_api_key:
+        print("faceitbot: FACEIT_API_KEY is not set", file=sys.stderr)
+        return 2
+    setup_logging("WARNING", settings.log_format, settings.secrets)
+    l10n = L10n(load_i18n(), lang)
+    faceit = FaceitClient(
+        settings.faceit_api_url,
+        settings.faceit_api_key,
+        budget=LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
+        concurrency=settings.faceit_concurrency,
+        timeout_s=settings.faceit_timeout_s,
+    )
+    try:
+        result = await analyse_match(faceit, match_id(text))
+    except FaceitBotError as e:
+        print(for_exception(e, l10n).text, file=sys.stderr)
+        return 1
+    finally:
+        await faceit.close()
+    if as_json:
+        print(json.dumps(analysis_json(result), ensure_ascii=False, indent=2))
+    else:
+        rendered = render_match.analysis(
+            result.report, l10n, viewer_player_id=None, calls=result.faceit_calls, elapsed_ms=result.elapsed_ms
+        )
+        print(rendered.text)
+    return 0
+
+
+def _sim(argv: list[str]) -> None:
+    usage = "usage: faceitbot sim {faceit|telegram|world} [options]"
+    if not argv or argv[0] not in ("faceit", "telegram", "world"):
+        print(usage, file=sys.stderr)
+        raise SystemExit(2)
+    kind, rest = argv[0], argv[1:]
+    if kind == "faceit":
+        from faceitbot.sim.faceit import main as sim_main
+    elif kind == "telegram":
+        from faceitbot.sim.telegram import main as sim_main
+    else:
+        from faceitbot.sim.fixtures import world_main as sim_main
+    sim_main(rest)

@@ -1,0 +1,170 @@
+"""Settings read once from the environment (and an optional .env file)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+FACEIT_API_DEFAULT = "https://open.faceit.com/data/v4"
+TELEGRAM_API_DEFAULT = "https://api.telegram.org"
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+class Secret(str):
+    """A string that never shows itself in repr() or f-strings of containers."""
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self else "Secret('')"
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    telegram_bot_token: Secret
+    faceit_api_key: Secret
+    database_url: str | None = None
+    redis_url: str | None = None
+    log_level: str = "INFO"
+    log_format: str = "text"
+    check_interval_minutes: int = 10
+    queue_max_workers: int = 3
+    admin_ids: frozenset[int] = field(default_factory=frozenset)
+    data_dir: Path = Path("data")
+    faceit_api_url: str = FACEIT_API_DEFAULT
+    telegram_api_url: str = TELEGRAM_API_DEFAULT
+    faceit_concurrency: int = 5
+    faceit_budget_requests: int = 500
+    faceit_budget_window_s: int = 600
+    faceit_timeout_s: float = 10.0
+    quota_free: int = 5
+    quota_premium: int = 100
+    quota_pro: int = 500
+
+    def daily_quota(self, tier: str) -> int:
+        return {"free": self.quota_free, "premium": self.quota_premium, "pro": self.quota_pro}.get(tier, 0)
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.telegram_bot_token, self.faceit_api_key) if s)
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; '#' comments; optional quotes. The environment wins over the file."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def _int(env: dict[str, str], name: str, default: int, *, minimum: int = 1, maximum: int = 10**6) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name} must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _float(env: dict[str, str], name: str, default: float) -> float:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _choice(env: dict[str, str], name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, "").strip() or default
+    normalized = value.upper() if name == "LOG_LEVEL" else value.lower()
+    if normalized not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return normalized
+
+
+def _url(env: dict[str, str], name: str, default: str | None, schemes: tuple[str, ...]) -> str | None:
+    value = env.get(name, "").strip()
+    if not value:
+        return default
+    if not value.startswith(tuple(f"{s}://" for s in schemes)):
+        raise ConfigError(f"{name} must start with {' or '.join(s + '://' for s in schemes)}")
+    return value.rstrip("/")
+
+
+def _admin_ids(env: dict[str, str]) -> frozenset[int]:
+    raw = env.get("ADMIN_IDS", "")
+    ids: set[int] = set()
+    for part in raw.replace(";", ",").replace(" ", ",").split(","):
+        if not part:
+            continue
+        if not part.lstrip("-").isdigit():
+            raise ConfigError(f"ADMIN_IDS must be comma-separated Telegram user ids, got {part!r}")
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def load_settings(
+    environ: dict[str, str] | None = None, *, dotenv: Path | None = Path(".env"), require_secrets: bool = True
+) -> Settings:
+    env = read_dotenv(dotenv) if dotenv else {}
+    env.update(os.environ if environ is None else environ)
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip()
+    key = env.get("FACEIT_API_KEY", "").strip()
+    if require_secrets:
+        if not token:
+            raise ConfigError(
+                "TELEGRAM_BOT_TOKEN is not set: get one from @BotFather, or try `python run.py --demo`"
+            )
+        if ":" not in token:
+            raise ConfigError("TELEGRAM_BOT_TOKEN must look like 123456:ABC... (as @BotFather gives it)")
+        if not key:
+            raise ConfigError(
+                "FACEIT_API_KEY is not set: create a server-side key at developers.faceit.com, "
+                "or try `python run.py --demo`"
+            )
+
+    return Settings(
+        telegram_bot_token=Secret(token),
+        faceit_api_key=Secret(key),
+        database_url=_url(env, "DATABASE_URL", None, ("postgres", "postgresql")),
+        redis_url=_url(env, "REDIS_URL", None, ("redis", "rediss", "unix")),
+        log_level=_choice(env, "LOG_LEVEL", "INFO", ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR")),
+        log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
+        check_interval_minutes=_int(env, "CHECK_INTERVAL_MINUTES", 10, maximum=24 * 60),
+        queue_max_workers=_int(env, "QUEUE_MAX_WORKERS", 3, maximum=64),
+        admin_ids=_admin_ids(env),
+        data_dir=Path(env.get("DATA_DIR", "").strip() or "data"),
+        faceit_api_url=_url(env, "FACEIT_API_URL", FACEIT_API_DEFAULT, ("http", "https"))
+        or FACEIT_API_DEFAULT,
+        telegram_api_url=_url(env, "TELEGRAM_API_URL", TELEGRAM_API_DEFAULT, ("http", "https"))
+        or TELEGRAM_API_DEFAULT,
+        faceit_concurrency=_int(env, "FACEIT_CONCURRENCY", 5, maximum=100),
+        faceit_budget_requests=_int(env, "FACEIT_BUDGET_REQUESTS", 500, maximum=10**7),
+        faceit_budget_window_s=_int(env, "FACEIT_BUDGET_WINDOW_SECONDS", 600, maximum=86400),
+        faceit_timeout_s=_float(env, "FACEIT_TIMEOUT_SECONDS", 10.0),
+        quota_free=_int(env, "QUOTA_FREE", 5, minimum=0),
+        quota_premium=_int(env, "QUOTA_PREMIUM", 100, minimum=0),
+        quota_pro=_int(env, "QUOTA_PRO", 500, minimum=0),
+    )

@@ -1,0 +1,188 @@
+"""FaceitClient: one aiohttp session, a concurrency cap, a request budget and bounded retries.
+
+Public methods are thin typed wrappers around `_request`, which does
+budget → semaphore → HTTP with timeout → status mapping → msgspec decode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections import Counter
+from collections.abc import Mapping
+from typing import Any, Protocol, TypeVar
+
+import aiohttp
+import msgspec
+from loguru import logger
+
+from faceitbot.faceit import models
+from faceitbot.faceit.cache import ResponseCache
+from faceitbot.faceit.errors import (
+    FaceitAuthError,
+    FaceitDecodeError,
+    FaceitNotFound,
+    FaceitRateLimited,
+    FaceitUnavailable,
+)
+from faceitbot.faceit.tally import count_call
+from faceitbot.kv import MemoryKV
+
+T = TypeVar("T")
+
+_DECODERS: dict[type, msgspec.json.Decoder[Any]] = {
+    t: msgspec.json.Decoder(t)
+    for t in (
+        models.Player,
+        models.PlayerStats,
+        models.History,
+        models.GameStats,
+        models.Match,
+        models.MatchStats,
+        models.SearchResult,
+    )
+}
+
+MAX_RETRY_AFTER_S = 30.0
+
+
+class Budget(Protocol):
+    """Admits one upstream request; waits when the window's budget is spent."""
+
+    limit: int
+    window_s: float
+
+    async def acquire(self) -> None: ...
+
+    async def used(self) -> int: ...
+
+
+class FaceitClient:
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        budget: Budget,
+        cache: ResponseCache | None = None,
+        concurrency: int = 5,
+        timeout_s: float = 10.0,
+        retries: int = 3,
+        backoff_s: float = 0.25,
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError("concurrency must be at least 1")
+        self._base = base_url.rstrip("/")
+        self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
+        self.budget = budget
+        self.cache = cache or ResponseCache(MemoryKV())
+        self._semaphore = asyncio.Semaphore(concurrency)
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._retries = retries
+        self._backoff_s = backoff_s
+        self._session: aiohttp.ClientSession | None = None
+        self.calls: Counter[str] = Counter()
+        self.failures: Counter[str] = Counter()
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(headers=self._headers, timeout=self._timeout)
+        return self._session
+
+    # -- typed endpoints -------------------------------------------------------------------
+    async def player_by_nickname(self, nickname: str) -> models.Player:
+        return await self._get("players", "/players", models.Player, {"nickname": nickname})
+
+    async def player(self, player_id: str) -> models.Player:
+        return await self._get("player", f"/players/{player_id}", models.Player)
+
+    async def player_stats(self, player_id: str) -> models.PlayerStats:
+        return await self._get("player_stats", f"/players/{player_id}/stats/cs2", models.PlayerStats)
+
+    async def history(self, player_id: str, *, limit: int = 20, offset: int = 0) -> models.History:
+        params = {"game": "cs2", "offset": offset, "limit": limit}
+        return await self._get("history", f"/players/{player_id}/history", models.History, params)
+
+    async def game_stats(self, player_id: str, *, limit: int = 20, offset: int = 0) -> models.GameStats:
+        params = {"offset": offset, "limit": limit}
+        return await self._get(
+            "game_stats", f"/players/{player_id}/games/cs2/stats", models.GameStats, params
+        )
+
+    async def match(self, match_id: str) -> models.Match:
+        return await self._get("match", f"/matches/{match_id}", models.Match)
+
+    async def match_stats(self, match_id: str) -> models.MatchStats:
+        return await self._get("match_stats", f"/matches/{match_id}/stats", models.MatchStats)
+
+    async def search_players(self, nickname: str, *, limit: int = 5) -> models.SearchResult:
+        params = {"nickname": nickname, "game": "cs2", "offset": 0, "limit": limit}
+        return await self._get("search", "/search/players", models.SearchResult, params)
+
+    # -- transport ---------------------------------------------------------------------------
+    async def _get(
+        self, endpoint: str, path: str, model: type[T], params: Mapping[str, str | int] | None = None
+    ) -> T:
+        key = f"faceit:{path}?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
+        body = await self.cache.fetch(endpoint, key, lambda: self._request(endpoint, path, params))
+        try:
+            return _DECODERS[model].decode(body)
+        except msgspec.ValidationError as e:
+            raise FaceitDecodeError(f"{endpoint}: {e}") from e
+        except msgspec.DecodeError as e:
+            raise FaceitDecodeError(f"{endpoint}: not JSON") from e
+
+    async def _request(self, endpoint: str, path: str, params: Mapping[str, str | int] | None) -> bytes:
+        url = self._base + path
+        last_error: Exception | None = None
+        for attempt in range(self._retries + 1):
+            if attempt:
+                await asyncio.sleep(self._delay(attempt, last_error))
+            await self.budget.acquire()
+            self.calls[endpoint] += 1
+            count_call()
+            try:
+                async with self._semaphore, self._http().get(url, params=params) as resp:
+                    body = await resp.read()
+                    status = resp.status
+                    retry_after = resp.headers.get("Retry-After")
+            except (TimeoutError, aiohttp.ClientError) as e:
+                last_error = FaceitUnavailable(f"{endpoint}: {type(e).__name__}")
+                self.failures[endpoint] += 1
+                logger.warning("FACEIT {} failed ({}), attempt {}", endpoint, type(e).__name__, attempt + 1)
+                continue
+            if status == 200:
+                return body
+            self.failures[endpoint] += 1
+            if status == 404:
+                raise FaceitNotFound(path)
+            if status in (401, 403):
+                logger.error("FACEIT rejected the API key (HTTP {}): check FACEIT_API_KEY", status)
+                raise FaceitAuthError(f"HTTP {status}")
+            if status == 429:
+                last_error = FaceitRateLimited(_retry_after(retry_after))
+            elif status >= 500:
+                last_error = FaceitUnavailable(f"{endpoint}: HTTP {status}")
+            else:
+                raise FaceitUnavailable(f"{endpoint}: HTTP {status}")
+            logger.warning("FACEIT {} answered {}, attempt {}", endpoint, status, attempt + 1)
+        assert last_error is not None
+        raise last_error
+
+    def _delay(self, attempt: int, error: Exception | None) -> float:
+        if isinstance(error, FaceitRateLimited):
+            return error.retry_after
+        # Full jitter keeps replicas that failed together from retrying together.
+        return random.uniform(0, self._backoff_s * 2 ** (attempt - 1))
+
+
+def _retry_after(header: str | None) -> float:
+    try:
+        return min(max(float(header or 1), 0.0), MAX_RETRY_AFTER_S)
+    except ValueError:
+        return 1.0

@@ -1,0 +1,37 @@
+"""Domain errors raised anywhere in a handler become a translated reply here."""
+
+from __future__ import annotations
+
+from aiogram import Router
+from aiogram.filters import ExceptionTypeFilter
+from aiogram.types import ErrorEvent
+from aiogram.utils.i18n import I18n
+from loguru import logger
+
+from faceitbot.errors import FaceitBotError
+from faceitbot.i18n.loader import L10n
+from faceitbot.render.errors import for_exception
+
+router = Router(name="errors")
+
+
+@router.errors(ExceptionTypeFilter(FaceitBotError))
+async def on_domain_error(event: ErrorEvent, i18n: I18n, l10n: L10n | None = None) -> None:
+    await _reply(event, l10n or L10n(i18n, i18n.default_locale))
+
+
+@router.errors()
+async def on_unexpected_error(event: ErrorEvent, i18n: I18n, l10n: L10n | None = None) -> None:
+    logger.opt(exception=event.exception).error("handler failed on update {}", event.update.update_id)
+    await _reply(event, l10n or L10n(i18n, i18n.default_locale))
+
+
+async def _reply(event: ErrorEvent, l10n: L10n) -> None:
+    rendered = for_exception(event.exception, l10n)
+    update = event.update
+    if update.message is not None:
+        await update.message.answer(rendered.text, reply_markup=rendered.markup)
+    elif update.callback_query is not None:
+        query = update.callback_query
+        if query.message is not None:
+            await query.message.answer(rendered.text, reply_markup=rendered.markup)

@@ -1,0 +1,21 @@
+"""Whatever no feature router took: unknown commands and stray text."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.types import Message
+
+from faceitbot.i18n.loader import L10n
+from faceitbot.render import keyboards
+
+router = Router(name="fallback")
+
+
+@router.message(F.text.startswith("/"))
+async def unknown_command(message: Message, l10n: L10n) -> None:
+    await message.answer(l10n("unknown-command"))
+
+
+@router.message()
+async def unknown_text(message: Message, l10n: L10n) -> None:
+    await message.answer(l10n("unknown-text"), reply_markup=keyboards.main_menu(l10n))

@@ -1,0 +1,69 @@
+"""/match and pasted room links: queue a pre-game analysis and acknowledge at once."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from faceitbot.analysis import inputs
+from faceitbot.config import Settings
+from faceitbot.errors import NotLinked
+from faceitbot.faceit.client import FaceitClient
+from faceitbot.handlers.filters import MenuButton
+from faceitbot.i18n.loader import L10n
+from faceitbot.queue import TaskQueue
+from faceitbot.render import match as render_match
+from faceitbot.services import match_requests, players
+from faceitbot.store.db import Pool
+from faceitbot.store.users import UserRow
+
+router = Router(name="match")
+
+
+@router.message(Command("match"))
+async def cmd_match(
+    message: Message,
+    command: CommandObject,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    queue: TaskQueue,
+    settings: Settings,
+    l10n: L10n,
+) -> None:
+    if (command.args or "").strip():
+        match_id = inputs.match_id(command.args)
+    elif user.faceit_player_id:
+        match_id = await players.latest_match_id(faceit, user.faceit_player_id)
+    else:
+        raise NotLinked()
+    await _request(message, user, pool, queue, settings, l10n, match_id)
+
+
+@router.message(MenuButton("menu-match"))
+async def menu_match(message: Message, l10n: L10n) -> None:
+    await message.answer(l10n("match-usage"))
+
+
+@router.message(F.text.func(inputs.looks_like_match))
+async def pasted_room(
+    message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n
+) -> None:
+    match_id = inputs.match_id(message.text)
+    await _request(message, user, pool, queue, settings, l10n, match_id)
+
+
+async def _request(
+    message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n, match_id: str
+) -> None:
+    accepted = await match_requests.request_analysis(
+        pool, queue, settings, user, match_id, chat_id=message.chat.id, locale=l10n.locale, now=datetime.now(UTC)
+    )
+    if not accepted.created:
+        await message.answer(l10n("analysis-already", position=accepted.position))
+        return
+    ack = await message.answer(render_match.queued(accepted, l10n))
+    await queue.attach_reply(accepted.job_id, ack.message_id)

@@ -1,0 +1,53 @@
+"""/start, /help and /language."""
+
+from __future__ import annotations
+
+from aiogram import F, Router
+from aiogram.filters import Command, CommandStart
+from aiogram.types import CallbackQuery, Message
+from aiogram.utils.i18n import I18n
+
+from faceitbot.callbacks import LanguageCb
+from faceitbot.config import Settings
+from faceitbot.handlers.filters import MenuButton
+from faceitbot.i18n.loader import L10n
+from faceitbot.render import keyboards
+from faceitbot.render.common import escape
+from faceitbot.store import users as users_store
+from faceitbot.store.db import Pool
+from faceitbot.store.users import UserRow
+
+router = Router(name="start")
+
+
+@router.message(CommandStart())
+async def cmd_start(message: Message, user: UserRow, l10n: L10n) -> None:
+    name = escape(message.from_user.first_name if message.from_user else "")
+    if user.faceit_nickname:
+        text = l10n("start-greeting-linked", name=name, nickname=escape(user.faceit_nickname))
+    else:
+        text = l10n("start-greeting", name=name)
+    await message.answer(text, reply_markup=keyboards.main_menu(l10n))
+
+
+@router.message(Command("help"))
+@router.message(MenuButton("menu-help"))
+async def cmd_help(message: Message, settings: Settings, l10n: L10n) -> None:
+    await message.answer(l10n("help", free=settings.quota_free), reply_markup=keyboards.main_menu(l10n))
+
+
+@router.message(Command("language"))
+@router.message(MenuButton("menu-language"))
+async def cmd_language(message: Message, l10n: L10n) -> None:
+    await message.answer(l10n("language-choose"), reply_markup=keyboards.languages())
+
+
+@router.callback_query(LanguageCb.filter(F.code.in_({"en", "ru"})))
+async def on_language(
+    query: CallbackQuery, callback_data: LanguageCb, user: UserRow, pool: Pool, i18n: I18n
+) -> None:
+    await users_store.set_language(pool, user.telegram_id, callback_data.code)
+    l10n = L10n(i18n, callback_data.code)
+    await query.answer()
+    if query.message is not None:
+        await query.message.answer(l10n("language-set"), reply_markup=keyboards.main_menu(l10n))

@@ -1,0 +1,108 @@
+"""Job coroutines. Each gets its dependencies from one JobContext, built in the composition root."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import asyncpg
+from aiogram import Bot
+from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.utils.i18n import I18n
+from loguru import logger
+
+from faceitbot.config import Settings
+from faceitbot.faceit.client import FaceitClient
+from faceitbot.i18n.loader import L10n
+from faceitbot.queue import TaskQueue
+from faceitbot.render import match as render_match
+from faceitbot.render.common import Rendered
+from faceitbot.render.errors import for_exception
+from faceitbot.services.analysis import analyse_match
+from faceitbot.services.match_requests import ANALYSIS
+from faceitbot.store import jobs as jobs_store
+from faceitbot.store import quotas
+from faceitbot.store.jobs import JobRow
+
+PROGRESS_EVERY_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class JobContext:
+    bot: Bot
+    pool: asyncpg.Pool
+    faceit: FaceitClient
+    i18n: I18n
+    settings: Settings
+
+
+class Reply:
+    """The message a job reports into: progress edits at most once a second, then the result."""
+
+    def __init__(self, ctx: JobContext, job: JobRow, chat_id: int) -> None:
+        self._ctx = ctx
+        self._job = job
+        self._chat_id = chat_id
+        self._last_edit = 0.0
+
+    async def progress(self, text: str) -> None:
+        now = time.monotonic()
+        if now - self._last_edit < PROGRESS_EVERY_S:
+            return
+        self._last_edit = now
+        message_id = await jobs_store.reply_message(self._ctx.pool, self._job.id)
+        if message_id is None:
+            return
+        try:
+            await self._ctx.bot.edit_message_text(text=text, chat_id=self._chat_id, message_id=message_id)
+        except (TelegramBadRequest, TelegramRetryAfter) as e:
+            logger.debug("progress edit skipped: {}", e)
+
+    async def deliver(self, rendered: Rendered) -> None:
+        """Edit the acknowledgement into the result; a fresh message if there is none to edit."""
+        message_id = await jobs_store.reply_message(self._ctx.pool, self._job.id)
+        bot = self._ctx.bot
+        if message_id is not None:
+            try:
+                await bot.edit_message_text(
+                    text=rendered.text, chat_id=self._chat_id, message_id=message_id, reply_markup=rendered.markup
+                )
+                return
+            except TelegramBadRequest as e:
+                if "not modified" in str(e):
+                    return  # a retried job delivering the same result again
+                if "not found" not in str(e):
+                    raise
+        try:
+            await bot.send_message(self._chat_id, rendered.text, reply_markup=rendered.markup)
+        except TelegramForbiddenError:
+            logger.info("chat {} blocked the bot; result dropped", self._chat_id)
+
+
+def register(queue: TaskQueue, ctx: JobContext) -> None:
+    async def run_analysis(payload: dict[str, Any], job: JobRow) -> None:
+        l10n = L10n(ctx.i18n, payload.get("locale", "en"))
+        reply = Reply(ctx, job, payload["chat_id"])
+
+        async def progress(stage: str, done: int, total: int) -> None:
+            await reply.progress(render_match.progress(stage, done, total, l10n))
+
+        result = await analyse_match(ctx.faceit, payload["match_id"], progress)
+        rendered = render_match.analysis(
+            result.report,
+            l10n,
+            viewer_player_id=payload.get("viewer_player_id"),
+            calls=result.faceit_calls,
+            elapsed_ms=result.elapsed_ms,
+        )
+        await reply.deliver(rendered)
+
+    async def analysis_failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
+        if payload.get("charged"):
+            await quotas.refund(ctx.pool, payload["user_id"], date.fromisoformat(payload["day"]))
+        l10n = L10n(ctx.i18n, payload.get("locale", "en"))
+        await Reply(ctx, job, payload["chat_id"]).deliver(for_exception(error, l10n))
+
+    queue.register(ANALYSIS, run_analysis, analysis_failed)

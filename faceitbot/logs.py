@@ -1,0 +1,48 @@
+"""loguru sinks (text or JSON lines) that scrub secrets, and stdlib logging routed into loguru."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterable
+from typing import TextIO
+
+from loguru import logger
+
+TEXT_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {name}:{line} | {message}{exception}"
+
+
+class _Scrubber:
+    """Sink wrapper: every formatted line passes through here, exceptions included."""
+
+    def __init__(self, stream: TextIO, secrets: Iterable[str]) -> None:
+        self._stream = stream
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def write(self, message: str) -> None:
+        for secret in self._secrets:
+            message = message.replace(secret, "***")
+        self._stream.write(message)
+        self._stream.flush()
+
+
+class _InterceptHandler(logging.Handler):
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())
+
+
+def setup_logging(level: str, fmt: str, secrets: Iterable[str], stream: TextIO | None = None) -> None:
+    logger.remove()
+    sink = _Scrubber(stream or sys.stderr, secrets)
+    if fmt == "json":
+        logger.add(sink.write, level=level, serialize=True, backtrace=False, diagnose=False)
+    else:
+        logger.add(sink.write, level=level, format=TEXT_FORMAT + "\n", backtrace=False, diagnose=False)
+    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
+    # aiohttp's access log and asyncio's debug chatter are noise at INFO.
+    for noisy in ("aiohttp.access", "asyncio"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

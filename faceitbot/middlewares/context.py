@@ -1,0 +1,40 @@
+"""Outer update middleware: loads (or creates) the user and picks their locale once per update."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import asyncpg
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, User
+from aiogram.utils.i18n import I18n
+
+from faceitbot.i18n.loader import L10n, pick_language
+from faceitbot.store import users as users_store
+
+
+class UserContextMiddleware(BaseMiddleware):
+    def __init__(self, pool: asyncpg.Pool, i18n: I18n) -> None:
+        self._pool = pool
+        self._i18n = i18n
+
+    async def __call__(
+        self,
+        handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+        event: TelegramObject,
+        data: dict[str, Any],
+    ) -> Any:
+        tg_user: User | None = data.get("event_from_user")
+        if tg_user is None or tg_user.is_bot:
+            locale = self._i18n.default_locale
+        else:
+            user = await users_store.touch(
+                self._pool, tg_user.id, pick_language(tg_user.language_code), tg_user.username
+            )
+            data["user"] = user
+            locale = user.language
+        data["i18n"] = self._i18n
+        data["l10n"] = L10n(self._i18n, locale)
+        with self._i18n.context(), self._i18n.use_locale(locale):
+            return await handler(event, data)

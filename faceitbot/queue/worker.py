@@ -1,0 +1,301 @@
+"""TaskQueue: durable jobs in PostgreSQL, run by worker coroutines in each replica.
+
+A feeder claims due jobs (priority order, SKIP LOCKED) as workers free up and hands them to
+the workers through an asyncio.PriorityQueue. A running job renews its lease; if the lease
+cannot be renewed (the row was taken over) the job is cancelled. Jobs are plain coroutines
+`fn(payload, job)`; their policy (priority, attempts, timeout) is data in a JobSpec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+from loguru import logger
+
+from faceitbot.constants import JOBS_CHANNEL, Priority
+from faceitbot.store import jobs as jobs_store
+from faceitbot.store.jobs import JobRow
+
+JobFn = Callable[[dict[str, Any], JobRow], Awaitable[None]]
+FailFn = Callable[[dict[str, Any], JobRow, BaseException], Awaitable[None]]
+
+
+class Retry(Exception):
+    """Raised by a job to run again later without counting as a failure of its code."""
+
+    def __init__(self, defer_s: float, reason: str = "") -> None:
+        super().__init__(reason or f"retry in {defer_s:.1f}s")
+        self.defer_s = defer_s
+
+
+@dataclass(frozen=True, slots=True)
+class JobSpec:
+    kind: str
+    priority: Priority
+    max_attempts: int = 3
+    timeout_s: float = 60.0
+    backoff_s: float = 2.0
+
+
+@dataclass(slots=True)
+class _Registered:
+    spec: JobSpec
+    run: JobFn
+    on_failure: FailFn | None
+
+
+class TaskQueue:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        *,
+        workers: int = 3,
+        lease_s: float = 30.0,
+        poll_s: float = 1.0,
+        owner: str | None = None,
+    ) -> None:
+        self._pool = pool
+        self._workers = workers
+        self._lease_s = lease_s
+        self._poll_s = poll_s
+        self.owner = owner or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self._registry: dict[str, _Registered] = {}
+        self._local: asyncio.PriorityQueue[tuple[int, int, JobRow]] = asyncio.PriorityQueue()
+        self._wake = asyncio.Event()
+        self._busy = 0
+        self._tasks: list[asyncio.Task[None]] = []
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._listener: asyncpg.Connection | None = None
+        self._stopping = False
+        self.paused: set[int] = set()
+        # Last transition of each job this replica ran ("done", "retry", "failed", "released",
+        # "lost"): for metrics, and for anyone who must wait on a job instead of polling.
+        self.outcomes: dict[int, str] = {}
+        self._outcome_changed = asyncio.Condition()
+
+    # -- registration and submission -------------------------------------------------------
+    def register(self, spec: JobSpec, run: JobFn, on_failure: FailFn | None = None) -> None:
+        self._registry[spec.kind] = _Registered(spec, run, on_failure)
+
+    async def submit(
+        self,
+        spec: JobSpec,
+        payload: dict[str, Any],
+        *,
+        dedupe_key: str | None = None,
+        conn: asyncpg.Connection | None = None,
+        hold_s: float = 0.0,
+    ) -> tuple[JobRow, bool]:
+        """Durably enqueue; with `conn`, inside the caller's transaction (the job exists only if
+        the caller commits). Returns (job, created) — created is False for a live duplicate.
+
+        `hold_s` keeps the job from starting until `attach_reply()` or the time passes: the caller
+        acknowledges to the user first, and if it dies before waking the job, the job still runs.
+        """
+        db = conn or self._pool
+        job, created = await jobs_store.submit(
+            db,
+            spec.kind,
+            int(spec.priority),
+            payload,
+            dedupe_key=dedupe_key,
+            max_attempts=spec.max_attempts,
+            hold_s=hold_s,
+        )
+        if created and not hold_s:
+            await jobs_store.notify(db, JOBS_CHANNEL)  # NOTIFY is delivered on commit
+            self._wake.set()
+        return job, created
+
+    async def attach_reply(self, job_id: int, message_id: int) -> None:
+        """Record the acknowledgement message of a held job and release it to the workers."""
+        await jobs_store.set_reply_message(self._pool, job_id, message_id)
+        await jobs_store.notify(self._pool, JOBS_CHANNEL)
+        self._wake.set()
+
+    # -- lifecycle ------------------------------------------------------------------------------
+    @property
+    def busy(self) -> int:
+        return self._busy
+
+    @property
+    def workers(self) -> int:
+        return self._workers
+
+    async def start(self) -> None:
+        self._stopping = False
+        try:
+            self._listener = await self._pool.acquire()
+            await self._listener.add_listener(JOBS_CHANNEL, self._on_notify)
+        except (OSError, asyncpg.PostgresError) as e:
+            logger.warning("job notifications unavailable ({}); polling every {}s", e, self._poll_s)
+            self._listener = None
+        self._tasks = [asyncio.create_task(self._feed(), name="queue-feeder")]
+        self._tasks += [asyncio.create_task(self._work(i), name=f"queue-worker-{i}") for i in range(self._workers)]
+        logger.info("queue started: {} workers, owner {}", self._workers, self.owner)
+
+    async def stop(self, grace_s: float = 8.0) -> None:
+        """Stop claiming; let running jobs finish within `grace_s`, then release their leases."""
+        self._stopping = True
+        self._wake.set()
+        running = list(self._running.values())
+        if running:
+            _, still = await asyncio.wait(running, timeout=grace_s)
+            for task in still:
+                task.cancel()
+            if still:
+                await asyncio.wait(still, timeout=2)
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        # Jobs claimed but never started go back to the queue for another replica.
+        while not self._local.empty():
+            _, _, job = self._local.get_nowait()
+            if job.lease_token is not None:
+                await jobs_store.release(self._pool, job.id, job.lease_token)
+        if self._listener is not None:
+            with contextlib.suppress(Exception):
+                await self._listener.remove_listener(JOBS_CHANNEL, self._on_notify)
+            await self._pool.release(self._listener)
+            self._listener = None
+
+    async def wait_outcome(self, job_id: int, timeout: float = 30.0) -> str:
+        async with asyncio.timeout(timeout), self._outcome_changed:
+            await self._outcome_changed.wait_for(lambda: job_id in self.outcomes)
+            return self.outcomes[job_id]
+
+    async def _record(self, job_id: int, outcome: str) -> None:
+        async with self._outcome_changed:
+            self.outcomes[job_id] = outcome
+            self._outcome_changed.notify_all()
+
+    def _on_notify(self, *_: object) -> None:
+        self._wake.set()
+
+    # -- feeding and working --------------------------------------------------------------------
+    async def _feed(self) -> None:
+        while not self._stopping:
+            free = self._workers - self._busy - self._local.qsize()
+            if free > 0:
+                try:
+                    claimed = await jobs_store.claim(
+                        self._pool, self.owner, free, self._lease_s, sorted(self.paused), list(self._registry)
+                    )
+                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                    logger.warning("claiming jobs failed: {}", e)
+                    claimed = []
+                for job in claimed:
+                    self._local.put_nowait((job.priority, job.id, job))
+                if len(claimed) == free:
+                    continue  # there may be more waiting; go round at once
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self._poll_s)
+
+    async def _work(self, index: int) -> None:
+        while True:
+            _, _, job = await self._local.get()
+            self._busy += 1
+            task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
+            self._running[job.id] = task
+            try:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await asyncio.shield(task)
+            finally:
+                self._running.pop(job.id, None)
+                self._busy -= 1
+                self._wake.set()
+
+    async def _run(self, job: JobRow) -> None:
+        registered = self._registry.get(job.kind)
+        assert job.lease_token is not None
+        token = job.lease_token
+        with logger.contextualize(job_id=job.id, kind=job.kind):
+            if registered is None:
+                logger.error("! no handler for job kind {}", job.kind)
+                await jobs_store.fail(self._pool, job.id, token, f"unknown kind {job.kind}")
+                return
+            spec = registered.spec
+            started = time.monotonic()
+            logger.info("→ start {} #{} attempt {}/{}", job.kind, job.id, job.attempts, job.max_attempts)
+            work = asyncio.create_task(registered.run(job.payload, job))
+            beat = asyncio.create_task(self._heartbeat(job.id, token, work))
+            try:
+                await asyncio.wait_for(asyncio.shield(work), spec.timeout_s)
+            except Retry as r:
+                await jobs_store.retry_later(self._pool, job.id, token, r.defer_s, str(r))
+                logger.info("↻ retry {} #{} in {:.1f}s: {}", job.kind, job.id, r.defer_s, r)
+                await self._record(job.id, "retry")
+            except asyncio.CancelledError:
+                work.cancel()
+                if self._stopping:
+                    await jobs_store.release(self._pool, job.id, token)
+                    logger.info("⏏ released {} #{} on shutdown", job.kind, job.id)
+                    await self._record(job.id, "released")
+                else:
+                    logger.warning("✗ {} #{} lost its lease; another worker owns it", job.kind, job.id)
+                    await self._record(job.id, "lost")
+            except Exception as e:
+                if isinstance(e, TimeoutError):
+                    work.cancel()
+                await self._failed(registered, job, token, e)
+            else:
+                if await jobs_store.finish(self._pool, job.id, token):
+                    logger.info("← done {} #{} {:.2f}s", job.kind, job.id, time.monotonic() - started)
+                    await self._record(job.id, "done")
+                else:
+                    logger.warning("✗ {} #{} finished after losing its lease", job.kind, job.id)
+                    await self._record(job.id, "lost")
+            finally:
+                beat.cancel()
+
+    async def _failed(self, registered: _Registered, job: JobRow, token: uuid.UUID, error: Exception) -> None:
+        text = f"{type(error).__name__}: {error}"
+        if job.attempts < job.max_attempts and _retryable(error):
+            delay = registered.spec.backoff_s * 2 ** (job.attempts - 1)
+            await jobs_store.retry_later(self._pool, job.id, token, delay, text)
+            logger.warning("↻ retry {} #{} in {:.1f}s after {}", job.kind, job.id, delay, text)
+            await self._record(job.id, "retry")
+            return
+        if not await jobs_store.fail(self._pool, job.id, token, text):
+            await self._record(job.id, "lost")
+            return  # fenced: someone else owns this job now and will report it
+        logger.opt(exception=error).error("! failed {} #{}: {}", job.kind, job.id, text)
+        if registered.on_failure is not None:
+            try:
+                await registered.on_failure(job.payload, job, error)
+            except Exception:
+                logger.exception("failure report of job #{} failed", job.id)
+
+    async def _heartbeat(self, job_id: int, token: uuid.UUID, work: asyncio.Task[None]) -> None:
+        while not work.done():
+            await asyncio.sleep(self._lease_s / 3)
+            try:
+                alive = await jobs_store.heartbeat(self._pool, job_id, token, self._lease_s)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+                logger.warning("lease renewal of job #{} failed: {}", job_id, e)
+                continue
+            if not alive:
+                work.cancel()
+                return
+
+
+def _retryable(error: Exception) -> bool:
+    """Domain errors a user caused (bad input, not found) are final; infrastructure errors retry."""
+    from faceitbot.errors import FaceitBotError
+    from faceitbot.faceit.errors import FaceitUnavailable
+
+    if isinstance(error, FaceitUnavailable):
+        return True
+    return not isinstance(error, FaceitBotError)

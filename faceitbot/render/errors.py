@@ -1,0 +1,20 @@
+"""The one place where an exception becomes the text a user reads."""
+
+from __future__ import annotations
+
+from faceitbot.callbacks import PlayerAction
+from faceitbot.errors import FaceitBotError, PlayerNotFound
+from faceitbot.i18n.loader import L10n
+from faceitbot.render.common import Rendered, escape
+from faceitbot.render.keyboards import player_choices
+
+
+def for_exception(exc: BaseException, l10n: L10n) -> Rendered:
+    if not isinstance(exc, FaceitBotError):
+        return Rendered(l10n("error-generic"))
+    params = {k: escape(v) if isinstance(v, str) else v for k, v in exc.params().items()}
+    text = l10n(exc.key, **params)
+    if isinstance(exc, PlayerNotFound) and exc.suggestions:
+        text += "\n\n" + l10n("suggestions-title")
+        return Rendered(text, player_choices(exc.suggestions, PlayerAction(exc.purpose)))
+    return Rendered(text)

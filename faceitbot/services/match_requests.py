@@ -1,0 +1,87 @@
+"""Accepting a match analysis request: quota, dedup and the durable job, in one transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from faceitbot.config import Settings
+from faceitbot.constants import Priority
+from faceitbot.errors import FaceitBotError
+from faceitbot.queue import JobSpec, TaskQueue
+from faceitbot.store import jobs as jobs_store
+from faceitbot.store import quotas
+from faceitbot.store.users import UserRow
+
+ANALYSIS = JobSpec("analysis", Priority.HIGH, max_attempts=3, timeout_s=90, backoff_s=1.0)
+# A repeat of the same match inside this window costs nothing: its data is still cached.
+REPEAT_WINDOW_S = 120
+# A new job waits this long for its acknowledgement message before it runs without one.
+ACK_HOLD_S = 5.0
+
+
+class QuotaExceeded(FaceitBotError):
+    key = "error-quota"
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(limit)
+        self.limit = limit
+
+    def params(self) -> dict[str, object]:
+        return {"limit": self.limit}
+
+
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    job_id: int
+    created: bool  # False: this user's identical request is already queued or running
+    position: int
+    remaining: int
+    free_repeat: bool
+
+
+def effective_tier(user: UserRow, now: datetime) -> str:
+    if user.tier != "free" and (user.tier_expires_at is None or user.tier_expires_at > now):
+        return user.tier
+    return "free"
+
+
+async def request_analysis(
+    pool: asyncpg.Pool,
+    queue: TaskQueue,
+    settings: Settings,
+    user: UserRow,
+    match_id: str,
+    *,
+    chat_id: int,
+    locale: str,
+    now: datetime,
+) -> Accepted:
+    limit = settings.daily_quota(effective_tier(user, now))
+    day = now.date()
+    payload = {
+        "chat_id": chat_id,
+        "user_id": user.telegram_id,
+        "match_id": match_id,
+        "locale": locale,
+        "day": day.isoformat(),
+        "viewer_player_id": user.faceit_player_id,
+    }
+    async with pool.acquire() as conn, conn.transaction():
+        free = await quotas.recently_requested(conn, user.telegram_id, match_id, REPEAT_WINDOW_S)
+        job, created = await queue.submit(
+            ANALYSIS,
+            {**payload, "charged": not free},
+            dedupe_key=f"analysis:{user.telegram_id}:{match_id}",
+            conn=conn,
+            hold_s=ACK_HOLD_S,
+        )
+        if created:
+            if not free and await quotas.charge(conn, user.telegram_id, day, limit) is None:
+                raise QuotaExceeded(limit)  # rolls the job back with the transaction
+            await quotas.record_request(conn, user.telegram_id, match_id, charged=not free)
+        used = await quotas.used(conn, user.telegram_id, day)
+    position = await jobs_store.position(pool, job.id)
+    return Accepted(job.id, created, position, max(0, limit - used), free)

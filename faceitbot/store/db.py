@@ -1,0 +1,26 @@
+"""The asyncpg pool: created once, checked with SELECT 1, jsonb codecs set per connection."""
+
+from __future__ import annotations
+
+import json
+
+import asyncpg
+
+Pool = asyncpg.Pool
+Connection = asyncpg.Connection
+
+
+async def _init(conn: asyncpg.Connection) -> None:
+    await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, *, min_size: int = 1, max_size: int = 10, schema: str | None = None) -> Pool:
+    """`schema` pins search_path; tests use it to keep each run in its own namespace."""
+    settings = {"application_name": "faceitbot"}
+    if schema:
+        settings["search_path"] = schema
+    pool = await asyncpg.create_pool(
+        dsn, min_size=min_size, max_size=max_size, init=_init, server_settings=settings, command_timeout=30
+    )
+    await pool.fetchval("SELECT 1")
+    return pool

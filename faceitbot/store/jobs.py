@@ -1,0 +1,208 @@
+"""jobs: the durable queue. Claims use FOR UPDATE SKIP LOCKED; every transition after the claim
+is fenced by the lease token, so a worker that lost its lease (paused, partitioned) changes
+nothing."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+Executor = asyncpg.Pool | asyncpg.Connection
+
+
+@dataclass(frozen=True, slots=True)
+class JobRow:
+    id: int
+    kind: str
+    priority: int
+    payload: dict[str, Any]
+    dedupe_key: str | None
+    status: str
+    attempts: int
+    max_attempts: int
+    lease_token: uuid.UUID | None
+    created_at: datetime
+
+
+_COLUMNS = "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at"
+
+
+def _row(r: asyncpg.Record) -> JobRow:
+    return JobRow(**dict(r))
+
+
+async def submit(
+    db: Executor,
+    kind: str,
+    priority: int,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str | None,
+    max_attempts: int,
+    hold_s: float = 0.0,
+) -> tuple[JobRow, bool]:
+    """Insert a job, or return the live one with the same dedupe key. (row, created)."""
+    query = f"""
+        INSERT INTO jobs (kind, priority, payload, dedupe_key, max_attempts, run_at)
+        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+        ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
+        RETURNING {_COLUMNS}
+    """
+    while True:
+        record = await db.fetchrow(query, kind, priority, payload, dedupe_key, max_attempts, hold_s)
+        if record is not None:
+            return _row(record), True
+        existing = await db.fetchrow(
+            f"SELECT {_COLUMNS} FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')", dedupe_key
+        )
+        if existing is not None:
+            return _row(existing), False
+        # The live job finished between our two statements: try to insert again.
+
+
+async def claim(
+    db: Executor, owner: str, limit: int, lease_s: float, paused: list[int], kinds: list[str]
+) -> list[JobRow]:
+    """Take up to `limit` runnable jobs of `kinds`: queued and due, or running with an expired lease.
+
+    Only kinds this replica knows: during a rolling deploy an old replica leaves new kinds alone."""
+    query = f"""
+        WITH next AS (
+            SELECT id FROM jobs
+            WHERE ((status = 'queued' AND run_at <= now())
+                   OR (status = 'running' AND lease_expires_at < now()))
+              AND NOT (priority = ANY($4::smallint[]))
+              AND kind = ANY($5::text[])
+            ORDER BY priority, id
+            FOR UPDATE SKIP LOCKED
+            LIMIT $2
+        )
+        UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1,
+                        lease_token = gen_random_uuid(), lease_expires_at = now() + make_interval(secs => $3),
+                        started_at = coalesce(started_at, now())
+        FROM next WHERE jobs.id = next.id
+        RETURNING {", ".join(f"jobs.{c.strip()}" for c in _COLUMNS.split(","))}
+    """
+    rows = await db.fetch(query, owner, limit, lease_s, paused, kinds)
+    return sorted((_row(r) for r in rows), key=lambda j: (j.priority, j.id))
+
+
+async def heartbeat(db: Executor, job_id: int, token: uuid.UUID, lease_s: float) -> bool:
+    status = await db.execute(
+        """
+        UPDATE jobs SET lease_expires_at = now() + make_interval(secs => $3)
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        """,
+        job_id,
+        token,
+        lease_s,
+    )
+    return status == "UPDATE 1"
+
+
+async def finish(db: Executor, job_id: int, token: uuid.UUID) -> bool:
+    status = await db.execute(
+        """
+        UPDATE jobs SET status = 'done', finished_at = now(), lease_token = NULL, lease_owner = NULL,
+                        lease_expires_at = NULL
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        """,
+        job_id,
+        token,
+    )
+    return status == "UPDATE 1"
+
+
+async def retry_later(db: Executor, job_id: int, token: uuid.UUID, delay_s: float, error: str) -> bool:
+    status = await db.execute(
+        """
+        UPDATE jobs SET status = 'queued', run_at = now() + make_interval(secs => $3), last_error = $4,
+                        lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        """,
+        job_id,
+        token,
+        delay_s,
+        error[:1000],
+    )
+    return status == "UPDATE 1"
+
+
+async def fail(db: Executor, job_id: int, token: uuid.UUID, error: str) -> bool:
+    status = await db.execute(
+        """
+        UPDATE jobs SET status = 'failed', finished_at = now(), last_error = $3,
+                        lease_token = NULL, lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        """,
+        job_id,
+        token,
+        error[:1000],
+    )
+    return status == "UPDATE 1"
+
+
+async def release(db: Executor, job_id: int, token: uuid.UUID) -> bool:
+    """Hand a job back untouched (shutdown): it keeps its attempt count minus this one."""
+    status = await db.execute(
+        """
+        UPDATE jobs SET status = 'queued', attempts = greatest(attempts - 1, 0), lease_token = NULL,
+                        lease_owner = NULL, lease_expires_at = NULL
+        WHERE id = $1 AND lease_token = $2 AND status = 'running'
+        """,
+        job_id,
+        token,
+    )
+    return status == "UPDATE 1"
+
+
+async def position(db: Executor, job_id: int) -> int:
+    """1-based place of a queued job among the queued jobs that will run before it."""
+    return await db.fetchval(
+        """
+        SELECT count(*) FROM jobs j, (SELECT priority, id FROM jobs WHERE id = $1) me
+        WHERE j.status = 'queued' AND (j.priority, j.id) <= (me.priority, me.id)
+        """,
+        job_id,
+    )
+
+
+async def get(db: Executor, job_id: int) -> JobRow | None:
+    record = await db.fetchrow(f"SELECT {_COLUMNS} FROM jobs WHERE id = $1", job_id)
+    return _row(record) if record else None
+
+
+async def counts(db: Executor) -> dict[tuple[int, str], int]:
+    rows = await db.fetch(
+        """
+        SELECT priority, status, count(*) AS n FROM jobs
+        WHERE status IN ('queued', 'running') OR finished_at > now() - interval '24 hours'
+        GROUP BY priority, status
+        """
+    )
+    return {(r["priority"], r["status"]): r["n"] for r in rows}
+
+
+async def set_reply_message(db: Executor, job_id: int, message_id: int) -> None:
+    """Attach the acknowledgement and let a held job run now."""
+    await db.execute(
+        """
+        UPDATE jobs SET reply_message_id = $2,
+                        run_at = CASE WHEN status = 'queued' THEN least(run_at, now()) ELSE run_at END
+        WHERE id = $1
+        """,
+        job_id,
+        message_id,
+    )
+
+
+async def reply_message(db: Executor, job_id: int) -> int | None:
+    return await db.fetchval("SELECT reply_message_id FROM jobs WHERE id = $1", job_id)
+
+
+async def notify(db: Executor, channel: str) -> None:
+    await db.execute("SELECT pg_notify($1, '')", channel)

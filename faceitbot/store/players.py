@@ -1,0 +1,43 @@
+"""players and elo_snapshots: what we last saw of each FACEIT player."""
+
+from __future__ import annotations
+
+import asyncpg
+
+Executor = asyncpg.Pool | asyncpg.Connection
+
+
+async def remember(db: Executor, player_id: str, nickname: str, country: str, level: int, elo: int) -> None:
+    """Upsert the player and keep an ELO snapshot; both in one statement so they never disagree."""
+    await db.execute(
+        """
+        WITH p AS (
+            INSERT INTO players (player_id, nickname, country, level, elo, updated_at)
+            VALUES ($1, $2, $3, $4, $5, now())
+            ON CONFLICT (player_id) DO UPDATE
+                SET nickname = EXCLUDED.nickname, country = EXCLUDED.country,
+                    level = EXCLUDED.level, elo = EXCLUDED.elo, updated_at = now()
+            RETURNING player_id
+        )
+        INSERT INTO elo_snapshots (player_id, elo, level)
+        SELECT player_id, $5, $4 FROM p
+        ON CONFLICT DO NOTHING
+        """,
+        player_id,
+        nickname,
+        country,
+        level,
+        elo,
+    )
+
+
+async def elo_history(db: Executor, player_id: str, limit: int = 100) -> list[tuple[int, int]]:
+    rows = await db.fetch(
+        """
+        SELECT extract(epoch FROM taken_at)::bigint AS at, elo FROM elo_snapshots
+        WHERE player_id = $1 ORDER BY taken_at DESC LIMIT $2
+        """,
+        player_id,
+        limit,
+    )
+    return [(r["at"], r["elo"]) for r in reversed(rows)]

@@ -1,0 +1,82 @@
+"""users: one row per Telegram user. Functions take a pool or a connection as first argument."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+Executor = asyncpg.Pool | asyncpg.Connection
+
+
+@dataclass(frozen=True, slots=True)
+class UserRow:
+    telegram_id: int
+    language: str
+    language_chosen: bool
+    faceit_player_id: str | None
+    faceit_nickname: str | None
+    tier: str
+    tier_expires_at: datetime | None
+    notifications: bool
+
+
+_COLUMNS = (
+    "telegram_id, language, language_chosen, faceit_player_id, faceit_nickname, tier, tier_expires_at,"
+    " notifications"
+)
+
+
+def _row(record: asyncpg.Record) -> UserRow:
+    return UserRow(**dict(record))
+
+
+async def touch(db: Executor, telegram_id: int, language: str, username: str | None) -> UserRow:
+    """Create the user on first contact; refresh last_seen and, until they choose one, the language."""
+    query = f"""
+        INSERT INTO users AS u (telegram_id, language, username)
+        VALUES ($1, $2, $3)
+        ON CONFLICT (telegram_id) DO UPDATE
+            SET last_seen_at = now(),
+                username = EXCLUDED.username,
+                language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
+        RETURNING {_COLUMNS}
+    """
+    return _row(await db.fetchrow(query, telegram_id, language, username))
+
+
+async def get(db: Executor, telegram_id: int) -> UserRow | None:
+    record = await db.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = $1", telegram_id)
+    return _row(record) if record else None
+
+
+async def set_language(db: Executor, telegram_id: int, language: str) -> None:
+    await db.execute(
+        "UPDATE users SET language = $2, language_chosen = TRUE WHERE telegram_id = $1", telegram_id, language
+    )
+
+
+async def link(db: Executor, telegram_id: int, player_id: str, nickname: str) -> None:
+    await db.execute(
+        """
+        UPDATE users SET faceit_player_id = $2, faceit_nickname = $3, linked_at = now()
+        WHERE telegram_id = $1
+        """,
+        telegram_id,
+        player_id,
+        nickname,
+    )
+
+
+async def unlink(db: Executor, telegram_id: int) -> str | None:
+    """Returns the nickname that was linked, or None when nothing was."""
+    return await db.fetchval(
+        """
+        UPDATE users AS u SET faceit_player_id = NULL, faceit_nickname = NULL, linked_at = NULL
+        FROM users AS old
+        WHERE u.telegram_id = $1 AND old.telegram_id = u.telegram_id AND old.faceit_player_id IS NOT NULL
+        RETURNING old.faceit_nickname
+        """,
+        telegram_id,
+    )

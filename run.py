@@ -1,0 +1,3 @@
+from faceitbot.cli import main
+
+main(["run", *__import__("sys").argv[1:]])

@@ -1,0 +1,188 @@
+"""Shared fixtures: the machine's real PostgreSQL and Redis, both simulators, and the running bot.
+
+Each test session works in its own PostgreSQL schema (dropped at the end) and its own Redis
+database index; tables are truncated before every test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import asyncpg
+import pytest
+import redis.asyncio as aioredis
+
+from faceitbot.app import Runtime, build
+from faceitbot.config import Settings, load_settings
+from faceitbot.sim.faceit import FaceitSim
+from faceitbot.sim.fixtures import World, arrange_samples, build_world
+from faceitbot.sim.telegram import FakeTelegram
+from faceitbot.store import migrate
+from faceitbot.store.db import create_pool
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SAMPLES = SHARED / "faceit" / "samples"
+BOTAPI_SPEC = SHARED / "telegram" / "botapi.json"
+
+PG_DSN = os.environ.get("DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+TOKEN = "4242:TEST-token-that-must-never-be-logged"
+FACEIT_KEY = "faceit-key-that-must-never-be-logged"
+
+_user_ids = itertools.count(10_001)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not SAMPLES.is_dir() or not BOTAPI_SPEC.is_file():
+        raise pytest.UsageError(f"the shared hand-outs must sit beside the repo: {SHARED} is missing")
+
+
+@pytest.fixture(scope="session")
+def schema() -> str:
+    return f"t_{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="session")
+def dsn(schema: str) -> str:
+    sep = "&" if "?" in PG_DSN else "?"
+    return f"{PG_DSN}{sep}search_path={schema}"
+
+
+@pytest.fixture(scope="session")
+async def pool(schema: str) -> AsyncIterator[asyncpg.Pool]:
+    admin = await asyncpg.connect(PG_DSN)
+    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    pool = await create_pool(PG_DSN, schema=schema)
+    await migrate.apply(pool)
+    try:
+        yield pool
+    finally:
+        await pool.close()
+        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()
+
+
+@pytest.fixture(autouse=True)
+async def clean_db(request: pytest.FixtureRequest) -> None:
+    if "pool" not in request.fixturenames and "bot" not in request.fixturenames:
+        return
+    pool: asyncpg.Pool = request.getfixturevalue("pool")
+    tables = await pool.fetch(
+        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename <> 'schema_migrations'"
+    )
+    if tables:
+        names = ", ".join(f'"{t["tablename"]}"' for t in tables)
+        await pool.execute(f"TRUNCATE {names} RESTART IDENTITY CASCADE")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    # A database index of our own so a developer's local Redis data is never touched.
+    return REDIS_URL.rsplit("/", 1)[0] + "/13" if REDIS_URL.count("/") >= 3 else REDIS_URL + "/13"
+
+
+@pytest.fixture
+async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.from_url(redis_url)
+    await client.flushdb()
+    try:
+        yield client
+    finally:
+        await client.flushdb()
+        await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def world_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("faceit-world")
+    arrange_samples(SAMPLES, root)
+    return root
+
+
+@pytest.fixture(scope="session")
+def world(world_dir: Path) -> World:
+    return build_world(world_dir, seed=11, players=30, matches=20)
+
+
+@pytest.fixture(scope="session")
+async def faceit_sim(world_dir: Path, world: World) -> AsyncIterator[FaceitSim]:
+    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as sim:
+        yield sim
+
+
+@pytest.fixture(autouse=True)
+async def reset_faceit_sim(request: pytest.FixtureRequest) -> None:
+    if "faceit_sim" in request.fixturenames or "bot" in request.fixturenames:
+        sim: FaceitSim = request.getfixturevalue("faceit_sim")
+        sim.clear_faults()
+        sim.reset_stats()
+
+
+@pytest.fixture(scope="session")
+async def telegram() -> AsyncIterator[FakeTelegram]:
+    async with FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+        yield tg
+
+
+def bot_settings(dsn: str, faceit_url: str, telegram_url: str, **extra: str) -> Settings:
+    env = {
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "FACEIT_API_KEY": FACEIT_KEY,
+        "DATABASE_URL": dsn,
+        "FACEIT_API_URL": faceit_url,
+        "TELEGRAM_API_URL": telegram_url,
+        "LOG_LEVEL": "DEBUG",
+        **extra,
+    }
+    return load_settings(env, dotenv=None)
+
+
+@dataclass
+class BotHarness:
+    rt: Runtime
+    tg: FakeTelegram
+    faceit: FaceitSim
+
+    def new_user(self) -> int:
+        return next(_user_ids)
+
+    async def say(self, user_id: int, text: str, *, lang: str = "en", replies: int = 1) -> list:
+        """Types `text` as the user and returns the bot's next `replies` sendMessage calls."""
+        self.tg.mark()
+        self.tg.send_text(user_id, text, user_id=user_id, language_code=lang, first_name="Ann")
+        return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies)
+
+    async def press(self, user_id: int, message_id: int, data: str, *, lang: str = "en", replies: int = 1) -> list:
+        self.tg.mark()
+        self.tg.press_button(user_id, message_id, data, user_id=user_id, language_code=lang)
+        return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies)
+
+
+@pytest.fixture(scope="session")
+async def bot_runtime(
+    dsn: str, pool: asyncpg.Pool, faceit_sim: FaceitSim, telegram: FakeTelegram
+) -> AsyncIterator[Runtime]:
+    settings = bot_settings(dsn, faceit_sim.base_url, telegram.base_url)
+    async with build(settings) as rt:
+        task = asyncio.create_task(rt.dp.start_polling(rt.bot, handle_signals=False, polling_timeout=5))
+        try:
+            yield rt
+        finally:
+            await rt.dp.stop_polling()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+@pytest.fixture
+async def bot(bot_runtime: Runtime, telegram: FakeTelegram, faceit_sim: FaceitSim) -> BotHarness:
+    telegram.clear_faults()
+    await bot_runtime.faceit.cache.clear()  # every test starts with a cold FACEIT cache
+    return BotHarness(bot_runtime, telegram, faceit_sim)

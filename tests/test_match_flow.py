@@ -1,0 +1,168 @@
+"""Match analysis end to end: paste a room link, get an acknowledgement at once, then the
+analysis edited into the same message; quotas, dedup, shared FACEIT calls and failures."""
+
+import asyncio
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from faceitbot.services import match_requests
+from faceitbot.services.match_requests import QuotaExceeded
+from faceitbot.sim.fixtures import World
+from faceitbot.store import users as users_store
+from tests.conftest import BotHarness
+
+ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"
+
+
+def is_result(call) -> bool:
+    return "FACEIT requests" in call.params.get("text", "") or "запросов к FACEIT" in call.params.get("text", "")
+
+
+async def wait_result(bot: BotHarness, uid: int):
+    [call] = await bot.tg.wait_for("editMessageText", chat_id=uid, predicate=is_result, timeout=20)
+    return call
+
+
+def room_doc(bot: BotHarness, match_id: str) -> dict:
+    return json.loads((bot.faceit.data_dir / "matches" / f"{match_id}.json").read_text())
+
+
+async def test_pasted_room_is_acknowledged_then_analysed(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    match_id = world.live[0]
+    [ack] = await bot.say(uid, ROOM.format(lang="en", match_id=match_id) + "/scoreboard")
+    assert ack.params["text"] == "⏳ Analysing the match… (queue position 1)\nAnalyses left today: 4"
+    result = await wait_result(bot, uid)
+    assert result.params["message_id"] == ack.response["result"]["message_id"]
+    text = result.params["text"]
+    doc = room_doc(bot, match_id)
+    for faction in ("faction1", "faction2"):
+        assert f"<b>{doc['teams'][faction]['name']}</b>" in text
+        for player in doc["teams"][faction]["roster"]:
+            assert player["nickname"][:12] in text
+    # 1 match + 3 per player for 10 players, nothing twice
+    assert "⚡ 31 FACEIT requests" in text
+    assert bot.faceit.stats()["total"] == 31
+
+
+async def test_two_users_share_one_set_of_faceit_calls(bot: BotHarness, world: World) -> None:
+    a, b = bot.new_user(), bot.new_user()
+    match_id = world.live[1]
+    bot.tg.mark()
+    bot.tg.send_text(a, f"/match {match_id}", user_id=a, first_name="A")
+    bot.tg.send_text(b, ROOM.format(lang="ru", match_id=match_id), user_id=b, language_code="ru", first_name="B")
+    await wait_result(bot, a)
+    result_b = await wait_result(bot, b)
+    assert "запросов к FACEIT" in result_b.params["text"]
+    assert bot.faceit.stats()["total"] == 31
+
+
+async def test_the_same_request_twice_is_one_job(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/start")
+    user = await users_store.get(bot.rt.pool, uid)
+    now = datetime.now(UTC)
+    first, second = await asyncio.gather(
+        *(match_requests.request_analysis(bot.rt.pool, bot.rt.queue, bot.rt.settings, user, world.finished[0],
+                                          chat_id=uid, locale="en", now=now) for _ in range(2))
+    )
+    assert {first.created, second.created} == {True, False}
+    assert first.job_id == second.job_id
+    assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 1
+    await bot.rt.pool.execute("DELETE FROM jobs")  # held for an acknowledgement that never comes
+
+
+async def test_quota_race_gives_exactly_the_daily_limit(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/start")
+    user = await users_store.get(bot.rt.pool, uid)
+    now = datetime.now(UTC)
+    matches = [*world.finished, *world.live][:20]
+    assert len(matches) == 20
+    results = await asyncio.gather(
+        *(match_requests.request_analysis(bot.rt.pool, bot.rt.queue, bot.rt.settings, user, m, chat_id=uid,
+                                          locale="en", now=now) for m in matches),
+        return_exceptions=True,
+    )
+    accepted = [r for r in results if not isinstance(r, BaseException)]
+    refused = [r for r in results if isinstance(r, QuotaExceeded)]
+    assert (len(accepted), len(refused)) == (5, 15)
+    assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 5
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE payload->>'user_id' = $1", str(uid)) == 5
+    await bot.rt.pool.execute("DELETE FROM jobs")  # held for acknowledgements that never come
+
+
+async def test_at_the_limit_the_user_is_told_and_nothing_is_queued(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/start")
+    await bot.rt.pool.execute("INSERT INTO usage (telegram_id, day, used) VALUES ($1, $2, 5)", uid,
+                              datetime.now(UTC).date())
+    [reply] = await bot.say(uid, f"/match {world.finished[1]}")
+    assert reply.params["text"] == "You've used all 5 match analyses for today. The limit resets at 00:00 UTC."
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs") == 0
+
+
+async def test_a_repeat_within_the_cache_window_is_free(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    match_id = world.finished[2]
+    await bot.say(uid, f"/match {match_id}")
+    await wait_result(bot, uid)
+    [ack] = await bot.say(uid, f"/match {match_id}")
+    assert ack.params["text"].endswith("A repeat of a recent analysis: free.")
+    repeat = await wait_result(bot, uid)
+    assert "⚡ 0 FACEIT requests" in repeat.params["text"]
+    assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 1
+
+
+async def test_faceit_down_ends_in_a_reply_and_a_refund(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    bot.faceit.set_faults(1.0, "500")
+    await bot.say(uid, f"/match {world.finished[3]}")
+    [failed] = await bot.tg.wait_for(
+        "editMessageText", chat_id=uid, predicate=lambda c: "not answering" in c.params["text"], timeout=30
+    )
+    assert failed.params["text"] == "FACEIT is not answering right now. Please try again in a minute."
+    assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 0
+    assert await bot.rt.pool.fetchval("SELECT status FROM jobs") == "failed"
+
+
+async def test_unknown_match_is_reported(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    missing = "1-00000000-0000-0000-0000-000000000000"
+    await bot.say(uid, f"/match {missing}")
+    [failed] = await bot.tg.wait_for(
+        "editMessageText", chat_id=uid, predicate=lambda c: "was not found" in c.params["text"], timeout=20
+    )
+    assert failed.params["text"] == f"Match <code>{missing}</code> was not found on FACEIT."
+    assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 0
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/match 1-nonsense", "That isn't a FACEIT match room."),
+        ("/match https://example.com/en/cs2/room/1-bb13fd78-e183-4d37-8a4b-ceed67da5265", "That link isn't a FACEIT"),
+        ("/match https://www.faceit.com/en/players/Darwin", "That isn't a FACEIT match room."),
+    ],
+)
+async def test_bad_match_input(bot: BotHarness, text: str, expected: str) -> None:
+    uid = bot.new_user()
+    [reply] = await bot.say(uid, text)
+    assert reply.params["text"].startswith(expected)
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs") == 0
+
+
+async def test_match_without_argument_uses_the_linked_players_latest(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/link Darwin")
+    history = json.loads((bot.faceit.data_dir / "players" / "ffe3566c-9574-4f1b-8012-bf4d42aeb898" /
+                          "history.json").read_text())
+    latest = history["items"][0]["match_id"]
+    await bot.say(uid, "/match")
+    # The recorded history's latest match is not among the recorded rooms: FACEIT says 404.
+    [failed] = await bot.tg.wait_for(
+        "editMessageText", chat_id=uid, predicate=lambda c: latest in c.params["text"], timeout=20
+    )
+    assert failed.params["text"] == f"Match <code>{latest}</code> was not found on FACEIT."

@@ -1,0 +1,85 @@
+import asyncio
+import shutil
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from faceitbot.store import migrate
+from faceitbot.store.db import create_pool
+from tests.conftest import PG_DSN
+
+
+@pytest.fixture
+async def scratch() -> AsyncIterator[str]:
+    name = f"m_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_DSN)
+    await admin.execute(f'CREATE SCHEMA "{name}"')
+    try:
+        yield name
+    finally:
+        await admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+        await admin.close()
+
+
+async def test_fresh_apply_then_rerun_is_a_noop(scratch: str) -> None:
+    pool = await create_pool(PG_DSN, schema=scratch)
+    try:
+        files = [m.name for m in migrate.load(migrate.default_dir())]
+        assert await migrate.apply(pool) == files
+        assert await migrate.apply(pool) == []
+        tables = {r["tablename"] for r in await pool.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = $1", scratch)}
+        assert {"users", "players", "elo_snapshots", "schema_migrations"} <= tables
+        assert await pool.fetchval("SELECT count(*) FROM schema_migrations") == len(files)
+    finally:
+        await pool.close()
+
+
+async def test_concurrent_migrators_apply_each_file_once(scratch: str) -> None:
+    pools = [await create_pool(PG_DSN, schema=scratch) for _ in range(3)]
+    try:
+        results = await asyncio.gather(*(migrate.apply(p) for p in pools))
+        files = [m.name for m in migrate.load(migrate.default_dir())]
+        # Exactly one migrator did the work; the others found nothing left to do.
+        assert sorted(results, key=len) == [[], [], files]
+        assert await pools[0].fetchval("SELECT count(*) FROM schema_migrations") == len(files)
+    finally:
+        for p in pools:
+            await p.close()
+
+
+async def test_an_edited_applied_file_stops_start_up(scratch: str, tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(migrate.default_dir(), sql_dir, ignore=shutil.ignore_patterns("__*"))
+    pool = await create_pool(PG_DSN, schema=scratch)
+    try:
+        await migrate.apply(pool, sql_dir)
+        first = sorted(sql_dir.glob("*.sql"))[0]
+        first.write_text(first.read_text() + "\n-- an innocent-looking edit\n")
+        with pytest.raises(migrate.MigrationError, match="edited"):
+            await migrate.apply(pool, sql_dir)
+    finally:
+        await pool.close()
+
+
+async def test_a_failing_file_applies_nothing(scratch: str, tmp_path: Path) -> None:
+    sql_dir = tmp_path / "sql"
+    shutil.copytree(migrate.default_dir(), sql_dir, ignore=shutil.ignore_patterns("__*"))
+    (sql_dir / "9999_broken.sql").write_text("CREATE TABLE ok_table (id int);\nSELECT no_such_column FROM users;\n")
+    pool = await create_pool(PG_DSN, schema=scratch)
+    try:
+        with pytest.raises(asyncpg.PostgresError):
+            await migrate.apply(pool, sql_dir)
+        exists = await pool.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
+        assert not exists  # one transaction: even the bookkeeping table rolled back
+    finally:
+        await pool.close()
+
+
+def test_badly_named_files_are_refused(tmp_path: Path) -> None:
+    (tmp_path / "1_init.sql").write_text("select 1")
+    with pytest.raises(migrate.MigrationError, match="NNNN"):
+        migrate.load(tmp_path)
