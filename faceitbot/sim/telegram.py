@@ -429,7 +429,7 @@ class FakeTelegram:
         chat_id: ChatId | None = None,
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
-        timeout: float = 10.0,  # noqa: ASYNC109 - part of the harness API
+        timeout: float = 10.0,
     ) -> list[Call]:
         """The first `count` successful matching calls recorded since mark(), waiting for them if needed."""
         methods = {self.spec.canonical(m) for m in ((method,) if isinstance(method, str) else method)}
@@ -459,7 +459,7 @@ class FakeTelegram:
             ) from None
         return found()[:count]
 
-    async def wait_polling(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109 - part of the harness API
+    async def wait_polling(self, timeout: float = 5.0) -> None:
         """Returns once a getUpdates long poll is being held."""
         async with asyncio.timeout(timeout):
             await self._changed.wait_until(lambda: self._polling > 0)

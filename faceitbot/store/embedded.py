@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,12 +20,19 @@ class EmbeddedPostgres:
         self._server.cleanup()
 
 
-async def start(data_dir: Path) -> EmbeddedPostgres:
+def _start(pgdata: Path) -> Any:
     import pgserver  # imported lazily: only the embedded mode needs its binaries
 
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+        warnings.simplefilter("ignore")
+        return pgserver.get_server(pgdata, cleanup_mode="stop")
+
+
+async def start(data_dir: Path) -> EmbeddedPostgres:
     pgdata = (data_dir / "postgres").resolve()
     pgdata.parent.mkdir(parents=True, exist_ok=True)
     # initdb and pg_ctl block for about a second; keep the event loop free meanwhile.
-    server = await asyncio.to_thread(pgserver.get_server, pgdata, cleanup_mode="stop")
+    server = await asyncio.to_thread(_start, pgdata)
     logger.info("no DATABASE_URL: using the embedded PostgreSQL in {}", pgdata)
     return EmbeddedPostgres(uri=server.get_uri(), _server=server)
