@@ -17,7 +17,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import jobs
+from faceitbot import housekeeping, jobs
 from faceitbot.config import Settings
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
@@ -28,6 +28,7 @@ from faceitbot.jobs import JobContext
 from faceitbot.kv import MemoryKV, RedisKV
 from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.queue import TaskQueue
+from faceitbot.scheduler import Scheduler
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
 
@@ -42,6 +43,7 @@ class Runtime:
     faceit: FaceitClient
     i18n: I18n
     queue: TaskQueue
+    scheduler: Scheduler
     bot: Bot
     dp: Dispatcher
 
@@ -90,11 +92,16 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         await queue.start()
         stack.push_async_callback(queue.stop)
 
+        scheduler = Scheduler(pool, queue.owner)
+        housekeeping.register(scheduler, pool)
+        scheduler.start()
+        stack.callback(scheduler.shutdown)
+
         dp = Dispatcher(settings=settings, pool=pool, redis=redis, faceit=faceit, i18n=i18n, queue=queue)
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.include_routers(*get_routers())
         dp.startup.register(_announce_commands)
-        yield Runtime(settings, pool, redis, faceit, i18n, queue, bot, dp)
+        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp)
 
 
 async def _connect_redis(settings: Settings) -> aioredis.Redis | None:

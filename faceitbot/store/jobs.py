@@ -206,3 +206,11 @@ async def reply_message(db: Executor, job_id: int) -> int | None:
 
 async def notify(db: Executor, channel: str) -> None:
     await db.execute("SELECT pg_notify($1, '')", channel)
+
+
+async def prune_finished(db: Executor, keep_days: int = 7) -> int:
+    status = await db.execute(
+        "DELETE FROM jobs WHERE status IN ('done', 'failed') AND finished_at < now() - make_interval(days => $1)",
+        keep_days,
+    )
+    return int(status.split()[-1])

@@ -1,0 +1,75 @@
+"""Periodic jobs: APScheduler 3 fires them in every replica; a job_runs row per time slot lets
+exactly one replica run each tick (PostgreSQL is the fence, so no leader election is needed for
+correctness). Periodic work should be short: usually it only submits queue jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+
+import asyncpg
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from loguru import logger
+
+from faceitbot.store import job_runs
+
+Tick = Callable[[datetime], Awaitable[None]]
+
+
+def slot_of(now: datetime, every_s: int) -> datetime:
+    """The start of the `every_s`-second slot that `now` falls in (UTC, aligned to the epoch)."""
+    ts = int(now.timestamp())
+    return datetime.fromtimestamp(ts - ts % every_s, UTC)
+
+
+class Scheduler:
+    def __init__(self, pool: asyncpg.Pool, replica: str) -> None:
+        self._pool = pool
+        self._replica = replica
+        self._aps = AsyncIOScheduler(timezone=UTC)
+        self.ran: list[tuple[str, datetime]] = []  # slots this replica ran (for metrics and tests)
+
+    def every(self, name: str, seconds: int, tick: Tick) -> None:
+        async def fire() -> None:
+            await self.run_slot(name, slot_of(datetime.now(UTC), seconds), tick)
+
+        # coalesce: a replica that was paused runs one catch-up tick, not a burst of them.
+        self._aps.add_job(
+            fire,
+            "interval",
+            seconds=seconds,
+            id=name,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=seconds,
+            next_run_time=datetime.now(UTC),
+        )
+
+    async def run_slot(self, name: str, slot: datetime, tick: Tick) -> bool:
+        """Run `tick` for `slot` unless some replica already has; True when this call ran it."""
+        try:
+            if not await job_runs.claim(self._pool, name, slot, self._replica):
+                return False
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+            logger.warning("periodic {} skipped: cannot claim its slot ({})", name, e)
+            return False
+        outcome = "ok"
+        try:
+            await tick(slot)
+        except Exception as e:
+            outcome = f"{type(e).__name__}: {e}"
+            logger.exception("periodic {} failed", name)
+        finally:
+            self.ran.append((name, slot))
+            try:
+                await job_runs.finish(self._pool, name, slot, outcome)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+                logger.warning("could not record the end of periodic {}", name)
+        return True
+
+    def start(self) -> None:
+        self._aps.start()
+
+    def shutdown(self) -> None:
+        if self._aps.running:
+            self._aps.shutdown(wait=False)
