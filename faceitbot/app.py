@@ -65,8 +65,13 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             stack.push_async_callback(redis.aclose)
 
         if redis is not None:
-            kv = RedisKV(redis)
-            budget = RedisBudget(redis, settings.faceit_budget_requests, settings.faceit_budget_window_s)
+            kv = RedisKV(redis, prefix=settings.redis_prefix)
+            budget = RedisBudget(
+                redis,
+                settings.faceit_budget_requests,
+                settings.faceit_budget_window_s,
+                key=f"{settings.redis_prefix}budget:faceit",
+            )
         else:
             kv, budget = MemoryKV(), LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s)
         faceit = FaceitClient(

@@ -27,6 +27,7 @@ class Settings:
     faceit_api_key: Secret
     database_url: str | None = None
     redis_url: str | None = None
+    redis_prefix: str = "fb:"
     log_level: str = "INFO"
     log_format: str = "text"
     check_interval_minutes: int = 10
@@ -150,6 +151,7 @@ def load_settings(
         faceit_api_key=Secret(key),
         database_url=_url(env, "DATABASE_URL", None, ("postgres", "postgresql")),
         redis_url=_url(env, "REDIS_URL", None, ("redis", "rediss", "unix")),
+        redis_prefix=env.get("REDIS_PREFIX", "").strip() or "fb:",
         log_level=_choice(env, "LOG_LEVEL", "INFO", ("TRACE", "DEBUG", "INFO", "WARNING", "ERROR")),
         log_format=_choice(env, "LOG_FORMAT", "text", ("text", "json")),
         check_interval_minutes=_int(env, "CHECK_INTERVAL_MINUTES", 10, maximum=24 * 60),

@@ -85,18 +85,25 @@ async def clean_db(request: pytest.FixtureRequest) -> None:
 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
-    # A database index of our own so a developer's local Redis data is never touched.
+    # A database index of our own so a developer's local Redis data is never touched; tests
+    # keep to key prefixes of their own inside it.
     return REDIS_URL.rsplit("/", 1)[0] + "/13" if REDIS_URL.count("/") >= 3 else REDIS_URL + "/13"
 
 
 @pytest.fixture
-async def redis(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+def redis_prefix() -> str:
+    """Keys of one test; never flushdb — other test runs may share this Redis."""
+    return f"t{uuid.uuid4().hex[:10]}:"
+
+
+@pytest.fixture
+async def redis(redis_url: str, redis_prefix: str) -> AsyncIterator[aioredis.Redis]:
     client = aioredis.from_url(redis_url)
-    await client.flushdb()
     try:
         yield client
     finally:
-        await client.flushdb()
+        async for key in client.scan_iter(match=f"{redis_prefix}*", count=500):
+            await client.delete(key)
         await client.aclose()
 
 
