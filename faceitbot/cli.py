@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> None:
 
         asyncio.run(run_demo(script=args.script, lang=args.lang))
         return
-    if args.script:
+    if getattr(args, "script", None):
         parser.error("--script only works with --demo")
 
     if args.command == "analyze":
@@ -139,3 +139,7 @@ def _sim(argv: list[str]) -> None:
     else:
         from faceitbot.sim.fixtures import world_main as sim_main
     sim_main(rest)
+
+
+if __name__ == "__main__":
+    main()
