@@ -9,15 +9,12 @@ from dataclasses import dataclass
 import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
-from aiogram.client.default import DefaultBotProperties
-from aiogram.client.session.aiohttp import AiohttpSession
-from aiogram.client.telegram import TelegramAPIServer
-from aiogram.enums import ParseMode
 from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import housekeeping, jobs
+from faceitbot import housekeeping, jobs, subscriptions
+from faceitbot.botsession import create_bot
 from faceitbot.config import Settings
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
@@ -27,12 +24,28 @@ from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.jobs import JobContext
 from faceitbot.kv import MemoryKV, RedisKV
 from faceitbot.middlewares.context import UserContextMiddleware
+from faceitbot.middlewares.membership import Activity, BanGate, BanList
+from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler
+from faceitbot.services import admin as admin_service
+from faceitbot.services import analytics
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
 
-COMMANDS = ("start", "match", "profile", "stats", "link", "unlink", "language", "help")
+COMMANDS = (
+    "start",
+    "match",
+    "profile",
+    "stats",
+    "link",
+    "unlink",
+    "track",
+    "tracked",
+    "notify",
+    "language",
+    "help",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +59,7 @@ class Runtime:
     scheduler: Scheduler
     bot: Bot
     dp: Dispatcher
+    monitor: Monitor
 
 
 @asynccontextmanager
@@ -85,28 +99,38 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(faceit.close)
 
         i18n = load_i18n()
-        bot = Bot(
-            settings.telegram_bot_token,
-            session=AiohttpSession(api=TelegramAPIServer.from_base(settings.telegram_api_url)),
-            default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
-        )
+        bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url)
         stack.push_async_callback(bot.session.close)
 
         queue = TaskQueue(pool, workers=settings.queue_max_workers)
         jobs.register(queue, JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings))
+        monitor = create_monitor(
+            settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
+        )
+        stack.push_async_callback(monitor.close)
+        await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop)
 
         scheduler = Scheduler(pool, queue.owner)
         housekeeping.register(scheduler, pool)
+        subscriptions.register(scheduler, pool, bot, i18n, settings)
+        analytics.register(scheduler, queue, pool, faceit)
+        admin_service.register(scheduler, queue, pool, bot, i18n)
+        monitor.schedule(scheduler)
         scheduler.start()
         stack.callback(scheduler.shutdown)
 
-        dp = Dispatcher(settings=settings, pool=pool, redis=redis, faceit=faceit, i18n=i18n, queue=queue)
+        bans = BanList(pool)
+        dp = Dispatcher(
+            settings=settings, pool=pool, redis=redis, faceit=faceit, i18n=i18n, queue=queue, bans=bans
+        )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
+        dp.update.outer_middleware(BanGate(bans))
+        dp.update.outer_middleware(Activity(pool))
         dp.include_routers(*get_routers())
         dp.startup.register(_announce_commands)
-        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp)
+        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor)
 
 
 async def _connect_redis(settings: Settings) -> aioredis.Redis | None:

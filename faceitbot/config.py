@@ -43,9 +43,35 @@ class Settings:
     quota_free: int = 5
     quota_premium: int = 100
     quota_pro: int = 500
+    # Prices in Telegram Stars for 30 days. Users buy Stars in the app stores at about $0.02 each
+    # (50 ⭐ for $0.99 … 2500 ⭐ for $49.99), so 500 ⭐ ≈ $9.99 and 1000 ⭐ ≈ $19.99, the seed's
+    # PREMIUM and PRO prices. (Developers are paid out about $0.013 a Star.) At most 10000: the
+    # ceiling Telegram puts on a Stars subscription.
+    price_premium_stars: int = 500
+    price_pro_stars: int = 1000
+    # Extra analyses the referrer and the referred user each get when the latter links FACEIT.
+    referral_bonus: int = 5
+    # Tracking (issue 4): players a tier may follow with /track (the linked account is free);
+    # the share of the FACEIT budget monitoring may spend; how often its tick runs. The base
+    # interval of the adaptive checks is check_interval_minutes (faceitbot/monitoring/cadence.py).
+    track_limit_free: int = 3
+    track_limit_premium: int = 20
+    track_limit_pro: int = 100
+    monitor_budget_share: float = 0.6
+    monitor_tick_s: int = 15
+
+    def track_limit(self, tier: str) -> int:
+        return {
+            "free": self.track_limit_free,
+            "premium": self.track_limit_premium,
+            "pro": self.track_limit_pro,
+        }.get(tier, 0)
 
     def daily_quota(self, tier: str) -> int:
         return {"free": self.quota_free, "premium": self.quota_premium, "pro": self.quota_pro}.get(tier, 0)
+
+    def price_stars(self, tier: str) -> int:
+        return {"premium": self.price_premium_stars, "pro": self.price_pro_stars}[tier]
 
     @property
     def secrets(self) -> tuple[str, ...]:
@@ -93,6 +119,13 @@ def _float(env: dict[str, str], name: str, default: float) -> float:
         raise ConfigError(f"{name} must be a number, got {raw!r}") from None
     if value <= 0:
         raise ConfigError(f"{name} must be positive, got {raw!r}")
+    return value
+
+
+def _fraction(env: dict[str, str], name: str, default: float) -> float:
+    value = _float(env, name, default)
+    if value > 1:
+        raise ConfigError(f"{name} must be a fraction between 0 and 1, got {value}")
     return value
 
 
@@ -169,4 +202,12 @@ def load_settings(
         quota_free=_int(env, "QUOTA_FREE", 5, minimum=0),
         quota_premium=_int(env, "QUOTA_PREMIUM", 100, minimum=0),
         quota_pro=_int(env, "QUOTA_PRO", 500, minimum=0),
+        price_premium_stars=_int(env, "PRICE_PREMIUM_STARS", 500, maximum=10000),
+        price_pro_stars=_int(env, "PRICE_PRO_STARS", 1000, maximum=10000),
+        referral_bonus=_int(env, "REFERRAL_BONUS", 5, minimum=0, maximum=1000),
+        track_limit_free=_int(env, "TRACK_LIMIT_FREE", 3, minimum=0, maximum=10000),
+        track_limit_premium=_int(env, "TRACK_LIMIT_PREMIUM", 20, minimum=0, maximum=10000),
+        track_limit_pro=_int(env, "TRACK_LIMIT_PRO", 100, minimum=0, maximum=10000),
+        monitor_budget_share=_fraction(env, "MONITOR_BUDGET_SHARE", 0.6),
+        monitor_tick_s=_int(env, "MONITOR_TICK_SECONDS", 15, minimum=5, maximum=3600),
     )

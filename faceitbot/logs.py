@@ -42,7 +42,13 @@ def setup_logging(level: str, fmt: str, secrets: Iterable[str], stream: TextIO |
         logger.add(sink.write, level=level, serialize=True, backtrace=False, diagnose=False)
     else:
         logger.add(sink.write, level=level, format=TEXT_FORMAT + "\n", backtrace=False, diagnose=False)
-    logging.basicConfig(handlers=[_InterceptHandler()], level=0, force=True)
-    # aiohttp's access log and asyncio's debug chatter are noise at INFO.
-    for noisy in ("aiohttp.access", "asyncio"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Filter in the stdlib too: records below our level are never built, let alone forwarded.
+    logging.basicConfig(
+        handlers=[_InterceptHandler()],
+        level=logging.getLevelName(level) if level != "TRACE" else 5,
+        force=True,
+    )
+    # aiohttp's access log, asyncio's debug chatter and aiogram's line per handled update are
+    # noise at INFO (and the last one costs time on every update).
+    for noisy in ("aiohttp.access", "asyncio", "aiogram.event"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

@@ -129,13 +129,19 @@ class FaceitClient:
         self, endpoint: str, path: str, model: type[T], params: Mapping[str, str | int] | None = None
     ) -> T:
         key = f"faceit:{path}?" + "&".join(f"{k}={v}" for k, v in sorted((params or {}).items()))
-        body = await self.cache.fetch(endpoint, key, lambda: self._request(endpoint, path, params))
-        try:
-            return _DECODERS[model].decode(body)
-        except msgspec.ValidationError as e:
-            raise FaceitDecodeError(f"{endpoint}: {e}") from e
-        except msgspec.DecodeError as e:
-            raise FaceitDecodeError(f"{endpoint}: not JSON") from e
+        decoder = _DECODERS[model]
+
+        def decode(body: bytes) -> T:
+            try:
+                return decoder.decode(body)
+            except msgspec.ValidationError as e:
+                raise FaceitDecodeError(f"{endpoint}: {e}") from e
+            except msgspec.DecodeError as e:
+                raise FaceitDecodeError(f"{endpoint}: not JSON") from e
+
+        return await self.cache.fetch_decoded(
+            endpoint, key, lambda: self._request(endpoint, path, params), decode
+        )
 
     async def _request(self, endpoint: str, path: str, params: Mapping[str, str | int] | None) -> bytes:
         url = self._base + path

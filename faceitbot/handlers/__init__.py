@@ -4,11 +4,32 @@ from __future__ import annotations
 
 from aiogram import F, Router
 
-from faceitbot.handlers import account, errors, fallback, match, player, start
+from faceitbot.handlers import (
+    account,
+    admin,
+    errors,
+    fallback,
+    match,
+    payments,
+    player,
+    referrals,
+    start,
+    tracking,
+)
 
 
 def get_routers() -> list[Router]:
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
-    private.include_routers(start.router, account.router, player.router, match.router, fallback.router)
+    private.include_routers(
+        tracking.router,  # first: /start after a 403 turns notifications back on, then falls through
+        referrals.router,  # before start: `/start ref-<code>` records the invite, then start greets
+        start.router,
+        account.router,
+        player.router,
+        match.router,
+        payments.router,  # pre-checkout queries have no chat, so the private filter leaves them be
+        admin.router,  # admins only; /admin from anyone else falls through to the fallback
+        fallback.router,
+    )
     return [errors.router, private]

@@ -7,6 +7,7 @@ import asyncpg
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.models import Player
 from faceitbot.services.players import find_player
+from faceitbot.services.tracking import follow_linked
 from faceitbot.store import players as players_store
 from faceitbot.store import users as users_store
 
@@ -21,4 +22,5 @@ async def link(pool: asyncpg.Pool, faceit: FaceitClient, telegram_id: int, nickn
             conn, player.player_id, player.nickname, player.country, game.skill_level, game.faceit_elo
         )
         await users_store.link(conn, telegram_id, player.player_id, player.nickname)
+        await follow_linked(conn, telegram_id, player.player_id)  # the linked account is tracked by default
     return player

@@ -11,6 +11,7 @@ from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.errors import FaceitBotError
 from faceitbot.queue import JobSpec, TaskQueue
+from faceitbot.services import referrals
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import quotas
 from faceitbot.store.users import UserRow
@@ -80,7 +81,9 @@ async def request_analysis(
         )
         if created:
             if not free and await quotas.charge(conn, user.telegram_id, day, limit) is None:
-                raise QuotaExceeded(limit)  # rolls the job back with the transaction
+                # Over the daily quota, a referral bonus analysis (if any is left) pays for it.
+                if not await referrals.spend_bonus(conn, user.telegram_id):
+                    raise QuotaExceeded(limit)  # rolls the job back with the transaction
             await quotas.record_request(conn, user.telegram_id, match_id, charged=not free)
         used = await quotas.used(conn, user.telegram_id, day)
     position = await jobs_store.position(pool, job.id)

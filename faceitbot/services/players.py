@@ -12,6 +12,7 @@ from faceitbot.errors import NoCs2Profile, NoMatches, PlayerNotFound
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitError, FaceitNotFound
 from faceitbot.faceit.models import Player
+from faceitbot.faceit.tally import tally
 from faceitbot.store import players as players_store
 
 MAX_SUGGESTIONS = 5
@@ -40,12 +41,15 @@ async def suggestions(faceit: FaceitClient, nickname: str) -> tuple[str, ...]:
 
 
 async def load_profile(faceit: FaceitClient, pool: asyncpg.Pool, player_id: str) -> ProfileCard:
-    try:
-        player, stats = await asyncio.gather(faceit.player(player_id), faceit.player_stats(player_id))
-    except FaceitNotFound:
-        raise PlayerNotFound(player_id) from None
+    with tally() as fetched:
+        try:
+            player, stats = await asyncio.gather(faceit.player(player_id), faceit.player_stats(player_id))
+        except FaceitNotFound:
+            raise PlayerNotFound(player_id) from None
     card = profile_card(player, stats)
-    await players_store.remember(pool, card.player_id, card.nickname, card.country, card.level, card.elo)
+    if fetched.calls:
+        # Fresh from FACEIT: keep it (and an ELO snapshot). From the cache: already kept.
+        await players_store.remember(pool, card.player_id, card.nickname, card.country, card.level, card.elo)
     return card
 
 

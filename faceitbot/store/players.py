@@ -7,8 +7,26 @@ import asyncpg
 Executor = asyncpg.Pool | asyncpg.Connection
 
 
+# An unchanged ELO is re-snapshotted at most this often; a changed one at once.
+SNAPSHOT_EVERY = "1 hour"
+
+
 async def remember(db: Executor, player_id: str, nickname: str, country: str, level: int, elo: int) -> None:
     """Upsert the player and keep an ELO snapshot; both in one statement so they never disagree."""
+    unchanged = await db.fetchval(
+        f"""
+        SELECT true FROM players
+        WHERE player_id = $1 AND nickname = $2 AND country = $3 AND level = $4 AND elo = $5
+          AND updated_at > now() - interval '{SNAPSHOT_EVERY}'
+        """,
+        player_id,
+        nickname,
+        country,
+        level,
+        elo,
+    )
+    if unchanged:
+        return  # reads stay reads: no write (and no commit flush) on the hot path
     await db.execute(
         """
         WITH p AS (

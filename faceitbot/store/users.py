@@ -32,8 +32,25 @@ def _row(record: asyncpg.Record) -> UserRow:
     return UserRow(**dict(record))
 
 
+# last_seen is for "active today" figures: minute precision is plenty, and skipping the write
+# keeps the hot path of every update a single read.
+SEEN_RESOLUTION = "5 minutes"
+
+
 async def touch(db: Executor, telegram_id: int, language: str, username: str | None) -> UserRow:
     """Create the user on first contact; refresh last_seen and, until they choose one, the language."""
+    fresh = await db.fetchrow(
+        f"""
+        SELECT {_COLUMNS} FROM users
+        WHERE telegram_id = $1 AND last_seen_at > now() - interval '{SEEN_RESOLUTION}'
+          AND username IS NOT DISTINCT FROM $3 AND (language_chosen OR language = $2)
+        """,
+        telegram_id,
+        language,
+        username,
+    )
+    if fresh is not None:
+        return _row(fresh)
     query = f"""
         INSERT INTO users AS u (telegram_id, language, username)
         VALUES ($1, $2, $3)

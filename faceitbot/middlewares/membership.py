@@ -1,0 +1,110 @@
+"""Outer update middlewares that run after UserContextMiddleware (they need data["user"]).
+
+BanGate drops updates from banned users — except a pre-checkout query, which must still get its
+refusal, and a successful payment, which must still be recorded. The banned set is read from
+PostgreSQL at most every REFRESH_S seconds, so the hot path stays one read per update; a ban made
+on this replica applies at once, on another one within REFRESH_S.
+
+Activity records the (day, user) rows daily analytics count, once per user per day per process,
+and pays a referral bonus when the update linked the invited user's FACEIT account.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+import asyncpg
+from aiogram import BaseMiddleware, Bot
+from aiogram.types import TelegramObject, Update
+from aiogram.utils.i18n import I18n
+from loguru import logger
+
+from faceitbot.i18n.loader import L10n
+from faceitbot.render import referrals as render_referrals
+from faceitbot.services import delivery, referrals
+from faceitbot.store import admin as admin_store
+from faceitbot.store.users import UserRow
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+REFRESH_S = 30.0
+
+
+class BanList:
+    """The banned user ids, cached for REFRESH_S; shared by the gate and the admin commands."""
+
+    def __init__(self, pool: asyncpg.Pool, refresh_s: float = REFRESH_S) -> None:
+        self._pool = pool
+        self._refresh_s = refresh_s
+        self._ids: frozenset[int] = frozenset()
+        self._loaded_at = float("-inf")
+        self._lock = asyncio.Lock()
+
+    async def contains(self, telegram_id: int) -> bool:
+        if time.monotonic() - self._loaded_at > self._refresh_s:
+            async with self._lock:
+                if time.monotonic() - self._loaded_at > self._refresh_s:
+                    self._ids = frozenset(await admin_store.banned_ids(self._pool))
+                    self._loaded_at = time.monotonic()
+        return telegram_id in self._ids
+
+    def set(self, telegram_id: int, banned: bool) -> None:
+        self._ids = self._ids | {telegram_id} if banned else self._ids - {telegram_id}
+
+
+class BanGate(BaseMiddleware):
+    def __init__(self, bans: BanList) -> None:
+        self._bans = bans
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: UserRow | None = data.get("user")
+        if user is not None and isinstance(event, Update) and await self._bans.contains(user.telegram_id):
+            paying = event.pre_checkout_query is not None or (
+                event.message is not None and event.message.successful_payment is not None
+            )
+            if not paying:
+                logger.debug("update {} from banned user {} dropped", event.update_id, user.telegram_id)
+                return None
+        return await handler(event, data)
+
+
+class Activity(BaseMiddleware):
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self._pool = pool
+        self._day: date | None = None
+        self._seen: set[int] = set()
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: UserRow | None = data.get("user")
+        if user is None:
+            return await handler(event, data)
+        now = datetime.now(UTC)
+        if self._day != now.date():
+            self._day, self._seen = now.date(), set()
+        if user.telegram_id not in self._seen:
+            await admin_store.record_activity(self._pool, now.date(), user.telegram_id)
+            self._seen.add(user.telegram_id)
+        result = await handler(event, data)
+        interactive = isinstance(event, Update) and (
+            event.message is not None or event.callback_query is not None
+        )
+        if interactive and user.faceit_player_id is None:
+            await self._reward_if_linked(user.telegram_id, data)
+        return result
+
+    async def _reward_if_linked(self, telegram_id: int, data: dict[str, Any]) -> None:
+        reward = await referrals.reward_linked(self._pool, telegram_id, datetime.now(UTC))
+        if reward is None:
+            return
+        bot: Bot = data["bot"]
+        i18n: I18n = data["i18n"]
+        l10n: L10n = data["l10n"]
+        await delivery.send(bot, telegram_id, render_referrals.rewarded_referred(reward.bonus, l10n))
+        referrer_l10n = L10n(i18n, reward.referrer_language)
+        await delivery.send(
+            bot, reward.referrer_id, render_referrals.rewarded_referrer(reward.bonus, referrer_l10n)
+        )

@@ -1,0 +1,128 @@
+"""Plans, invoices, payment confirmations, reminders and /paysupport."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from faceitbot.callbacks import BuyCb, BuyKind
+from faceitbot.config import Settings
+from faceitbot.i18n.loader import L10n
+from faceitbot.render.common import Rendered, escape
+from faceitbot.services.payments import PAID_TIERS, TIERS, Credit, effective_tier
+from faceitbot.store.payments import PaymentRow
+from faceitbot.store.users import UserRow
+
+
+def when(moment: datetime | None) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
+
+
+def tier_name(tier: str, l10n: L10n) -> str:
+    return l10n(f"tier-{tier}")
+
+
+def plans(user: UserRow, settings: Settings, l10n: L10n, now: datetime, bonus: int = 0) -> Rendered:
+    current = effective_tier(user.tier, user.tier_expires_at, now)
+    quota = settings.daily_quota(current)
+    if current == "free":
+        mine = l10n("plans-current-free", tier=tier_name(current, l10n), quota=quota)
+    else:
+        mine = l10n(
+            "plans-current-paid", tier=tier_name(current, l10n), quota=quota, until=when(user.tier_expires_at)
+        )
+    lines = [l10n("plans-title"), mine]
+    if bonus:
+        lines.append(l10n("plans-bonus", bonus=bonus))
+    lines.append("")
+    for tier in TIERS:
+        if tier == "free":
+            lines.append(
+                l10n("plans-line-free", tier=tier_name(tier, l10n), quota=settings.daily_quota(tier))
+            )
+        else:
+            lines.append(
+                l10n(
+                    "plans-line-paid",
+                    tier=tier_name(tier, l10n),
+                    quota=settings.daily_quota(tier),
+                    stars=settings.price_stars(tier),
+                )
+            )
+    lines += ["", l10n("plans-footer")]
+    rows = []
+    for tier in PAID_TIERS:
+        stars, name = settings.price_stars(tier), tier_name(tier, l10n)
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    text=l10n("buy-once", tier=name, stars=stars),
+                    callback_data=BuyCb(tier=tier, kind=BuyKind.ONCE).pack(),
+                ),
+                InlineKeyboardButton(
+                    text=l10n("buy-monthly", tier=name, stars=stars),
+                    callback_data=BuyCb(tier=tier, kind=BuyKind.MONTHLY).pack(),
+                ),
+            ]
+        )
+    return Rendered("\n".join(lines), InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def invoice_title(tier: str, l10n: L10n) -> str:
+    return l10n("invoice-title", tier=tier_name(tier, l10n))
+
+
+def invoice_description(tier: str, settings: Settings, l10n: L10n) -> str:
+    return l10n("invoice-description", quota=settings.daily_quota(tier))
+
+
+def subscription_link(tier: str, stars: int, url: str, l10n: L10n) -> Rendered:
+    button = InlineKeyboardButton(text=l10n("subscription-link-button", stars=stars), url=url)
+    return Rendered(
+        l10n("subscription-link", tier=tier_name(tier, l10n), stars=stars),
+        InlineKeyboardMarkup(inline_keyboard=[[button]]),
+    )
+
+
+def paid(credit: Credit, settings: Settings, l10n: L10n) -> Rendered:
+    if credit.orphan:
+        return Rendered(l10n("payment-orphan"))
+    key = "payment-renewed" if credit.renewal else "payment-done"
+    return Rendered(
+        l10n(
+            key,
+            tier=tier_name(credit.tier, l10n),
+            until=when(credit.expires_at),
+            quota=settings.daily_quota(credit.tier),
+        )
+    )
+
+
+def reminder(tier: str, until: datetime | None, l10n: L10n) -> str:
+    return l10n("subscription-reminder", tier=tier_name(tier, l10n), until=when(until))
+
+
+def expired(tier: str, settings: Settings, l10n: L10n) -> str:
+    return l10n("subscription-expired", tier=tier_name(tier, l10n), quota=settings.daily_quota("free"))
+
+
+def payment_line(p: PaymentRow, l10n: L10n) -> str:
+    return l10n(
+        "payment-line",
+        date=p.created_at.strftime("%Y-%m-%d"),
+        tier=tier_name(p.tier or "free", l10n),
+        stars=p.stars,
+        status=l10n(f"payment-status-{p.status}"),
+        charge_id=escape(p.telegram_payment_charge_id),
+    )
+
+
+def paysupport(payments: list[PaymentRow], l10n: L10n) -> Rendered:
+    listed = "\n".join(payment_line(p, l10n) for p in payments) or l10n("paysupport-none")
+    return Rendered(l10n("paysupport", payments=listed))
+
+
+def paysupport_forward(user_id: int, name: str, text: str, payments: list[PaymentRow], l10n: L10n) -> str:
+    listed = "\n".join(payment_line(p, l10n) for p in payments) or l10n("paysupport-none")
+    return l10n("paysupport-forward", user_id=user_id, name=escape(name), text=escape(text), payments=listed)

@@ -1,0 +1,77 @@
+"""/admin broadcast: a LOW-priority durable job sends the text to every user, paced below
+Telegram's limits, honouring 429 retry_after, and reports delivered / blocked / failed to the
+admin when done. Each recipient is claimed (committed) before its send, so a restart resumes
+where it stopped and never sends anyone a second copy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiogram import Bot
+from aiogram.utils.i18n import I18n
+from aiolimiter import AsyncLimiter
+from loguru import logger
+
+from faceitbot.constants import Priority
+from faceitbot.i18n.loader import L10n
+from faceitbot.queue import JobSpec, Retry, TaskQueue
+from faceitbot.render import admin as render
+from faceitbot.render.common import escape
+from faceitbot.services import delivery
+from faceitbot.store import broadcasts as store
+from faceitbot.store.db import Pool
+from faceitbot.store.jobs import JobRow
+
+BROADCAST = JobSpec("broadcast", Priority.LOW, max_attempts=5, timeout_s=300, backoff_s=5)
+# Telegram allows about 30 messages a second per bot; stay well below it.
+RATE_PER_S = 25
+BATCH = 50
+# One job run sends at most this many, then hands the rest to a fresh run (and its fresh timeout).
+PER_RUN = 2000
+
+
+async def start(pool: Pool, queue: TaskQueue, admin_id: int, text: str, locale: str) -> tuple[int, int]:
+    """Record the broadcast and its recipients and queue the job, all in one transaction."""
+    async with pool.acquire() as conn, conn.transaction():
+        broadcast_id, recipients = await store.create(conn, admin_id, text)
+        await queue.submit(
+            BROADCAST,
+            {"broadcast_id": broadcast_id, "admin_id": admin_id, "locale": locale},
+            dedupe_key=f"broadcast:{broadcast_id}",
+            conn=conn,
+        )
+    return broadcast_id, recipients
+
+
+async def send_some(pool: Pool, bot: Bot, broadcast_id: int, limit: int, rate: float = RATE_PER_S) -> bool:
+    """Send to up to `limit` pending recipients; True when none is left."""
+    await store.abandon_sending(pool, broadcast_id)
+    text = escape(await store.text_of(pool, broadcast_id) or "")
+    limiter = AsyncLimiter(rate, 1)
+    done = 0
+    while done < limit:
+        batch = await store.pending(pool, broadcast_id, min(BATCH, limit - done))
+        if not batch:
+            return True
+        for telegram_id in batch:
+            if not await store.claim(pool, broadcast_id, telegram_id):
+                continue
+            async with limiter:
+                outcome = await delivery.send(bot, telegram_id, text)
+            await store.settle(pool, broadcast_id, telegram_id, outcome.value)
+            done += 1
+    return not await store.pending(pool, broadcast_id, 1)
+
+
+def register(queue: TaskQueue, pool: Pool, bot: Bot, i18n: I18n) -> None:
+    async def run(payload: dict[str, Any], job: JobRow) -> None:
+        broadcast_id = payload["broadcast_id"]
+        if not await send_some(pool, bot, broadcast_id, PER_RUN):
+            raise Retry(0, "more recipients")
+        if await store.finish(pool, broadcast_id):
+            tally = await store.tally(pool, broadcast_id)
+            logger.info("broadcast #{} done: {}", broadcast_id, tally)
+            done = render.broadcast_done(broadcast_id, tally, L10n(i18n, payload["locale"]))
+            await delivery.send(bot, payload["admin_id"], done)
+
+    queue.register(BROADCAST, run)

@@ -1,0 +1,261 @@
+"""invoices, payments, subscription_reminders and the paid tier on users.
+
+A payment is credited by one transaction that starts with an INSERT keyed by Telegram's unique
+charge id: a replayed or concurrently delivered update inserts nothing and credits nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+Executor = asyncpg.Pool | asyncpg.Connection
+
+# Higher tiers win when a user holds one and pays for another (see extend_tier).
+_RANK = "CASE {} WHEN 'pro' THEN 2 WHEN 'premium' THEN 1 ELSE 0 END"
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRow:
+    nonce: str
+    telegram_id: int
+    tier: str
+    stars: int
+    recurring: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class PaymentRow:
+    id: int
+    telegram_payment_charge_id: str
+    telegram_id: int
+    tier: str | None
+    stars: int
+    days: int
+    status: str
+    is_recurring: bool
+    tier_expires_at: datetime | None
+    created_at: datetime
+    refunded_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class TierChange:
+    telegram_id: int
+    language: str
+    tier: str
+    tier_expires_at: datetime | None
+
+
+_PAYMENT_COLUMNS = (
+    "id, telegram_payment_charge_id, telegram_id, tier, stars, days, status, is_recurring, tier_expires_at,"
+    " created_at, refunded_at"
+)
+
+
+async def add_invoice(
+    db: Executor, nonce: str, telegram_id: int, tier: str, stars: int, recurring: bool, now: datetime
+) -> None:
+    await db.execute(
+        """
+        INSERT INTO invoices (nonce, telegram_id, tier, stars, recurring, created_at)
+        VALUES ($1, $2, $3, $4, $5, $6)
+        """,
+        nonce,
+        telegram_id,
+        tier,
+        stars,
+        recurring,
+        now,
+    )
+
+
+async def get_invoice(db: Executor, nonce: str) -> InvoiceRow | None:
+    record = await db.fetchrow(
+        "SELECT nonce, telegram_id, tier, stars, recurring, created_at FROM invoices WHERE nonce = $1", nonce
+    )
+    return InvoiceRow(**dict(record)) if record else None
+
+
+async def invoice_paid(db: Executor, nonce: str) -> bool:
+    return await db.fetchval("SELECT EXISTS (SELECT 1 FROM payments WHERE nonce = $1)", nonce)
+
+
+async def is_banned(db: Executor, telegram_id: int) -> bool:
+    return bool(
+        await db.fetchval("SELECT banned_at IS NOT NULL FROM users WHERE telegram_id = $1", telegram_id)
+    )
+
+
+async def insert_payment(
+    db: Executor,
+    *,
+    charge_id: str,
+    provider_charge_id: str,
+    telegram_id: int,
+    nonce: str | None,
+    tier: str | None,
+    stars: int,
+    days: int,
+    status: str,
+    is_recurring: bool,
+    is_first_recurring: bool,
+    subscription_expires_at: datetime | None,
+    now: datetime,
+) -> int | None:
+    """The new payment's id, or None when this charge id is already recorded (a replay)."""
+    return await db.fetchval(
+        """
+        INSERT INTO payments (telegram_payment_charge_id, provider_payment_charge_id, telegram_id, nonce, tier,
+                              stars, days, status, is_recurring, is_first_recurring, subscription_expires_at,
+                              created_at)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+        ON CONFLICT (telegram_payment_charge_id) DO NOTHING
+        RETURNING id
+        """,
+        charge_id,
+        provider_charge_id,
+        telegram_id,
+        nonce,
+        tier,
+        stars,
+        days,
+        status,
+        is_recurring,
+        is_first_recurring,
+        subscription_expires_at,
+        now,
+    )
+
+
+async def extend_tier(db: Executor, telegram_id: int, tier: str, days: int, now: datetime) -> TierChange:
+    """`days` more from max(now, current expiry); a higher tier the user still holds is kept."""
+    record = await db.fetchrow(
+        f"""
+        UPDATE users AS u SET
+            tier = CASE WHEN u.tier_expires_at > $4 AND {_RANK.format("u.tier")} > {_RANK.format("$2")}
+                        THEN u.tier ELSE $2 END,
+            tier_expires_at = greatest($4, coalesce(u.tier_expires_at, $4)) + make_interval(days => $3)
+        WHERE u.telegram_id = $1
+        RETURNING telegram_id, language, tier, tier_expires_at
+        """,
+        telegram_id,
+        tier,
+        days,
+        now,
+    )
+    return TierChange(**dict(record))
+
+
+async def set_payment_expiry(db: Executor, payment_id: int, expires_at: datetime | None) -> None:
+    await db.execute("UPDATE payments SET tier_expires_at = $2 WHERE id = $1", payment_id, expires_at)
+
+
+async def get_payment(db: Executor, charge_id: str) -> PaymentRow | None:
+    record = await db.fetchrow(
+        f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE telegram_payment_charge_id = $1", charge_id
+    )
+    return PaymentRow(**dict(record)) if record else None
+
+
+async def recent_payments(db: Executor, telegram_id: int, limit: int = 5) -> list[PaymentRow]:
+    rows = await db.fetch(
+        f"SELECT {_PAYMENT_COLUMNS} FROM payments WHERE telegram_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2",
+        telegram_id,
+        limit,
+    )
+    return [PaymentRow(**dict(r)) for r in rows]
+
+
+async def mark_refunded(db: Executor, charge_id: str, now: datetime) -> PaymentRow | None:
+    """Flip a paid (or orphan) payment to refunded; None when it is refunded already."""
+    record = await db.fetchrow(
+        f"""
+        UPDATE payments SET status = 'refunded', refunded_at = $2
+        WHERE telegram_payment_charge_id = $1 AND status IN ('paid', 'orphan')
+        RETURNING {_PAYMENT_COLUMNS}
+        """,
+        charge_id,
+        now,
+    )
+    return PaymentRow(**dict(record)) if record else None
+
+
+async def shorten_tier(db: Executor, telegram_id: int, days: int, now: datetime) -> TierChange | None:
+    """Take back `days` of paid time; a user left with none is FREE again."""
+    record = await db.fetchrow(
+        """
+        UPDATE users AS u SET
+            tier = CASE WHEN u.tier_expires_at - make_interval(days => $2) > $3 THEN u.tier ELSE 'free' END,
+            tier_expires_at = CASE WHEN u.tier_expires_at - make_interval(days => $2) > $3
+                                   THEN u.tier_expires_at - make_interval(days => $2) END
+        WHERE u.telegram_id = $1 AND u.tier <> 'free' AND u.tier_expires_at IS NOT NULL
+        RETURNING telegram_id, language, tier, tier_expires_at
+        """,
+        telegram_id,
+        days,
+        now,
+    )
+    return TierChange(**dict(record)) if record else None
+
+
+async def claim_reminders(db: Executor, now: datetime, ahead_days: int, limit: int = 500) -> list[TierChange]:
+    """Paid users whose plan ends within `ahead_days` and who were not yet reminded of this end."""
+    rows = await db.fetch(
+        """
+        WITH due AS (
+            SELECT telegram_id, language, tier, tier_expires_at FROM users
+            WHERE tier <> 'free' AND banned_at IS NULL
+              AND tier_expires_at > $1 AND tier_expires_at <= $1 + make_interval(days => $2)
+            ORDER BY tier_expires_at
+            LIMIT $3
+        ), claimed AS (
+            INSERT INTO subscription_reminders (telegram_id, expires_at)
+            SELECT telegram_id, tier_expires_at FROM due
+            ON CONFLICT DO NOTHING
+            RETURNING telegram_id
+        )
+        SELECT due.* FROM due JOIN claimed USING (telegram_id)
+        """,
+        now,
+        ahead_days,
+        limit,
+    )
+    return [TierChange(**dict(r)) for r in rows]
+
+
+async def expire(db: Executor, now: datetime, limit: int = 500) -> list[TierChange]:
+    """Downgrade users whose paid time is over; returns them with the tier they had."""
+    rows = await db.fetch(
+        """
+        WITH old AS (
+            SELECT telegram_id, tier, tier_expires_at FROM users
+            WHERE tier <> 'free' AND tier_expires_at <= $1
+            ORDER BY tier_expires_at
+            LIMIT $2
+            FOR UPDATE SKIP LOCKED
+        )
+        UPDATE users AS u SET tier = 'free', tier_expires_at = NULL
+        FROM old WHERE u.telegram_id = old.telegram_id
+        RETURNING u.telegram_id, u.language, old.tier, old.tier_expires_at
+        """,
+        now,
+        limit,
+    )
+    return [TierChange(**dict(r)) for r in rows]
+
+
+async def prune_invoices(db: Executor, older_than_days: int = 30) -> int:
+    """Unpaid one-off invoices are useless after their freshness window; subscription links stay."""
+    status = await db.execute(
+        """
+        DELETE FROM invoices i
+        WHERE NOT i.recurring AND i.created_at < now() - make_interval(days => $1)
+          AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.nonce = i.nonce)
+        """,
+        older_than_days,
+    )
+    return int(status.split()[-1])
