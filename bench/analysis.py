@@ -19,6 +19,7 @@ from common import median, pct, scratch_schema, table, temp_dir
 
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.logs import setup_logging
 from faceitbot.queue import TaskQueue
 from faceitbot.services.analysis import analyse_match
 from faceitbot.services.match_requests import ANALYSIS
@@ -26,7 +27,6 @@ from faceitbot.sim.faceit import FaceitSim
 from faceitbot.sim.fixtures import build_world
 from faceitbot.store import migrate
 from faceitbot.store.db import create_pool
-from faceitbot.logs import setup_logging
 
 KEY = "bench-key"
 
@@ -68,7 +68,7 @@ async def crowd(sim: FaceitSim, rooms: list[str], concurrency: int, budget: int)
         queue = TaskQueue(pool, workers=3, poll_s=0.2)
         answered: dict[int, float] = {}
 
-        async def run(payload: dict, job) -> None:  # noqa: ANN001
+        async def run(payload: dict, job) -> None:
             await analyse_match(client, payload["match_id"])
             answered[payload["user_id"]] = time.perf_counter()
 
