@@ -157,7 +157,17 @@ async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None
     english = [c["command"] for c in bot.tg.my_commands()]
     russian = {c["command"]: c["description"] for c in bot.tg.my_commands("ru")}
     assert english == [
-        "start", "match", "profile", "stats", "link", "unlink", "track", "tracked", "notify", "language", "help"
+        "start",
+        "match",
+        "profile",
+        "stats",
+        "link",
+        "unlink",
+        "track",
+        "tracked",
+        "notify",
+        "language",
+        "help",
     ]
     assert russian["profile"] == "Твоя карточка статистики"
 

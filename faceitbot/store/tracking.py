@@ -132,17 +132,6 @@ async def find_followed(db: Executor, telegram_id: int, nickname: str) -> tuple[
     return (row["player_id"], row["nickname"]) if row else None
 
 
-async def nickname_of_followed(db: Executor, telegram_id: int, player_id: str) -> str | None:
-    return await db.fetchval(
-        """
-        SELECT p.nickname FROM follows f JOIN players p USING (player_id)
-        WHERE f.telegram_id = $1 AND f.player_id = $2
-        """,
-        telegram_id,
-        player_id,
-    )
-
-
 async def followed(db: Executor, telegram_id: int) -> list[FollowedRow]:
     rows = await db.fetch(
         """
