@@ -43,8 +43,12 @@ COMMANDS = (
     "track",
     "tracked",
     "notify",
+    "subscribe",
+    "referral",
     "language",
     "help",
+    "paysupport",
+    "terms",
 )
 
 

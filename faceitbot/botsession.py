@@ -2,46 +2,20 @@
 
 from __future__ import annotations
 
-from aiogram import Bot
+from aiogram import Bot, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.methods import (
-    AnswerCallbackQuery,
-    AnswerInlineQuery,
-    AnswerPreCheckoutQuery,
-    CreateInvoiceLink,
-    DeleteMessage,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    GetUpdates,
-    RefundStarPayment,
-    SendChatAction,
-    SendInvoice,
-    SendMessage,
-    SendPhoto,
-    SetMyCommands,
-)
 from aiogram.methods.base import Response
 
-_USED_METHODS = (
-    AnswerCallbackQuery,
-    AnswerInlineQuery,
-    AnswerPreCheckoutQuery,
-    CreateInvoiceLink,
-    DeleteMessage,
-    EditMessageReplyMarkup,
-    EditMessageText,
-    GetMe,
-    GetUpdates,
-    RefundStarPayment,
-    SendChatAction,
-    SendInvoice,
-    SendMessage,
-    SendPhoto,
-    SetMyCommands,
+_USED_METHODS = tuple(
+    getattr(methods, name)
+    for name in (
+        "AnswerCallbackQuery", "AnswerInlineQuery", "AnswerPreCheckoutQuery", "CreateInvoiceLink", "DeleteMessage",
+        "EditMessageReplyMarkup", "EditMessageText", "GetMe", "GetUpdates", "RefundStarPayment", "SendChatAction",
+        "SendInvoice", "SendMessage", "SendPhoto", "SetMyCommands",
+    )
 )
 
 # aiogram parametrises `Response[<return type>]` on every API call; pydantic keeps those classes

@@ -166,8 +166,12 @@ async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None
         "track",
         "tracked",
         "notify",
+        "subscribe",
+        "referral",
         "language",
         "help",
+        "paysupport",
+        "terms",
     ]
     assert russian["profile"] == "Твоя карточка статистики"
 
