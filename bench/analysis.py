@@ -49,14 +49,31 @@ async def single_rooms(sim: FaceitSim, rooms: list[str], concurrency: int, laten
     calls = max(cold_calls)
     floor_ms = math.ceil(calls / concurrency) * latency_ms
     print(f"\nSingle analyses: {len(rooms)} rooms, latency {latency_ms:.0f} ms, concurrency {concurrency}")
-    print(table(
-        ["run", "p50 ms", "p95 ms", "FACEIT calls", "floor ms", "p50 / floor", "target"],
-        [
-            ["cold", median(cold_ms), pct(cold_ms, 95), calls, f"{floor_ms:.0f}",
-             f"{median(cold_ms) / floor_ms:.2f}", "<= 1.30"],
-            ["warm", median(warm_ms), pct(warm_ms, 95), max(warm_calls), "-", "-", "<= 100 ms, <= 1 call"],
-        ],
-    ))
+    print(
+        table(
+            ["run", "p50 ms", "p95 ms", "FACEIT calls", "floor ms", "p50 / floor", "target"],
+            [
+                [
+                    "cold",
+                    median(cold_ms),
+                    pct(cold_ms, 95),
+                    calls,
+                    f"{floor_ms:.0f}",
+                    f"{median(cold_ms) / floor_ms:.2f}",
+                    "<= 1.30",
+                ],
+                [
+                    "warm",
+                    median(warm_ms),
+                    pct(warm_ms, 95),
+                    max(warm_calls),
+                    "-",
+                    "-",
+                    "<= 100 ms, <= 1 call",
+                ],
+            ],
+        )
+    )
 
 
 async def crowd(sim: FaceitSim, rooms: list[str], concurrency: int, budget: int) -> None:
@@ -88,11 +105,21 @@ async def crowd(sim: FaceitSim, rooms: list[str], concurrency: int, budget: int)
         await client.close()
         await pool.close()
     print(f"\n{len(rooms)} users, {len(rooms)} different rooms at once (durable queue, 3 workers)")
-    print(table(
-        ["answered", "lost", "jobs done", "FACEIT calls", "budget", "last answer s"],
-        [[len(answered), len(rooms) - len(answered), statuses.get("done", 0), sim.stats()["total"],
-          f"{used}/{budget}", f"{elapsed:.2f}"]],
-    ))
+    print(
+        table(
+            ["answered", "lost", "jobs done", "FACEIT calls", "budget", "last answer s"],
+            [
+                [
+                    len(answered),
+                    len(rooms) - len(answered),
+                    statuses.get("done", 0),
+                    sim.stats()["total"],
+                    f"{used}/{budget}",
+                    f"{elapsed:.2f}",
+                ]
+            ],
+        )
+    )
     assert all(o == "done" for o in outcomes)
     assert sim.stats()["total"] <= budget
 

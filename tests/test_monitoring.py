@@ -590,7 +590,7 @@ async def replicas(
 
 
 async def follow(pool: asyncpg.Pool, uid: int, player_id: str, nickname: str, *, hours: float = 1) -> None:
-    await users_store.touch(pool, uid, "en", None)
+    await users_store.touch(pool, uid, "en", None, datetime.now(UTC).date())
     await players_store.remember(pool, player_id, nickname, "gb", 5, 1000)
     async with pool.acquire() as conn, conn.transaction():
         await tracking_store.follow(conn, uid, player_id, linked=False, first_check_s=0)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 
 from faceitbot.handlers import (
     account,
@@ -16,11 +16,12 @@ from faceitbot.handlers import (
     start,
     tracking,
 )
+from faceitbot.handlers.filters import MessageIs
 
 
 def get_routers() -> list[Router]:
     private = Router(name="private")
-    private.message.filter(F.chat.type == "private")
+    private.message.filter(MessageIs(lambda m: m.chat.type == "private"))
     private.include_routers(
         tracking.router,  # first: /start after a 403 turns notifications back on, then falls through
         referrals.router,  # before start: `/start ref-<code>` records the invite, then start greets

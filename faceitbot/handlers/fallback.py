@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.types import Message
 
+from faceitbot.handlers.filters import MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 
 router = Router(name="fallback")
 
 
-@router.message(F.text.startswith("/"))
+@router.message(MessageIs(lambda m: (m.text or "").startswith("/")))
 async def unknown_command(message: Message, l10n: L10n) -> None:
     await message.answer(l10n("unknown-command"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from aiogram import F, Router
+from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
@@ -12,7 +12,7 @@ from faceitbot.analysis import inputs
 from faceitbot.config import Settings
 from faceitbot.errors import NotLinked
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.handlers.filters import MenuButton
+from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import match as render_match
@@ -48,7 +48,7 @@ async def menu_match(message: Message, l10n: L10n) -> None:
     await message.answer(l10n("match-usage"))
 
 
-@router.message(F.text.func(inputs.looks_like_match))
+@router.message(MessageIs(lambda m: m.text and inputs.looks_like_match(m.text)))
 async def pasted_room(
     message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n
 ) -> None:

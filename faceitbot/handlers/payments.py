@@ -14,6 +14,7 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 
 from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.config import Settings
+from faceitbot.handlers.filters import MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import payments as render
 from faceitbot.services import delivery, payments, referrals
@@ -86,7 +87,7 @@ async def on_pre_checkout(
         await query.answer(ok=False, error_message=l10n(refusal.value))
 
 
-@router.message(F.successful_payment)
+@router.message(MessageIs(lambda m: m.successful_payment))
 async def on_successful_payment(message: Message, pool: Pool, settings: Settings, l10n: L10n) -> None:
     paid = message.successful_payment
     assert paid is not None and message.from_user is not None
@@ -110,7 +111,7 @@ async def on_successful_payment(message: Message, pool: Pool, settings: Settings
         await message.answer(render.paid(credit, settings, l10n).text)
 
 
-@router.message(F.refunded_payment)
+@router.message(MessageIs(lambda m: m.refunded_payment))
 async def on_refunded_payment(message: Message, pool: Pool) -> None:
     assert message.refunded_payment is not None
     await payments.apply_refund(pool, message.refunded_payment.telegram_payment_charge_id, datetime.now(UTC))

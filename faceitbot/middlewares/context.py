@@ -1,8 +1,10 @@
-"""Outer update middleware: loads (or creates) the user and picks their locale once per update."""
+"""Outer update middleware: loads (or creates) the user, marks them active for the day and picks
+their locale, once per update."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -30,7 +32,11 @@ class UserContextMiddleware(BaseMiddleware):
             locale = self._i18n.default_locale
         else:
             user = await users_store.touch(
-                self._pool, tg_user.id, pick_language(tg_user.language_code), tg_user.username
+                self._pool,
+                tg_user.id,
+                pick_language(tg_user.language_code),
+                tg_user.username,
+                datetime.now(UTC).date(),
             )
             data["user"] = user
             locale = user.language

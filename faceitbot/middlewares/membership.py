@@ -5,8 +5,8 @@ refusal, and a successful payment, which must still be recorded. The banned set 
 PostgreSQL at most every REFRESH_S seconds, so the hot path stays one read per update; a ban made
 on this replica applies at once, on another one within REFRESH_S.
 
-Activity records the (day, user) rows daily analytics count, once per user per day per process,
-and pays a referral bonus when the update linked the invited user's FACEIT account.
+Activity pays a referral bonus when the update linked the invited user's FACEIT account (the
+day's activity row is written by UserContextMiddleware).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import asyncpg
@@ -75,19 +75,11 @@ class BanGate(BaseMiddleware):
 class Activity(BaseMiddleware):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
-        self._day: date | None = None
-        self._seen: set[int] = set()
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         user: UserRow | None = data.get("user")
         if user is None:
             return await handler(event, data)
-        now = datetime.now(UTC)
-        if self._day != now.date():
-            self._day, self._seen = now.date(), set()
-        if user.telegram_id not in self._seen:
-            await admin_store.record_activity(self._pool, now.date(), user.telegram_id)
-            self._seen.add(user.telegram_id)
         result = await handler(event, data)
         interactive = isinstance(event, Update) and (
             event.message is not None or event.callback_query is not None

@@ -38,14 +38,6 @@ async def audit(db: Executor, admin_id: int, action: str, args: str, result: str
     )
 
 
-async def record_activity(db: Executor, day: date, telegram_id: int) -> None:
-    await db.execute(
-        "INSERT INTO user_activity (day, telegram_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        day,
-        telegram_id,
-    )
-
-
 # -- users -----------------------------------------------------------------------------------
 async def find_user(db: Executor, query: str) -> UserInfo | None:
     """A Telegram id, an @username or a FACEIT nickname (case-insensitive)."""

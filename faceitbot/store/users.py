@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
 
@@ -33,34 +33,43 @@ def _row(record: asyncpg.Record) -> UserRow:
 
 
 # last_seen is for "active today" figures: minute precision is plenty, and skipping the write
-# keeps the hot path of every update a single read.
+# keeps the hot path of every update a single read. The day's user_activity row (daily active
+# users) is written by the same statement, so a user's first update of the day is one round trip too.
 SEEN_RESOLUTION = "5 minutes"
 
 
-async def touch(db: Executor, telegram_id: int, language: str, username: str | None) -> UserRow:
-    """Create the user on first contact; refresh last_seen and, until they choose one, the language."""
+async def touch(db: Executor, telegram_id: int, language: str, username: str | None, day: date) -> UserRow:
+    """Create the user on first contact; refresh last_seen, the day's activity and, until they
+    choose one, the language."""
     fresh = await db.fetchrow(
         f"""
-        SELECT {_COLUMNS} FROM users
+        SELECT {_COLUMNS} FROM users AS u
         WHERE telegram_id = $1 AND last_seen_at > now() - interval '{SEEN_RESOLUTION}'
           AND username IS NOT DISTINCT FROM $3 AND (language_chosen OR language = $2)
+          AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
         """,
         telegram_id,
         language,
         username,
+        day,
     )
     if fresh is not None:
         return _row(fresh)
     query = f"""
-        INSERT INTO users AS u (telegram_id, language, username)
-        VALUES ($1, $2, $3)
-        ON CONFLICT (telegram_id) DO UPDATE
-            SET last_seen_at = now(),
-                username = EXCLUDED.username,
-                language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
-        RETURNING {_COLUMNS}
+        WITH seen AS (
+            INSERT INTO users AS u (telegram_id, language, username)
+            VALUES ($1, $2, $3)
+            ON CONFLICT (telegram_id) DO UPDATE
+                SET last_seen_at = now(),
+                    username = EXCLUDED.username,
+                    language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
+            RETURNING {_COLUMNS}
+        ), active AS (
+            INSERT INTO user_activity (day, telegram_id) VALUES ($4, $1) ON CONFLICT DO NOTHING
+        )
+        SELECT * FROM seen
     """
-    return _row(await db.fetchrow(query, telegram_id, language, username))
+    return _row(await db.fetchrow(query, telegram_id, language, username, day))
 
 
 async def get(db: Executor, telegram_id: int) -> UserRow | None:
