@@ -199,8 +199,9 @@ def test_the_rating_of_a_recorded_scoreboard_line() -> None:
 def test_ratings_on_the_recorded_matches_sit_where_the_readme_says() -> None:
     """README: over the 20 players of the two recorded matches our rating averages 1.13, winners
     1.16 and losers 1.11; every player is within 0.61-1.68, and the kills-per-round the formula
-    uses agrees with FACEIT's own "K/R Ratio" to its two printed decimals."""
-    values, winners, losers = [], [], []
+    uses agrees with FACEIT's own "K/R Ratio" to its two printed decimals; the rating ranks the
+    players like FACEIT's "K/D Ratio" does (Spearman 0.97)."""
+    values, winners, losers, kds = [], [], [], []
     for name in ("match_stats.json", "match_stats_2.json"):
         rnd = load(name, MatchStats).rounds[0]
         rounds = int(rnd.round_stats["Rounds"])
@@ -211,12 +212,20 @@ def test_ratings_on_the_recorded_matches_sit_where_the_readme_says() -> None:
                 assert abs(kpr - float(p.player_stats["K/R Ratio"])) <= 0.005
                 assert r is not None
                 values.append(r)
+                kds.append(float(p.player_stats["K/D Ratio"]))
                 (winners if team.team_stats["Team Win"] == "1" else losers).append(r)
     assert len(values) == 20
     assert sum(values) / 20 == pytest.approx(1.13, abs=0.005)
     assert sum(winners) / 10 == pytest.approx(1.16, abs=0.005)
     assert sum(losers) / 10 == pytest.approx(1.11, abs=0.005)
     assert 0.61 <= min(values) and max(values) <= 1.68
+
+    def ranks(xs: list[float]) -> list[int]:
+        order = sorted(range(len(xs)), key=xs.__getitem__)
+        return [order.index(i) for i in range(len(xs))]
+
+    d2 = sum((a - b) ** 2 for a, b in zip(ranks(values), ranks(kds), strict=True))
+    assert 1 - 6 * d2 / (20 * (20**2 - 1)) == pytest.approx(0.97, abs=0.005)
 
 
 def test_recent_rating_and_skills_of_the_recorded_player() -> None:
