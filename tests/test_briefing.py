@@ -278,3 +278,25 @@ def test_a_three_nil_map_is_shrunk_toward_even() -> None:
     assert (advice["Nuke"].team1_shrunk, advice["Nuke"].team2_shrunk) == (63.0, 50.0)
     assert shrunk_rate(0, 0) == 50.0
     assert shrunk_rate(3, 3, k=0) == 100.0
+
+
+def test_an_opponent_to_watch_comes_with_real_entry_clutch_and_utility_figures() -> None:
+    room = load("match_details_2.json", Match)
+    miekooo = room.teams["faction1"].roster[0]
+    recorded = PlayerData(
+        _player(miekooo.player_id, miekooo.nickname, 1700),
+        load("player_stats_cs2.json", PlayerStats),
+        load("player_games_stats_cs2.json", GameStats),
+    )
+    _, report = _room("match_details_2.json", ELOS1, ELOS2, {miekooo.player_id: recorded})
+    text = _text(report, room.teams["faction2"].roster[0].player_id)
+    watch = text.split("👀 Opponents to watch:\n")[1].splitlines()[0]
+    rating = report.teams[0].players[0].rating
+    assert rating is not None
+    # lifetime totals: 1202/2570 opening duels, 208/556 1v1, 114/635 1v2, 51087 / 17695 = 2.89
+    # utility damage a round; 20 recent rows: 290 kills / 277 deaths, ADR 70.7, 15 rounds of 3+ kills
+    assert watch == (
+        f"• <b>Miekooo_</b>: rating {rating.value}, K/D 1.05, ADR 71, wins 47% of opening duels (1202/2570), "
+        "1v1 clutches won 37% (208/556), 1v2 clutches won 18% (114/635), utility damage 2.9 a round, "
+        "multi-kills (3+ in a round): 15 in 20 matches"  # triple + quadro + penta over the 20 rows
+    )

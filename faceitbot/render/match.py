@@ -120,9 +120,11 @@ def _watch_line(p: PlayerReport, l10n: L10n) -> str:
     if sk is not None:
         if sk.entry is not None and sk.entry.rate is not None:
             bits.append(l10n("watch-entry", rate=fmt(sk.entry.rate, 0), wins=sk.entry.wins, count=sk.entry.count))
-        if sk.clutch_1v1 is not None and sk.clutch_1v1.rate is not None:
-            c = sk.clutch_1v1
-            bits.append(l10n("watch-clutch", rate=fmt(c.rate or 0, 0), wins=c.wins, count=c.count))
+        for key, c in (("1v1", sk.clutch_1v1), ("1v2", sk.clutch_1v2)):
+            if c is not None and c.rate is not None:
+                bits.append(l10n("watch-clutch", kind=key, rate=fmt(c.rate, 0), wins=c.wins, count=c.count))
+        if sk.utility_damage_per_round is not None:
+            bits.append(l10n("watch-utility", damage=fmt(sk.utility_damage_per_round, 1)))
         if sk.multi_kills:
             bits.append(l10n("watch-multi", count=sk.multi_kills, matches=sk.recent_matches))
     if p.flag is not None:
