@@ -29,13 +29,14 @@ from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler
 from faceitbot.services import admin as admin_service
-from faceitbot.services import analytics
+from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
 
 COMMANDS = (
     "start",
     "match",
+    "accuracy",
     "profile",
     "stats",
     "link",
@@ -120,6 +121,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         housekeeping.register(scheduler, pool)
         subscriptions.register(scheduler, pool, bot, i18n, settings)
         analytics.register(scheduler, queue, pool, faceit)
+        scorecard.register(scheduler, queue, pool, faceit)
         admin_service.register(scheduler, queue, pool, bot, i18n)
         monitor.schedule(scheduler)
         scheduler.start()

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> None:
     analyze.add_argument("match", help="match id (1-<uuid>) or FACEIT room URL")
     analyze.add_argument("--json", action="store_true", help="print the documented JSON instead of text")
     analyze.add_argument("--lang", default="en", choices=("en", "ru"))
+    analyze.add_argument("--as", dest="viewer", help="write the briefing from this roster player's side (nickname or id)")
     sub.add_parser("sim", help="simulators: sim faceit | sim telegram | sim world (see sim -h)")
     args = parser.parse_args(argv)
 
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--script only works with --demo")
 
     if args.command == "analyze":
-        raise SystemExit(asyncio.run(_analyze(args.match, as_json=args.json, lang=args.lang)))
+        raise SystemExit(asyncio.run(_analyze(args.match, as_json=args.json, lang=args.lang, viewer=args.viewer)))
 
     try:
         settings = load_settings(require_secrets=args.command == "run")
@@ -79,7 +80,7 @@ async def _migrate(settings) -> None:
     logger.info("schema is up to date ({} applied now)", len(applied))
 
 
-async def _analyze(text: str, *, as_json: bool, lang: str) -> int:
+async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = None) -> int:
     import json
 
     from faceitbot.analysis.inputs import match_id
@@ -119,8 +120,11 @@ async def _analyze(text: str, *, as_json: bool, lang: str) -> int:
     if as_json:
         print(json.dumps(analysis_json(result), ensure_ascii=False, indent=2))
     else:
+        viewer_id = next(
+            (p.player_id for t in result.report.teams for p in t.players if viewer in (p.player_id, p.nickname)), None
+        )
         rendered = render_match.analysis(
-            result.report, l10n, viewer_player_id=None, calls=result.faceit_calls, elapsed_ms=result.elapsed_ms
+            result.report, l10n, viewer_player_id=viewer_id, calls=result.faceit_calls, elapsed_ms=result.elapsed_ms
         )
         print(rendered.text)
     return 0

@@ -20,6 +20,7 @@ from faceitbot.queue import TaskQueue
 from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
+from faceitbot.services import scorecard
 from faceitbot.services.analysis import analyse_match
 from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.store import jobs as jobs_store
@@ -90,6 +91,7 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
             await reply.progress(render_match.progress(stage, done, total, l10n))
 
         result = await analyse_match(ctx.faceit, payload["match_id"], progress)
+        await scorecard.record(ctx.pool, result.report)
         rendered = render_match.analysis(
             result.report,
             l10n,

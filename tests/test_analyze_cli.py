@@ -26,15 +26,21 @@ async def test_analyze_prints_the_documented_json(faceit_sim: FaceitSim, world: 
     assert len(doc["teams"]) == 2
     team = doc["teams"][0]
     assert {"faction", "name", "avg_elo", "win_probability", "players"} <= set(team)
+    # the world's rooms carry FACEIT's own chance, rounded to two places as FACEIT sends it
+    assert team["faceit_win_probability"] == round(team["win_probability"], 2)
+    assert all(isinstance(g, list) and len(g) >= 2 for g in team["parties"])
     player = team["players"][0]
-    assert set(player) == {"player_id", "nickname", "level", "elo", "lifetime", "recent", "maps", "danger"}
+    assert set(player) == {
+        "player_id", "nickname", "level", "elo", "lifetime", "recent", "maps", "danger", "rating", "skills", "flag"}
+    assert set(player["rating"]) == {"value", "rounds", "estimated_bonus"}
+    assert player["skills"]["entry"]["count"] >= player["skills"]["entry"]["wins"]
     assert set(player["lifetime"]) == {"matches", "win_rate", "kd", "hs_pct"}
     assert set(player["recent"]) == {"matches", "win_rate", "kd", "adr", "avg_kills"}
     assert isinstance(player["elo"], int) and isinstance(player["recent"]["kd"], float)
     assert isinstance(team["win_probability"], float)
     assert doc["teams"][0]["win_probability"] + doc["teams"][1]["win_probability"] == 1.0
     advice = doc["map_advice"][0]
-    assert set(advice) == {"map", "team1_win_rate", "team2_win_rate", "recommendation"}
+    assert set(advice) == {"map", "team1_win_rate", "team2_win_rate", "recommendation", "team1_shrunk", "team2_shrunk"}
     assert doc["faceit_calls"] == 31 and doc["cache_hits"] == 0
     assert isinstance(doc["elapsed_ms"], int)
 

@@ -159,6 +159,7 @@ async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None
     assert english == [
         "start",
         "match",
+        "accuracy",
         "profile",
         "stats",
         "link",

@@ -6,10 +6,14 @@ derive (recent averages, team map rates) is computed from per-match rows, never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from faceitbot.analysis.elo import expected_change, win_probability
 from faceitbot.analysis.numbers import num
+from faceitbot.analysis.parties import find_parties
+from faceitbot.analysis.rating import Rating, recent_rating
+from faceitbot.analysis.skills import Skills, skills
+from faceitbot.analysis.smurfs import Flag, flag
 from faceitbot.faceit.models import GameStats, Match, Player, PlayerStats
 
 RECENT_MATCHES = 20
@@ -17,6 +21,9 @@ DANGER_KD = 1.2
 DANGER_ADR = 85.0
 DANGER_ELO_MARGIN = 300
 MAP_ADVICE_MARGIN = 5.0  # percentage points between the teams before we call a map a pick or a ban
+# Map win rates are pulled toward 50 % by this many pseudo-matches before pick/ban, so that a
+# 3-0 map reads 67 %, not a lock.
+MAP_SHRINK_K = 6
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +61,9 @@ class PlayerReport:
     recent: Recent
     maps: dict[str, MapRecord]
     danger: bool = False
+    rating: Rating | None = None
+    skills: Skills | None = None
+    flag: Flag | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,8 @@ class TeamReport:
     avg_elo: int
     win_probability: float
     players: tuple[PlayerReport, ...]
+    faceit_win_probability: float | None = None  # FACEIT's own, from the match room, when it gives one
+    parties: tuple[tuple[str, ...], ...] = ()  # player ids of each premade in this team
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +83,8 @@ class MapAdvice:
     team1_win_rate: float | None
     team2_win_rate: float | None
     recommendation: str  # "pick" / "ban" for team 1, or "neutral" / "unknown"
+    team1_shrunk: float | None = None  # the rates the recommendation is made on
+    team2_shrunk: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,16 +158,36 @@ def map_records(stats: PlayerStats | None) -> dict[str, MapRecord]:
     return records
 
 
+def recent_rows(rows: GameStats | None, limit: int = RECENT_MATCHES) -> list[dict[str, str | int]]:
+    return [r.stats for r in (rows.items if rows else [])][:limit]
+
+
 def _player_report(player_id: str, nickname: str, level: int, data: PlayerData) -> PlayerReport:
     game = data.player.cs2 if data.player else None
+    life, recent = lifetime(data.stats), recent_form(data.recent)
+    rows = recent_rows(data.recent)
+    level = game.skill_level if game else level
+    raw_life = data.stats.lifetime if data.stats else None
     return PlayerReport(
         player_id=player_id,
         nickname=data.player.nickname if data.player else nickname,
-        level=game.skill_level if game else level,
+        level=level,
         elo=game.faceit_elo if game else 0,
-        lifetime=lifetime(data.stats),
-        recent=recent_form(data.recent),
+        lifetime=life,
+        recent=recent,
         maps=map_records(data.stats),
+        rating=recent_rating(rows, raw_life),
+        skills=skills(raw_life, rows) if data.stats or rows else None,
+        flag=flag(
+            level=level,
+            lifetime_matches=life.matches,
+            recent_matches=recent.matches,
+            kd=recent.kd,
+            adr=recent.adr,
+            win_rate=recent.win_rate,
+        )
+        if data.stats
+        else None,
     )
 
 
@@ -178,15 +212,30 @@ def map_pool(match: Match) -> tuple[tuple[str, ...], tuple[str, ...], dict[str, 
     return pool, picked, names
 
 
-def team_map_rate(players: tuple[PlayerReport, ...], map_name: str) -> float | None:
-    """Sum of wins over sum of matches on that map, across the team's players."""
+def _team_map_record(players: tuple[PlayerReport, ...], map_name: str) -> tuple[int, int]:
     wins = matches = 0
     for p in players:
         rec = p.maps.get(map_name)
         if rec:
             wins += rec.wins
             matches += rec.matches
+    return wins, matches
+
+
+def team_map_rate(players: tuple[PlayerReport, ...], map_name: str) -> float | None:
+    """Sum of wins over sum of matches on that map, across the team's players."""
+    wins, matches = _team_map_record(players, map_name)
     return round(100.0 * wins / matches, 1) if matches else None
+
+
+def shrunk_rate(wins: int, matches: int, k: int = MAP_SHRINK_K) -> float:
+    """The win rate with k pseudo-matches at 50 % added: few matches stay close to even."""
+    return round(100.0 * (wins + k / 2) / (matches + k), 1)
+
+
+def team_map_shrunk(players: tuple[PlayerReport, ...], map_name: str) -> float | None:
+    wins, matches = _team_map_record(players, map_name)
+    return shrunk_rate(wins, matches) if matches else None
 
 
 def advise_maps(
@@ -194,21 +243,21 @@ def advise_maps(
 ) -> tuple[MapAdvice, ...]:
     advice = []
     for name in pool:
-        r1, r2 = team_map_rate(team1, name), team_map_rate(team2, name)
-        if r1 is None or r2 is None:
+        s1, s2 = team_map_shrunk(team1, name), team_map_shrunk(team2, name)
+        if s1 is None or s2 is None:
             rec = "unknown"
-        elif r1 - r2 >= MAP_ADVICE_MARGIN:
+        elif s1 - s2 >= MAP_ADVICE_MARGIN:
             rec = "pick"
-        elif r2 - r1 >= MAP_ADVICE_MARGIN:
+        elif s2 - s1 >= MAP_ADVICE_MARGIN:
             rec = "ban"
         else:
             rec = "neutral"
-        advice.append(MapAdvice(name, r1, r2, rec))
+        advice.append(MapAdvice(name, team_map_rate(team1, name), team_map_rate(team2, name), rec, s1, s2))
 
     def order(a: MapAdvice) -> tuple[int, float]:
-        if a.team1_win_rate is None or a.team2_win_rate is None:
+        if a.team1_shrunk is None or a.team2_shrunk is None:
             return (1, 0.0)
-        return (0, -(a.team1_win_rate - a.team2_win_rate))
+        return (0, -(a.team1_shrunk - a.team2_shrunk))
 
     return tuple(sorted(advice, key=order))
 
@@ -218,6 +267,7 @@ def analyse(match: Match, data: dict[str, PlayerData]) -> MatchReport:
     if len(factions) != 2:
         raise ValueError("a match room has two factions")
     rosters: list[tuple[str, str, list[PlayerReport]]] = []
+    rows = {pid: recent_rows(d.recent) for pid, d in data.items()}
     for key, faction in factions:
         reports = [
             _player_report(
@@ -240,16 +290,20 @@ def analyse(match: Match, data: dict[str, PlayerData]) -> MatchReport:
     p1 = win_probability(avg[0], avg[1])
     teams = []
     for i, (key, name, ps) in enumerate(rosters):
-        marked = tuple(
-            PlayerReport(
-                **{
-                    **{f: getattr(p, f) for f in PlayerReport.__dataclass_fields__},
-                    "danger": _is_danger(p, match_avg),
-                }
+        marked = tuple(replace(p, danger=_is_danger(p, match_avg)) for p in ps)
+        stats = match.teams[key].stats
+        faceit_p = stats.winProbability if stats is not None else None
+        teams.append(
+            TeamReport(
+                key,
+                name,
+                avg[i],
+                round(p1 if i == 0 else 1 - p1, 4),
+                marked,
+                faceit_win_probability=faceit_p,
+                parties=find_parties([p.player_id for p in ps], rows),
             )
-            for p in ps
         )
-        teams.append(TeamReport(key, name, avg[i], round(p1 if i == 0 else 1 - p1, 4), marked))
 
     pool, picked, _ = map_pool(match)
     gain1, loss1 = expected_change(avg[0], avg[1])

@@ -13,6 +13,7 @@ from faceitbot.handlers import (
     payments,
     player,
     referrals,
+    scorecard,
     start,
     tracking,
 )
@@ -29,6 +30,7 @@ def get_routers() -> list[Router]:
         account.router,
         player.router,
         match.router,
+        scorecard.router,
         payments.router,  # pre-checkout queries have no chat, so the private filter leaves them be
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,

@@ -60,6 +60,7 @@ from faceitbot.render.common import Rendered
 from faceitbot.scheduler import Scheduler
 from faceitbot.services import match_requests
 from faceitbot.store import players as players_store
+from faceitbot.store import predictions as predictions_store
 from faceitbot.store import tracking as store
 from faceitbot.store import users as users_store
 from faceitbot.store.jobs import JobRow
@@ -253,6 +254,10 @@ class Monitor:
                         found_new=True,
                     ).interval_s
                     await store.nudge(conn, others, wait, item.finished_at)
+            if item.results is not None and item.results.winner in ("faction1", "faction2"):
+                # The scorecard learns this outcome for free (no lookup of its own later).
+                played = results.map_name(stats.rounds[0].round_stats.get("Map", "")) if stats.rounds else None
+                await predictions_store.record_outcome(conn, item.match_id, item.results.winner, played)
             await store.advance(conn, row.player_id, item.finished_at)
         logger.info("match {} resolved for {} tracked players", item.match_id, len(lines))
         return True

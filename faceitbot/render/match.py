@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from faceitbot.analysis.match import MatchReport, PlayerReport, TeamReport
+from faceitbot.analysis.side import Briefing, MapCall, briefing
+from faceitbot.analysis.smurfs import Flag
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
 from faceitbot.services.match_requests import Accepted
@@ -26,6 +28,7 @@ def _player_line(p: PlayerReport, you: str | None) -> str:
         + _cell(fmt(recent.win_rate, 0) if recent.matches else "-", 5)
         + _cell(fmt(recent.adr, 0) if recent.matches else "-", 5)
         + _cell(str(p.lifetime.matches), 6)
+        + _cell(fmt(p.rating.value) if p.rating else "-", 5)
     )
 
 
@@ -39,6 +42,7 @@ def _team(team: TeamReport, l10n: L10n, you: str | None) -> str:
             _cell(l10n("col-winrate"), 5),
             _cell("ADR", 5),
             _cell(l10n("col-matches"), 6),
+            _cell(l10n("col-rating"), 5),
         )
     )
     rows = "\n".join(_player_line(p, you) for p in team.players)
@@ -62,17 +66,126 @@ def _maps(report: MatchReport, l10n: L10n) -> str:
     }
     lines = []
     for a in report.map_advice:
-        r1 = "-" if a.team1_win_rate is None else fmt(a.team1_win_rate, 0)
-        r2 = "-" if a.team2_win_rate is None else fmt(a.team2_win_rate, 0)
+        r1 = "-" if a.team1_shrunk is None else fmt(a.team1_shrunk, 0)
+        r2 = "-" if a.team2_shrunk is None else fmt(a.team2_shrunk, 0)
         lines.append(f"{_cell(a.map, 9, left=True)}{_cell(r1, 4)} /{_cell(r2, 4)}  {verdicts[a.recommendation]}")
-    return l10n("analysis-maps-title") + "\n<pre>" + escape("\n".join(lines)) + "</pre>"
+    return l10n("brief-maps-title") + "\n<pre>" + escape("\n".join(lines)) + "</pre>"
+
+
+def _pct(p: float) -> str:
+    return fmt(p * 100, 0)
+
+
+def _calls(calls: tuple[MapCall, ...]) -> str:
+    return ", ".join(f"{escape(c.map)} {fmt(c.ours, 0)}/{fmt(c.theirs, 0)}%" for c in calls)
+
+
+def _chances(b: Briefing, report: MatchReport, l10n: L10n) -> list[str]:
+    if b.ours is None:
+        lines = [
+            l10n("brief-chance-team", name=escape(t.name), ours=_pct(t.win_probability), faceit=_pct(t.faceit_win_probability))
+            if t.faceit_win_probability is not None
+            else l10n("brief-chance-team-ours", name=escape(t.name), ours=_pct(t.win_probability))
+            for t in report.teams
+        ]
+    elif b.faceit_chance is not None:
+        lines = [l10n("brief-chance", ours=_pct(b.chance), faceit=_pct(b.faceit_chance))]
+    else:
+        lines = [l10n("brief-chance-no-faceit", ours=_pct(b.chance))]
+    if b.disagree and b.pull is not None:
+        t1, t2 = report.teams
+        lines.append(
+            l10n(
+                "brief-disagree",
+                elo1=t1.avg_elo,
+                elo2=t2.avg_elo,
+                nickname=escape(b.pull.nickname),
+                elo=b.pull.elo,
+            )
+        )
+    return lines
+
+
+def _watch_line(p: PlayerReport, l10n: L10n) -> str:
+    bits = [
+        l10n(
+            "watch-line",
+            nickname=escape(p.nickname),
+            rating=fmt(p.rating.value) if p.rating else "-",
+            kd=fmt(p.recent.kd),
+            adr=fmt(p.recent.adr, 0),
+        )
+    ]
+    sk = p.skills
+    if sk is not None:
+        if sk.entry is not None and sk.entry.rate is not None:
+            bits.append(l10n("watch-entry", rate=fmt(sk.entry.rate, 0), wins=sk.entry.wins, count=sk.entry.count))
+        for key, c in (("1v1", sk.clutch_1v1), ("1v2", sk.clutch_1v2)):
+            if c is not None and c.rate is not None:
+                bits.append(l10n("watch-clutch", kind=key, rate=fmt(c.rate, 0), wins=c.wins, count=c.count))
+        if sk.utility_damage_per_round is not None:
+            bits.append(l10n("watch-utility", damage=fmt(sk.utility_damage_per_round, 1)))
+        if sk.multi_kills:
+            bits.append(l10n("watch-multi", count=sk.multi_kills, matches=sk.recent_matches))
+    if p.flag is not None:
+        bits.append(l10n(f"watch-{p.flag.kind}"))
+    return "• " + ", ".join(bits)
+
+
+def _reasons(flag: Flag, l10n: L10n) -> str:
+    return ", ".join(
+        l10n(f"reason-{r.metric}-{'above' if flag.kind == 'smurf' else 'below'}", value=fmt(r.value), limit=fmt(r.limit))
+        for r in flag.reasons
+    )
+
+
+def _flags(report: MatchReport, l10n: L10n) -> list[str]:
+    return [
+        l10n(
+            f"flag-{p.flag.kind}",
+            nickname=escape(p.nickname),
+            matches=p.flag.lifetime_matches,
+            level=p.level,
+            reasons=_reasons(p.flag, l10n),
+        )
+        for t in report.teams
+        for p in t.players
+        if p.flag is not None
+    ]
+
+
+def _parties(report: MatchReport) -> str:
+    names = {p.player_id: p.nickname for t in report.teams for p in t.players}
+    groups = [
+        f"{escape(t.name)}: " + " + ".join(escape(names.get(pid, pid)) for pid in g) for t in report.teams for g in t.parties
+    ]
+    return "; ".join(groups)
+
+
+def _briefing(report: MatchReport, b: Briefing, l10n: L10n) -> str:
+    lines = [l10n("brief-side", name=escape(b.ours.name)) if b.ours else l10n("brief-spectator")]
+    lines += _chances(b, report, l10n)
+    if b.ours is not None:
+        lines.append(l10n("brief-elo", gain=b.gain, loss=abs(b.loss)))
+        if b.picks:
+            lines.append(l10n("brief-picks", maps=_calls(b.picks)))
+        if b.bans:
+            lines.append(l10n("brief-bans", maps=_calls(b.bans)))
+        if not b.picks and not b.bans:
+            lines.append(l10n("brief-maps-even"))
+    if b.watch:
+        lines.append(l10n("brief-watch" if b.ours else "brief-watch-all"))
+        lines += [_watch_line(p, l10n) for p in b.watch]
+    parties = _parties(report)
+    if parties:
+        lines.append(l10n("brief-parties", groups=parties))
+    lines += _flags(report, l10n)
+    return "\n".join(lines)
 
 
 def analysis(
     report: MatchReport, l10n: L10n, *, viewer_player_id: str | None, calls: int, elapsed_ms: int
 ) -> Rendered:
-    side = next((t for t in report.teams if any(p.player_id == viewer_player_id for p in t.players)), None)
-    ours = side or report.teams[0]
     parts = [
         l10n("analysis-title", competition=escape(report.competition or "FACEIT"), status=report.status),
     ]
@@ -80,15 +193,8 @@ def analysis(
         parts.append(l10n("analysis-map", map=escape(", ".join(report.maps_picked))))
     parts += [_team(t, l10n, viewer_player_id) for t in report.teams]
     parts.append(_maps(report, l10n))
-    parts.append(
-        l10n(
-            "analysis-elo-you" if side else "analysis-elo-team",
-            name=escape(ours.name),
-            gain=report.elo_gain.get(ours.faction, 0),
-            loss=abs(report.elo_loss.get(ours.faction, 0)),
-        )
-    )
-    parts.append(l10n("analysis-legend"))
+    parts.append(_briefing(report, briefing(report, viewer_player_id), l10n))
+    parts.append(l10n("brief-legend"))
     parts.append(l10n("analysis-footer", calls=calls, seconds=fmt(elapsed_ms / 1000, 2)))
     return Rendered("\n\n".join(parts))
 
