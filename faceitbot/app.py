@@ -120,7 +120,9 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url)
         stack.push_async_callback(bot.session.close)
 
-        queue = TaskQueue(pool, workers=settings.queue_max_workers, observe=metrics.job_finished)
+        queue = TaskQueue(
+            pool, workers=settings.queue_max_workers, lease_s=settings.queue_lease_s, observe=metrics.job_finished
+        )
         jobs.register(queue, JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings))
         monitor = create_monitor(
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis

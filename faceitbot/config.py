@@ -68,6 +68,7 @@ class Settings:
     leader_ttl_s: int = 15
     update_claim_s: int = 30
     shutdown_grace_s: float = 6.0
+    queue_lease_s: int = 30
 
     def track_limit(self, tier: str) -> int:
         return {
@@ -236,4 +237,5 @@ def load_settings(
         leader_ttl_s=_int(env, "LEADER_TTL_SECONDS", 15, minimum=2, maximum=600),
         update_claim_s=_int(env, "UPDATE_CLAIM_SECONDS", 30, minimum=2, maximum=3600),
         shutdown_grace_s=_float(env, "SHUTDOWN_GRACE_SECONDS", 6.0),
+        queue_lease_s=_int(env, "QUEUE_LEASE_SECONDS", 30, minimum=3, maximum=3600),
     )
