@@ -19,7 +19,7 @@ from loguru import logger
 from faceitbot import housekeeping, jobs, subscriptions
 from faceitbot.botsession import create_bot
 from faceitbot.config import Settings
-from faceitbot.faceit.budget import LocalBudget, RedisBudget
+from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers import get_routers
@@ -29,7 +29,7 @@ from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
-from faceitbot.kv import MemoryKV, RedisKV
+from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
 from faceitbot.leader import Lease, RedisLease, SoleLease
 from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
@@ -95,12 +95,17 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             stack.push_async_callback(redis.aclose)
 
         if redis is not None:
-            kv = RedisKV(redis, prefix=settings.redis_prefix)
-            budget = RedisBudget(
-                redis,
-                settings.faceit_budget_requests,
-                settings.faceit_budget_window_s,
-                key=f"{settings.redis_prefix}budget:faceit",
+            health = RedisHealth()
+            kv = FallbackKV(RedisKV(redis, prefix=settings.redis_prefix), MemoryKV(), health)
+            budget = FallbackBudget(
+                RedisBudget(
+                    redis,
+                    settings.faceit_budget_requests,
+                    settings.faceit_budget_window_s,
+                    key=f"{settings.redis_prefix}budget:faceit",
+                ),
+                LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
+                health,
             )
         else:
             kv, budget = MemoryKV(), LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s)

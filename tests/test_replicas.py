@@ -156,3 +156,60 @@ async def _leader(replicas):
 
 async def _offset_is(pool, expected: int) -> bool:
     return await pool.fetchval("SELECT next_offset FROM polling_offsets") == expected
+
+
+async def test_redis_stopped_and_started_users_keep_getting_replies(
+    tmp_path: Path, dsn: str, pool, world_dir: Path
+) -> None:
+    """A private redis-server (the shared one on 6379 is never stopped)."""
+    redis_port = free_port()
+    redis_cmd = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
+    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+        ports = [free_port(), free_port()]
+        replicas = []
+        for i, port in enumerate(ports):
+            env = replica_env(
+                dsn, faceit.base_url, tg.base_url, redis_url=f"redis://127.0.0.1:{redis_port}/0", prefix="out:",
+                WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}/webhook", WEBHOOK_SECRET=SECRET, PORT=str(port),
+            )
+            replicas.append(await start_replica(env, tmp_path / f"replica{i}.log"))
+        hooks = [f"http://127.0.0.1:{p}/webhook" for p in ports]
+
+        async def link(user: int, hook: str) -> str:
+            tg.send_text(user, "/link Darwin", user_id=user, first_name="Out")
+            assert await post_update(hook, tg.pushed[-1], SECRET) == 200
+            [reply] = tg.calls_for(user, "sendMessage")
+            return reply.params["text"]
+
+        try:
+            for r in replicas:
+                await wait_ready(r)
+            assert (await link(884001, hooks[0])).startswith("✅ Linked to <b>Darwin</b>")
+
+            server.terminate()
+            await server.wait()
+            for r in replicas:
+                status, body = await get(r.base + "/readyz")
+                assert status == 503 and '"failing": ["redis"]' in body
+            # Users keep getting answers on both replicas while Redis is down.
+            assert (await link(884002, hooks[1])).startswith("✅ Linked to <b>Darwin</b>")
+            assert (await link(884003, hooks[0])).startswith("✅ Linked to <b>Darwin</b>")
+
+            server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
+            for r in replicas:
+                await wait_ready(r, timeout=30)
+            assert (await link(884004, hooks[1])).startswith("✅ Linked to <b>Darwin</b>")
+        finally:
+            results = [await r.stop(signal.SIGTERM) for r in replicas]
+            if server.returncode is None:
+                server.terminate()
+                await server.wait()
+        assert all(code == 0 for code, _ in results)
+        for r in replicas:
+            # Said once per outage, not once per request.
+            assert r.logs().count("Redis unavailable") <= 1
+        # PostgreSQL fenced every periodic tick: one run per (job, slot) whatever Redis did.
+        assert await pool.fetchval(
+            "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
+        ) == 0
