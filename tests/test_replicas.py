@@ -123,6 +123,13 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
             leader.proc.send_signal(signal.SIGKILL)
             killed_at = asyncio.get_running_loop().time()
             await leader.proc.wait()
+            # Updates the dead leader had claimed but not finished. Their reply may already have
+            # been sent: redoing them is the documented at-least-once window (README, Operations).
+            # The standby cannot lead yet, so every 'handling' row is the dead leader's.
+            in_flight = {r["update_id"] for r in await pool.fetch(
+                "SELECT update_id FROM processed_updates WHERE status = 'handling'")}
+            by_update = {upd["update_id"]: upd["message"]["chat"]["id"] for upd in tg.pushed}
+            window = {by_update[i] for i in in_flight}
 
             await wait_until(lambda: _leading(other), 3 * ttl, "the standby to take over")
             took = asyncio.get_running_loop().time() - killed_at
@@ -130,9 +137,10 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
 
             await wait_until(lambda: all(tg.calls_for(u, "sendMessage") for u in users), 30, "every user's reply")
             for u in users:
-                [reply] = tg.calls_for(u, "sendMessage")
-                assert reply.params["text"].startswith("✅ Linked to <b>Darwin</b>")
-            assert await pool.fetchval("SELECT count(*) FROM processed_updates WHERE status = 'done'") == 20
+                replies = tg.calls_for(u, "sendMessage")
+                assert len(replies) == 1 or (u in window and len(replies) == 2), (u, window, len(replies))
+                assert all(r.params["text"].startswith("✅ Linked to <b>Darwin</b>") for r in replies)
+            await wait_until(lambda: _done_updates(pool, 20), 15, "every update to be marked done")
             last = max(upd["update_id"] for upd in tg.pushed)
             await wait_until(
                 lambda: _offset_is(pool, last + 1), 10, "the offset to be saved past the last update"
@@ -152,6 +160,10 @@ async def _leader(replicas):
         if await _leading(r):
             return r
     return None
+
+
+async def _done_updates(pool, expected: int) -> bool:
+    return await pool.fetchval("SELECT count(*) FROM processed_updates WHERE status = 'done'") == expected
 
 
 async def _offset_is(pool, expected: int) -> bool:
