@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
@@ -16,13 +19,18 @@ from loguru import logger
 from faceitbot import housekeeping, jobs, subscriptions
 from faceitbot.botsession import create_bot
 from faceitbot.config import Settings
-from faceitbot.faceit.budget import LocalBudget, RedisBudget
+from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers import get_routers
 from faceitbot.i18n.loader import L10n, load_i18n
+from faceitbot.intake.gate import UpdateGate
+from faceitbot.intake.polling import LeaderPolling
+from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
+from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
-from faceitbot.kv import MemoryKV, RedisKV
+from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
+from faceitbot.leader import Lease, RedisLease, SoleLease
 from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
@@ -32,6 +40,9 @@ from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
+from faceitbot.web.health import Readiness, add_health_routes
+from faceitbot.web.metrics import Metrics, ScrapeSources
+from faceitbot.web.server import HttpServer
 
 COMMANDS = (
     "start",
@@ -65,6 +76,7 @@ class Runtime:
     bot: Bot
     dp: Dispatcher
     monitor: Monitor
+    metrics: Metrics
 
 
 @asynccontextmanager
@@ -84,15 +96,21 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             stack.push_async_callback(redis.aclose)
 
         if redis is not None:
-            kv = RedisKV(redis, prefix=settings.redis_prefix)
-            budget = RedisBudget(
-                redis,
-                settings.faceit_budget_requests,
-                settings.faceit_budget_window_s,
-                key=f"{settings.redis_prefix}budget:faceit",
+            health = RedisHealth()
+            kv = FallbackKV(RedisKV(redis, prefix=settings.redis_prefix), MemoryKV(), health)
+            budget = FallbackBudget(
+                RedisBudget(
+                    redis,
+                    settings.faceit_budget_requests,
+                    settings.faceit_budget_window_s,
+                    key=f"{settings.redis_prefix}budget:faceit",
+                ),
+                LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
+                health,
             )
         else:
             kv, budget = MemoryKV(), LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s)
+        metrics = Metrics()
         faceit = FaceitClient(
             settings.faceit_api_url,
             settings.faceit_api_key,
@@ -102,12 +120,15 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             timeout_s=settings.faceit_timeout_s,
         )
         stack.push_async_callback(faceit.close)
+        metrics.watch_faceit(faceit)
 
         i18n = load_i18n()
         bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url)
         stack.push_async_callback(bot.session.close)
 
-        queue = TaskQueue(pool, workers=settings.queue_max_workers)
+        queue = TaskQueue(
+            pool, workers=settings.queue_max_workers, lease_s=settings.queue_lease_s, observe=metrics.job_finished
+        )
         jobs.register(queue, JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings))
         monitor = create_monitor(
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
@@ -115,7 +136,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(monitor.close)
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
-        stack.push_async_callback(queue.stop)
+        stack.push_async_callback(queue.stop, settings.shutdown_grace_s)
 
         scheduler = Scheduler(pool, queue.owner)
         housekeeping.register(scheduler, pool)
@@ -136,14 +157,15 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(Activity(pool))
         dp.include_routers(*get_routers())
         dp.startup.register(_announce_commands)
-        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor)
+        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics)
 
 
 async def _connect_redis(settings: Settings) -> aioredis.Redis | None:
     if not settings.redis_url:
         logger.info("no REDIS_URL: in-process cache and locks, running as a single replica")
         return None
-    redis = aioredis.from_url(settings.redis_url)
+    # Timeouts so a Redis that stops answering fails fast instead of stalling the caller.
+    redis = aioredis.from_url(settings.redis_url, socket_timeout=3, socket_connect_timeout=3)
     await redis.ping()
     logger.info("Redis connected: shared cache, locks and budget")
     return redis
@@ -158,7 +180,65 @@ async def _announce_commands(bot: Bot, i18n: I18n) -> None:
 
 
 async def run(settings: Settings, *, handle_signals: bool = True) -> None:
+    """The bot until SIGTERM/SIGINT: updates by webhook or by leader-elected long polling."""
+    stop = asyncio.Event()
     async with build(settings) as rt:
-        me = await rt.bot.get_me()
-        logger.info("bot @{} starts long polling", me.username)
-        await rt.dp.start_polling(rt.bot, handle_signals=handle_signals, polling_timeout=25)
+        if handle_signals:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, stop.set)
+        await serve(rt, stop)
+    logger.info("stopped cleanly")
+
+
+async def serve(rt: Runtime, stop: asyncio.Event) -> None:
+    settings, bot, dp = rt.settings, rt.bot, rt.dp
+    me = await bot.get_me()
+    gate = UpdateGate(dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics)
+    lease: Lease | None = None
+    if not settings.webhook_url:
+        lease = (
+            RedisLease(rt.redis, f"{settings.redis_prefix}leader:polling:{me.id}", rt.queue.owner, settings.leader_ttl_s)
+            if rt.redis is not None
+            else SoleLease()
+        )
+    async with AsyncExitStack() as stack:
+        health = HttpServer("health")
+        sources = ScrapeSources(rt.pool, rt.faceit, (lambda: lease.leading) if lease is not None else None)
+        ready = Readiness(rt.pool, bot, rt.redis, stop.is_set)
+        health.add_routes(lambda app: add_health_routes(app, ready, rt.metrics, sources))
+        if settings.health_port:
+            await health.start(settings.http_host, settings.health_port)
+            stack.push_async_callback(health.stop)
+
+        workflow = {"dispatcher": dp, "bots": [bot], **dp.workflow_data}
+        await dp.emit_startup(bot=bot, **workflow)
+        stack.push_async_callback(dp.emit_shutdown, bot=bot, **workflow)
+
+        if settings.webhook_url:
+            hook = HttpServer("webhook")
+            hook.add_routes(lambda app: add_webhook_route(app, gate, bot, settings.webhook_secret, WEBHOOK_PATH))
+            await hook.start(settings.http_host, settings.port)
+            stack.push_async_callback(hook.stop)  # first out: no new updates once stopping
+            await bot.set_webhook(
+                settings.webhook_url,
+                secret_token=settings.webhook_secret,
+                allowed_updates=dp.resolve_used_update_types(),
+            )
+            logger.info("bot @{} takes updates by webhook on port {}", me.username, hook.port)
+            await stop.wait()
+            return
+
+        assert lease is not None
+        with contextlib.suppress(Exception):
+            await bot.delete_webhook()  # a webhook left by a previous deployment blocks getUpdates
+        await lease.start()
+        stack.push_async_callback(lease.stop)
+        polling = LeaderPolling(bot, gate, lease, rt.pool, allowed_updates=dp.resolve_used_update_types())
+        task = asyncio.create_task(polling.run(), name="leader-polling")
+        logger.info("bot @{} polls for updates while it holds the leader lease", me.username)
+        stopped = asyncio.create_task(stop.wait())
+        await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        polling.stop()
+        stopped.cancel()
+        await task  # a crash of the polling loop surfaces here

@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     analyze.add_argument("--json", action="store_true", help="print the documented JSON instead of text")
     analyze.add_argument("--lang", default="en", choices=("en", "ru"))
     analyze.add_argument("--as", dest="viewer", help="write the briefing from this roster player's side (nickname or id)")
+    legacy = sub.add_parser("import-legacy", help="import the JSON storage of the bot this one replaces")
+    legacy.add_argument("file", type=Path, help="the old bot's data.json")
+    legacy.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
     sub.add_parser("sim", help="simulators: sim faceit | sim telegram | sim world (see sim -h)")
     args = parser.parse_args(argv)
 
@@ -51,6 +54,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command == "import-legacy":
+        raise SystemExit(asyncio.run(_import_legacy(settings, args.file, dry_run=args.dry_run)))
     else:
         from faceitbot.app import run as run_bot
 
@@ -78,6 +83,40 @@ async def _migrate(settings) -> None:
         if pg is not None:
             pg.stop()
     logger.info("schema is up to date ({} applied now)", len(applied))
+
+
+async def _import_legacy(settings, path: Path, *, dry_run: bool) -> int:
+    from datetime import UTC, datetime
+
+    from faceitbot.legacy.importer import Unreadable, import_legacy, read_document
+    from faceitbot.store import embedded, migrate
+    from faceitbot.store.db import create_pool
+
+    try:
+        document = read_document(path)
+    except Unreadable as e:
+        print(f"faceitbot: not importing anything, the file is unreadable: {e}", file=sys.stderr)
+        return 1
+    pg = None
+    dsn = settings.database_url
+    if dsn is None:
+        pg = await embedded.start(settings.data_dir)
+        dsn = pg.uri
+    try:
+        pool = await create_pool(dsn)
+        try:
+            await migrate.apply(pool)
+            report = await import_legacy(pool, document, datetime.now(UTC), dry_run=dry_run)
+        except Unreadable as e:
+            print(f"faceitbot: not importing anything: {e}", file=sys.stderr)
+            return 1
+        finally:
+            await pool.close()
+    finally:
+        if pg is not None:
+            pg.stop()
+    print("\n".join(report.lines()))
+    return 0
 
 
 async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = None) -> int:

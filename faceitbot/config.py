@@ -59,6 +59,16 @@ class Settings:
     track_limit_pro: int = 100
     monitor_budget_share: float = 0.6
     monitor_tick_s: int = 15
+    # Replicas and operations (issue 6).
+    webhook_url: str | None = None
+    webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    port: int = 8080
+    health_port: int = 8081  # 0: no side server
+    http_host: str = "0.0.0.0"
+    leader_ttl_s: int = 15
+    update_claim_s: int = 30
+    shutdown_grace_s: float = 6.0
+    queue_lease_s: int = 30
 
     def track_limit(self, tier: str) -> int:
         return {
@@ -75,7 +85,7 @@ class Settings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.telegram_bot_token, self.faceit_api_key) if s)
+        return tuple(s for s in (self.telegram_bot_token, self.faceit_api_key, self.webhook_secret) if s)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -158,6 +168,15 @@ def _admin_ids(env: dict[str, str]) -> frozenset[int]:
     return frozenset(ids)
 
 
+def _webhook_secret(env: dict[str, str], webhook_url: str | None) -> Secret:
+    secret = env.get("WEBHOOK_SECRET", "").strip()
+    if webhook_url and not secret:
+        raise ConfigError("WEBHOOK_SECRET is required with WEBHOOK_URL: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    if secret and (len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret)):
+        raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+    return Secret(secret)
+
+
 def load_settings(
     environ: dict[str, str] | None = None, *, dotenv: Path | None = Path(".env"), require_secrets: bool = True
 ) -> Settings:
@@ -210,4 +229,13 @@ def load_settings(
         track_limit_pro=_int(env, "TRACK_LIMIT_PRO", 100, minimum=0, maximum=10000),
         monitor_budget_share=_fraction(env, "MONITOR_BUDGET_SHARE", 0.6),
         monitor_tick_s=_int(env, "MONITOR_TICK_SECONDS", 15, minimum=5, maximum=3600),
+        webhook_url=_url(env, "WEBHOOK_URL", None, ("https", "http")),
+        webhook_secret=_webhook_secret(env, env.get("WEBHOOK_URL", "").strip() or None),
+        port=_int(env, "PORT", 8080, maximum=65535),
+        health_port=_int(env, "HEALTH_PORT", 8081, minimum=0, maximum=65535),
+        http_host=env.get("HTTP_HOST", "").strip() or "0.0.0.0",
+        leader_ttl_s=_int(env, "LEADER_TTL_SECONDS", 15, minimum=2, maximum=600),
+        update_claim_s=_int(env, "UPDATE_CLAIM_SECONDS", 30, minimum=2, maximum=3600),
+        shutdown_grace_s=_float(env, "SHUTDOWN_GRACE_SECONDS", 6.0),
+        queue_lease_s=_int(env, "QUEUE_LEASE_SECONDS", 30, minimum=3, maximum=3600),
     )

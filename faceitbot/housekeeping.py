@@ -10,6 +10,7 @@ from loguru import logger
 from faceitbot.scheduler import Scheduler
 from faceitbot.store import job_runs
 from faceitbot.store import jobs as jobs_store
+from faceitbot.store import updates as updates_store
 
 EVERY_S = 3600
 
@@ -18,7 +19,8 @@ def register(scheduler: Scheduler, pool: asyncpg.Pool) -> None:
     async def prune(_: datetime) -> None:
         jobs = await jobs_store.prune_finished(pool)
         runs = await job_runs.prune(pool)
-        if jobs or runs:
-            logger.info("housekeeping: pruned {} finished jobs and {} tick rows", jobs, runs)
+        seen = await updates_store.prune(pool)
+        if jobs or runs or seen:
+            logger.info("housekeeping: pruned {} finished jobs, {} tick rows, {} update ids", jobs, runs, seen)
 
     scheduler.every("housekeeping", EVERY_S, prune)

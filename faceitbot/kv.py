@@ -11,6 +11,7 @@ from collections import OrderedDict
 from typing import Protocol
 
 import redis.asyncio as aioredis
+import redis.exceptions
 
 _RELEASE = """
 if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end
@@ -109,3 +110,78 @@ class RedisKV:
         async for key in self._redis.scan_iter(match=f"{self._prefix}{prefix}*", count=500):
             n += await self._redis.delete(key)
         return n
+
+
+class RedisHealth:
+    """Whether Redis answers, as seen by this process; the change is logged once each way.
+
+    While it is down, callers use their in-process fallback and Redis is tried again at most
+    every `retry_s`, so an outage costs no per-request timeouts.
+    """
+
+    def __init__(self, retry_s: float = 2.0) -> None:
+        self._retry_s = retry_s
+        self._down_since: float | None = None
+        self._next_try = 0.0
+
+    @property
+    def up(self) -> bool:
+        return self._down_since is None
+
+    def worth_trying(self) -> bool:
+        return self._down_since is None or time.monotonic() >= self._next_try
+
+    def failed(self, error: BaseException) -> None:
+        from loguru import logger
+
+        if self._down_since is None:
+            self._down_since = time.monotonic()
+            logger.warning("Redis unavailable ({}): in-process cache and budget until it returns", type(error).__name__)
+        self._next_try = time.monotonic() + self._retry_s
+
+    def succeeded(self) -> None:
+        from loguru import logger
+
+        if self._down_since is not None:
+            logger.info("Redis is back after {:.0f}s: shared cache and budget again", time.monotonic() - self._down_since)
+            self._down_since = None
+
+
+REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
+
+
+class FallbackKV:
+    """RedisKV that keeps working in this process while Redis is down."""
+
+    shared = True
+
+    def __init__(self, primary: RedisKV, fallback: MemoryKV, health: RedisHealth) -> None:
+        self._primary = primary
+        self._fallback = fallback
+        self._health = health
+
+    async def _call(self, name: str, *args):
+        if self._health.worth_trying():
+            try:
+                result = await getattr(self._primary, name)(*args)
+            except REDIS_ERRORS as e:
+                self._health.failed(e)
+            else:
+                self._health.succeeded()
+                return result
+        return await getattr(self._fallback, name)(*args)
+
+    async def get(self, key: str) -> bytes | None:
+        return await self._call("get", key)
+
+    async def set(self, key: str, value: bytes, ttl_s: float) -> None:
+        await self._call("set", key, value, ttl_s)
+
+    async def add(self, key: str, value: bytes, ttl_s: float) -> bool:
+        return await self._call("add", key, value, ttl_s)
+
+    async def delete_if(self, key: str, value: bytes) -> None:
+        await self._call("delete_if", key, value)
+
+    async def clear(self, prefix: str) -> int:
+        return await self._call("clear", prefix)

@@ -86,7 +86,7 @@ async def test_run_against_simulators_with_real_postgres_and_redis(
         env = clean_env(
             TELEGRAM_BOT_TOKEN=TOKEN, FACEIT_API_KEY=FACEIT_KEY, DATABASE_URL=dsn, REDIS_URL=redis_url,
             FACEIT_API_URL=faceit.base_url, TELEGRAM_API_URL=tg.base_url, LOG_LEVEL="DEBUG", LOG_FORMAT="json",
-            DATA_DIR=str(tmp_path), REDIS_PREFIX=f"proc{os.getpid()}:",
+            DATA_DIR=str(tmp_path), REDIS_PREFIX=f"proc{os.getpid()}:", HEALTH_PORT="0",
         )
         proc = await asyncio.create_subprocess_exec(
             PYTHON, "run.py", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE

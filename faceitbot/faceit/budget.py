@@ -79,3 +79,34 @@ class RedisBudget:
         return int(
             await self._used(keys=[self._key], args=[int(time.time() * 1000), int(self.window_s * 1000)])
         )
+
+
+class FallbackBudget:
+    """The shared Redis budget, or this replica's own while Redis is down (the window restarts
+    locally, so an outage may spend up to one extra window's worth across replicas)."""
+
+    def __init__(self, primary: RedisBudget, fallback: LocalBudget, health) -> None:
+        self.limit = primary.limit
+        self.window_s = primary.window_s
+        self._primary = primary
+        self._fallback = fallback
+        self._health = health
+
+    async def acquire(self) -> None:
+        await self._call("acquire")
+
+    async def used(self) -> int:
+        return await self._call("used")
+
+    async def _call(self, name: str):
+        from faceitbot.kv import REDIS_ERRORS
+
+        if self._health.worth_trying():
+            try:
+                result = await getattr(self._primary, name)()
+            except REDIS_ERRORS as e:
+                self._health.failed(e)
+            else:
+                self._health.succeeded()
+                return result
+        return await getattr(self._fallback, name)()

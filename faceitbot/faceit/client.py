@@ -83,6 +83,7 @@ class FaceitClient:
         self._session: aiohttp.ClientSession | None = None
         self.calls: Counter[str] = Counter()
         self.failures: Counter[str] = Counter()
+        self.statuses: Counter[tuple[str, str]] = Counter()  # (endpoint, HTTP status or error name)
 
     async def close(self) -> None:
         if self._session is not None:
@@ -160,8 +161,10 @@ class FaceitClient:
             except (TimeoutError, aiohttp.ClientError) as e:
                 last_error = FaceitUnavailable(f"{endpoint}: {type(e).__name__}")
                 self.failures[endpoint] += 1
+                self.statuses[endpoint, type(e).__name__] += 1
                 logger.warning("FACEIT {} failed ({}), attempt {}", endpoint, type(e).__name__, attempt + 1)
                 continue
+            self.statuses[endpoint, str(status)] += 1
             if status == 200:
                 return body
             self.failures[endpoint] += 1

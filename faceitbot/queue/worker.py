@@ -26,6 +26,7 @@ from faceitbot.store import jobs as jobs_store
 from faceitbot.store.jobs import JobRow
 
 JobFn = Callable[[dict[str, Any], JobRow], Awaitable[None]]
+ObserveFn = Callable[[str, str, float], None]  # (kind, outcome, seconds), e.g. for metrics
 FailFn = Callable[[dict[str, Any], JobRow, BaseException], Awaitable[None]]
 
 
@@ -62,8 +63,10 @@ class TaskQueue:
         lease_s: float = 30.0,
         poll_s: float = 1.0,
         owner: str | None = None,
+        observe: ObserveFn | None = None,
     ) -> None:
         self._pool = pool
+        self._observe = observe
         self._workers = workers
         self._lease_s = lease_s
         self._poll_s = poll_s
@@ -259,6 +262,8 @@ class TaskQueue:
                     await self._record(job.id, "lost")
             finally:
                 beat.cancel()
+                if self._observe is not None and (outcome := self.outcomes.get(job.id)):
+                    self._observe(job.kind, outcome, time.monotonic() - started)
 
     async def _failed(self, registered: _Registered, job: JobRow, token: uuid.UUID, error: Exception) -> None:
         text = f"{type(error).__name__}: {error}"

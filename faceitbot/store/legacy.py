@@ -1,0 +1,88 @@
+"""Writes of the legacy import; every one is conditional, so a re-run changes nothing."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import asyncpg
+
+from faceitbot.legacy.records import LegacyUser
+
+
+async def newer_than(conn: asyncpg.Connection, telegram_id: int, seen_at: datetime) -> str | None:
+    """Why our data for this user should win over a legacy record seen at `seen_at`, if it should."""
+    row = await conn.fetchrow(
+        """
+        SELECT (SELECT source_seen_at FROM legacy_imports WHERE telegram_id = $1) AS imported,
+               (SELECT last_seen_at FROM users WHERE telegram_id = $1) AS seen
+        """,
+        telegram_id,
+    )
+    if row["imported"] is not None and row["imported"] >= seen_at:
+        return "already imported, unchanged since"
+    if row["seen"] is not None and row["seen"] >= seen_at and row["imported"] is None:
+        return "the bot has newer data for this user"
+    return None
+
+
+async def upsert_user(conn: asyncpg.Connection, u: LegacyUser) -> None:
+    await conn.execute(
+        """
+        INSERT INTO users (telegram_id, language, language_chosen, faceit_player_id, faceit_nickname, linked_at,
+                           tier, tier_expires_at, notifications, created_at, last_seen_at, referral_code)
+        VALUES ($1, $2, true, $3, $4, CASE WHEN $3::text IS NULL THEN NULL ELSE $8::timestamptz END, $5, $6, $7, $8, $9,
+                CASE WHEN EXISTS (SELECT 1 FROM users WHERE referral_code = $10 AND telegram_id <> $1)
+                     THEN NULL ELSE $10 END)
+        ON CONFLICT (telegram_id) DO UPDATE SET
+            language = EXCLUDED.language, faceit_player_id = EXCLUDED.faceit_player_id,
+            faceit_nickname = EXCLUDED.faceit_nickname, linked_at = EXCLUDED.linked_at, tier = EXCLUDED.tier,
+            tier_expires_at = EXCLUDED.tier_expires_at, notifications = EXCLUDED.notifications,
+            created_at = LEAST(users.created_at, EXCLUDED.created_at), last_seen_at = EXCLUDED.last_seen_at,
+            referral_code = coalesce(EXCLUDED.referral_code, users.referral_code)
+        """,
+        u.telegram_id,
+        u.language,
+        u.faceit_player_id,
+        u.faceit_nickname,
+        u.tier,
+        u.tier_expires_at,
+        u.notifications,
+        u.created_at,
+        u.seen_at,
+        u.referral_code,
+    )
+    if u.usage_day is not None:
+        await conn.execute(
+            """
+            INSERT INTO usage (telegram_id, day, used) VALUES ($1, $2, $3)
+            ON CONFLICT (telegram_id, day) DO UPDATE SET used = GREATEST(usage.used, EXCLUDED.used)
+            """,
+            u.telegram_id,
+            u.usage_day,
+            u.usage_used,
+        )
+    await conn.execute(
+        """
+        INSERT INTO legacy_imports (telegram_id, source_seen_at) VALUES ($1, $2)
+        ON CONFLICT (telegram_id) DO UPDATE SET source_seen_at = EXCLUDED.source_seen_at, imported_at = now()
+        """,
+        u.telegram_id,
+        u.seen_at,
+    )
+
+
+async def add_referral(conn: asyncpg.Connection, referred_id: int, referrer_id: int, at: datetime) -> str | None:
+    """Record who invited whom; the old bot already paid its bonus, so none is owed here.
+    Returns why it was not recorded, if it was not."""
+    if not await conn.fetchval("SELECT true FROM users WHERE telegram_id = $1", referrer_id):
+        return f"referrer {referrer_id} is unknown"
+    await conn.execute(
+        """
+        INSERT INTO referrals (referred_id, referrer_id, bonus, created_at, rewarded_at)
+        VALUES ($1, $2, 0, $3, $3) ON CONFLICT (referred_id) DO NOTHING
+        """,
+        referred_id,
+        referrer_id,
+        at,
+    )
+    return None

@@ -1,0 +1,79 @@
+"""processed_updates and polling_offsets: each Telegram update handled once across replicas."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import asyncpg
+
+Executor = asyncpg.Pool | asyncpg.Connection
+
+
+class Claim(StrEnum):
+    MINE = "mine"  # handle it now
+    DONE = "done"  # someone handled it already: acknowledge and drop
+    BUSY = "busy"  # another live replica is handling it: ask to be asked again later
+
+
+async def claim(db: Executor, update_id: int, owner: str, hold_s: float) -> Claim:
+    """Take `update_id` for `hold_s` seconds unless it is done or held by someone else."""
+    row = await db.fetchrow(
+        """
+        INSERT INTO processed_updates (update_id, owner, status, claimed_until)
+        VALUES ($1, $2, 'handling', now() + make_interval(secs => $3))
+        ON CONFLICT (update_id) DO UPDATE
+            SET owner = EXCLUDED.owner, claimed_until = EXCLUDED.claimed_until
+            WHERE processed_updates.status = 'handling'
+              AND (processed_updates.claimed_until < now() OR processed_updates.owner = EXCLUDED.owner)
+        RETURNING true AS mine
+        """,
+        update_id,
+        owner,
+        hold_s,
+    )
+    if row is not None:
+        return Claim.MINE
+    status = await db.fetchval("SELECT status FROM processed_updates WHERE update_id = $1", update_id)
+    return Claim.DONE if status == "done" else Claim.BUSY
+
+
+async def finish(db: Executor, update_id: int, owner: str) -> None:
+    await db.execute(
+        "UPDATE processed_updates SET status = 'done' WHERE update_id = $1 AND owner = $2",
+        update_id,
+        owner,
+    )
+
+
+async def release(db: Executor, update_id: int, owner: str) -> None:
+    """Give an unfinished claim back so a redelivery is handled at once."""
+    await db.execute(
+        "DELETE FROM processed_updates WHERE update_id = $1 AND owner = $2 AND status = 'handling'",
+        update_id,
+        owner,
+    )
+
+
+async def prune(db: Executor, keep_days: int = 2) -> int:
+    # Telegram gives up redelivering within a day; older ids can never come back.
+    status = await db.execute(
+        "DELETE FROM processed_updates WHERE created_at < now() - make_interval(days => $1)", keep_days
+    )
+    return int(status.split()[-1])
+
+
+async def load_offset(db: Executor, bot_id: int) -> int:
+    return await db.fetchval("SELECT next_offset FROM polling_offsets WHERE bot_id = $1", bot_id) or 0
+
+
+async def save_offset(db: Executor, bot_id: int, next_offset: int) -> None:
+    # Never backwards: a leader that lost its lease late must not rewind the new one's progress.
+    await db.execute(
+        """
+        INSERT INTO polling_offsets (bot_id, next_offset) VALUES ($1, $2)
+        ON CONFLICT (bot_id) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+            WHERE polling_offsets.next_offset < EXCLUDED.next_offset
+        """,
+        bot_id,
+        next_offset,
+    )

@@ -1,0 +1,1 @@
+"""The side HTTP server (health, readiness, Prometheus metrics) and the webhook server."""

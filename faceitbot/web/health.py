@@ -1,0 +1,72 @@
+"""/healthz, /readyz and /metrics.
+
+/healthz answers from the event loop itself, so a 200 means the process and its loop are alive.
+/readyz says whether this replica can serve users now: PostgreSQL, Redis when configured, and
+the Bot API answering; otherwise 503 naming what failed. A replica that is shutting down is not
+ready, so a load balancer stops sending it updates first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+import redis.asyncio as aioredis
+from aiogram import Bot
+from aiohttp import web
+
+from faceitbot.web.metrics import Metrics, ScrapeSources
+
+CHECK_TIMEOUT_S = 3.0
+
+
+@dataclass(slots=True)
+class Readiness:
+    pool: asyncpg.Pool
+    bot: Bot
+    redis: aioredis.Redis | None
+    stopping: Callable[[], bool]
+
+    async def failing(self) -> list[str]:
+        checks = {"postgresql": self._postgres(), "telegram": self._telegram()}
+        if self.redis is not None:
+            checks["redis"] = self._redis(self.redis)
+        results = await asyncio.gather(*checks.values(), return_exceptions=True)
+        failed = [name for name, r in zip(checks, results, strict=True) if r is not True]
+        if self.stopping():
+            failed.insert(0, "shutting down")
+        return failed
+
+    async def _postgres(self) -> bool:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            return await self.pool.fetchval("SELECT true")
+
+    async def _redis(self, redis: aioredis.Redis) -> bool:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            return bool(await redis.ping())
+
+    async def _telegram(self) -> bool:
+        async with asyncio.timeout(CHECK_TIMEOUT_S):
+            await self.bot.get_me()
+            return True
+
+
+def add_health_routes(app: web.Application, ready: Readiness, metrics: Metrics, sources: ScrapeSources) -> None:
+    async def healthz(_: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def readyz(_: web.Request) -> web.Response:
+        failed = await ready.failing()
+        if failed:
+            return web.json_response({"status": "unavailable", "failing": failed}, status=503)
+        return web.json_response({"status": "ready"})
+
+    async def metrics_page(_: web.Request) -> web.Response:
+        body = await metrics.render(sources)
+        return web.Response(body=body, headers={"Content-Type": metrics.content_type})
+
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)

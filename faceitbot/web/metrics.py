@@ -1,0 +1,122 @@
+"""Prometheus metrics of one replica, in a registry of its own (no process-global state).
+
+Counters that live code bumps (updates, jobs, FACEIT calls) are plain prometheus-client
+metrics; figures that belong to the whole deployment (queue depth, notifications, payments,
+budget left) are read when Prometheus scrapes, so every replica reports the same truth.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import asyncpg
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+from prometheus_client.core import CounterMetricFamily
+from prometheus_client.registry import Collector
+
+from faceitbot.constants import Priority
+from faceitbot.faceit.client import FaceitClient
+from faceitbot.store import figures
+
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
+
+
+@dataclass(slots=True)
+class ScrapeSources:
+    """What /metrics reads at scrape time; `leading` is None when this replica does not poll."""
+
+    pool: asyncpg.Pool
+    faceit: FaceitClient
+    leading: Callable[[], bool] | None = None
+
+
+class Metrics:
+    content_type = CONTENT_TYPE_LATEST
+
+    def __init__(self) -> None:
+        r = self.registry = CollectorRegistry()
+        self.updates = Counter("faceitbot_updates_handled", "Telegram updates handled", ["type"], registry=r)
+        self.update_duplicates = Counter(
+            "faceitbot_updates_duplicate", "Updates dropped or deferred as repeats", ["claim"], registry=r
+        )
+        self.handler_latency = Histogram(
+            "faceitbot_handler_seconds", "Time to handle one update", ["type"], buckets=LATENCY_BUCKETS, registry=r
+        )
+        self.jobs = Counter("faceitbot_jobs", "Queue job transitions on this replica", ["kind", "outcome"], registry=r)
+        self.job_seconds = Histogram(
+            "faceitbot_job_seconds", "Queue job run time", ["kind", "outcome"], buckets=JOB_BUCKETS, registry=r
+        )
+        self.queue_depth = Gauge("faceitbot_queue_jobs", "Live jobs", ["priority", "status"], registry=r)
+        self.budget_left = Gauge("faceitbot_faceit_budget_left", "FACEIT requests left in the window", registry=r)
+        self.notifications = Gauge("faceitbot_notifications", "Match notifications by status", ["status"], registry=r)
+        self.payments = Gauge("faceitbot_payments", "Stars payments by status", ["status"], registry=r)
+        self.payment_stars = Gauge("faceitbot_payment_stars", "Stars by payment status", ["status"], registry=r)
+        self.leader = Gauge("faceitbot_polling_leader", "1 while this replica runs getUpdates", registry=r)
+
+    def watch_faceit(self, client: FaceitClient) -> None:
+        self.registry.register(_FaceitCollector(client))
+
+    # -- hooks called by live code ---------------------------------------------------------------
+    def update_handled(self, kind: str, seconds: float) -> None:
+        self.updates.labels(kind).inc()
+        self.handler_latency.labels(kind).observe(seconds)
+
+    def duplicate_update(self, claim: str) -> None:
+        self.update_duplicates.labels(claim).inc()
+
+    def job_finished(self, kind: str, outcome: str, seconds: float) -> None:
+        self.jobs.labels(kind, outcome).inc()
+        self.job_seconds.labels(kind, outcome).observe(seconds)
+
+    # -- scrape ------------------------------------------------------------------------------------
+    async def render(self, src: ScrapeSources) -> bytes:
+        await self._refresh(src)
+        return generate_latest(self.registry)
+
+    async def _refresh(self, src: ScrapeSources) -> None:
+        async with asyncio.timeout(3):
+            live = await figures.live_jobs(src.pool)
+            sent = await figures.notifications_by_status(src.pool)
+            paid = await figures.payments_by_status(src.pool)
+            used = await src.faceit.budget.used()
+        for p in Priority:
+            for status in ("queued", "running"):
+                self.queue_depth.labels(p.name.lower(), status).set(live.get((int(p), status), 0))
+        for status in ("pending", "sent", "skipped", "blocked", "failed"):
+            self.notifications.labels(status).set(sent.get(status, 0))
+        for status in ("paid", "refunded", "orphan"):
+            n, stars = paid.get(status, (0, 0))
+            self.payments.labels(status).set(n)
+            self.payment_stars.labels(status).set(stars)
+        self.budget_left.set(max(0, src.faceit.budget.limit - used))
+        if src.leading is not None:
+            self.leader.set(1 if src.leading() else 0)
+
+
+class _FaceitCollector(Collector):
+    """The client's own in-process counters, read as they are at scrape time."""
+
+    def __init__(self, client: FaceitClient) -> None:
+        self._client = client
+
+    def collect(self):
+        calls = CounterMetricFamily("faceitbot_faceit_calls", "FACEIT requests sent", labels=["endpoint", "status"])
+        for (endpoint, status), n in sorted(self._client.statuses.items()):
+            calls.add_metric([endpoint, status], n)
+        yield calls
+        cache = CounterMetricFamily("faceitbot_faceit_cache", "FACEIT cache lookups", labels=["endpoint", "result"])
+        for endpoint, n in sorted(self._client.cache.hits.items()):
+            cache.add_metric([endpoint, "hit"], n)
+        for endpoint, n in sorted(self._client.cache.misses.items()):
+            cache.add_metric([endpoint, "miss"], n)
+        yield cache

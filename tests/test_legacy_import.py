@@ -1,0 +1,97 @@
+"""`faceitbot import-legacy` as a real process on the shared sample file (../shared/legacy):
+exact counts, what lands in PostgreSQL, newer data kept, a second run and --dry-run change nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from tests.conftest import ROOT, SHARED
+from tests.replicas import PYTHON, replica_env
+
+SAMPLE = SHARED / "legacy" / "sample-data.json"
+
+
+def run_import(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = replica_env(dsn, "http://127.0.0.1:9", "http://127.0.0.1:9")
+    return subprocess.run(
+        [PYTHON, "-m", "faceitbot.cli", "import-legacy", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        timeout=60,
+    )
+
+
+async def snapshot(pool) -> list:
+    rows = await pool.fetch(
+        """SELECT telegram_id, language, faceit_player_id, faceit_nickname, tier, tier_expires_at, notifications,
+                  created_at, last_seen_at, referral_code FROM users ORDER BY telegram_id"""
+    )
+    usage = await pool.fetch("SELECT * FROM usage ORDER BY telegram_id, day")
+    refs = await pool.fetch("SELECT referred_id, referrer_id, bonus FROM referrals ORDER BY referred_id")
+    return [list(map(tuple, rows)), list(map(tuple, usage)), list(map(tuple, refs))]
+
+
+async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(dsn: str, pool, tmp_path: Path) -> None:
+    # 444444444 already uses this bot and was seen after the legacy file was written: ours wins.
+    await pool.execute(
+        "INSERT INTO users (telegram_id, language, last_seen_at) VALUES (444444444, 'en', now())"
+    )
+    # The sample holds 7 entries: 111111111 twice (the later one wins, the earlier is skipped),
+    # 222222222, 333333333 (a Pro that expired in 2024: imported as free), a non-numeric id and a
+    # "gold" tier (both invalid), and 444444444 (skipped: newer here).
+    dry = run_import(dsn, str(SAMPLE), "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    lines = dry.stdout.strip().splitlines()
+    assert lines[0] == "imported 3, skipped 2, invalid 2 (dry run: nothing was written)"
+    assert "invalid: entry 4: user_id 'not-a-number' is not a Telegram user id" in lines
+    assert "invalid: entry 7 (user 555555555): unknown tier 'gold'" in lines
+    assert "skipped: entry 1 (user 111111111): replaced by the later entry 6" in lines
+    assert "skipped: entry 5 (user 444444444): the bot has newer data for this user" in lines
+    assert await pool.fetchval("SELECT count(*) FROM users") == 1
+
+    first = run_import(dsn, str(SAMPLE))
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.splitlines()[0] == "imported 3, skipped 2, invalid 2"
+
+    u = await pool.fetchrow("SELECT * FROM users WHERE telegram_id = 111111111")
+    assert (u["tier"], u["tier_expires_at"]) == ("premium", datetime(2030, 2, 15, 12, 30, tzinfo=UTC))
+    assert (u["faceit_nickname"], u["language"], u["referral_code"]) == ("Tomassenz", "ru", "A1B2C3D4")
+    assert u["last_seen_at"] == datetime(2026, 11, 21, 9, 15, tzinfo=UTC)
+    assert await pool.fetchval(
+        "SELECT used FROM usage WHERE telegram_id = 111111111 AND day = $1", date(2026, 11, 21)
+    ) == 4
+    u = await pool.fetchrow("SELECT * FROM users WHERE telegram_id = 222222222")
+    assert (u["language"], u["notifications"], u["faceit_player_id"]) == ("en", False, None)
+    assert u["created_at"] == datetime(2025, 6, 11, 18, 42, 7, 500000, tzinfo=UTC)
+    assert await pool.fetchrow("SELECT referrer_id, bonus FROM referrals WHERE referred_id = 222222222") == (
+        111111111, 0,
+    )
+    u = await pool.fetchrow("SELECT * FROM users WHERE telegram_id = 333333333")
+    assert (u["tier"], u["tier_expires_at"], u["faceit_nickname"]) == ("free", None, "MelMA")
+    assert await pool.fetchval("SELECT language FROM users WHERE telegram_id = 444444444") == "en"
+
+    before = await snapshot(pool)
+    second = run_import(dsn, str(SAMPLE))
+    assert second.returncode == 0, second.stderr
+    assert second.stdout.splitlines()[0] == "imported 0, skipped 5, invalid 2"
+    assert "skipped: entry 6 (user 111111111): already imported, unchanged since" in second.stdout
+    assert await snapshot(pool) == before
+
+
+async def test_a_truncated_file_imports_nothing(dsn: str, pool, tmp_path: Path) -> None:
+    broken = tmp_path / "data.json"
+    broken.write_text(SAMPLE.read_text()[:700])
+    proc = run_import(dsn, str(broken))
+    assert proc.returncode == 1
+    assert "not importing anything" in proc.stderr and "Traceback" not in proc.stderr
+    assert await pool.fetchval("SELECT count(*) FROM users") == 0
+
+
+async def test_users_keyed_by_telegram_id_are_accepted(dsn: str, pool, tmp_path: Path) -> None:
+    keyed = tmp_path / "data.json"
+    keyed.write_text(json.dumps({"users": {"777000111": {"language": "EN", "subscription": {"tier": "Premium",
+                                                                                           "expires_at": "2031-01-01T00:00:00"}}}}))
+    proc = run_import(dsn, str(keyed))
+    assert proc.stdout.splitlines()[0] == "imported 1, skipped 0, invalid 0", proc.stderr
+    assert await pool.fetchrow("SELECT language, tier FROM users WHERE telegram_id = 777000111") == ("en", "premium")
