@@ -61,7 +61,9 @@ class LeaderPolling:
             try:
                 offset = await updates_store.load_offset(self._pool, bot_id)
                 updates = await self._until_stopped(
-                    self._bot.get_updates(offset=offset or None, timeout=self._timeout, allowed_updates=self._allowed)
+                    self._bot.get_updates(
+                        offset=offset or None, timeout=self._timeout, allowed_updates=self._allowed
+                    )
                 )
                 if updates is None:
                     return  # stopping: what we fetched is confirmed by nobody and comes again
@@ -81,11 +83,9 @@ class LeaderPolling:
                 await self._pause()
 
     async def _handle(self, updates) -> None:
-        results = await asyncio.gather(*(self._gate.feed(u) for u in updates), return_exceptions=True)
-        for r in results:
-            if isinstance(r, BaseException):
-                raise r  # the batch is fetched again; finished updates are skipped by the gate
-        if any(claim is Claim.BUSY for claim, _ in results):  # type: ignore[misc]
+        # A handler error propagates: the batch is fetched again and the gate skips what finished.
+        claims = await self._gate.feed_batch(updates)
+        if any(claim is Claim.BUSY for claim in claims):
             # A dead leader's claim that has not expired yet: ask again instead of moving past it.
             raise StillClaimed
 

@@ -23,7 +23,9 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 PATH = "/webhook"
 
 
-def add_webhook_route(app: web.Application, gate: UpdateGate, bot: Bot, secret: str, path: str = PATH) -> None:
+def add_webhook_route(
+    app: web.Application, gate: UpdateGate, bot: Bot, secret: str, path: str = PATH
+) -> None:
     expected = secret.encode()
 
     async def receive(request: web.Request) -> web.Response:
@@ -37,7 +39,9 @@ def add_webhook_route(app: web.Application, gate: UpdateGate, bot: Bot, secret: 
         try:
             claim, _ = await gate.feed(update)
         except DB_ERRORS as e:
-            logger.warning("update {} refused: PostgreSQL unavailable ({})", update.update_id, type(e).__name__)
+            logger.warning(
+                "update {} refused: PostgreSQL unavailable ({})", update.update_id, type(e).__name__
+            )
             return web.Response(status=503, text="storage unavailable, retry")
         if claim is Claim.BUSY:
             return web.Response(status=503, text="being handled by another replica, retry")

@@ -37,6 +37,45 @@ async def claim(db: Executor, update_id: int, owner: str, hold_s: float) -> Clai
     return Claim.DONE if status == "done" else Claim.BUSY
 
 
+async def claim_many(db: Executor, update_ids: list[int], owner: str, hold_s: float) -> dict[int, Claim]:
+    """claim() for a batch of distinct ids in one statement (the polling leader's getUpdates batch)."""
+    # The outer SELECT reads the snapshot from before the INSERT: a new row shows no status, an
+    # existing one its status as it was, so "not taken" + "done" is DONE and the rest BUSY.
+    rows = await db.fetch(
+        """
+        WITH wanted AS (SELECT unnest($1::bigint[]) AS update_id),
+        taken AS (
+            INSERT INTO processed_updates (update_id, owner, status, claimed_until)
+            SELECT update_id, $2, 'handling', now() + make_interval(secs => $3) FROM wanted
+            ON CONFLICT (update_id) DO UPDATE
+                SET owner = EXCLUDED.owner, claimed_until = EXCLUDED.claimed_until
+                WHERE processed_updates.status = 'handling'
+                  AND (processed_updates.claimed_until < now() OR processed_updates.owner = EXCLUDED.owner)
+            RETURNING update_id
+        )
+        SELECT w.update_id, t.update_id IS NOT NULL AS mine, p.status
+        FROM wanted AS w
+        LEFT JOIN taken AS t USING (update_id)
+        LEFT JOIN processed_updates AS p USING (update_id)
+        """,
+        update_ids,
+        owner,
+        hold_s,
+    )
+    return {
+        r["update_id"]: Claim.MINE if r["mine"] else Claim.DONE if r["status"] == "done" else Claim.BUSY
+        for r in rows
+    }
+
+
+async def finish_many(db: Executor, update_ids: list[int], owner: str) -> None:
+    await db.execute(
+        "UPDATE processed_updates SET status = 'done' WHERE update_id = ANY($1::bigint[]) AND owner = $2",
+        update_ids,
+        owner,
+    )
+
+
 async def finish(db: Executor, update_id: int, owner: str) -> None:
     await db.execute(
         "UPDATE processed_updates SET status = 'done' WHERE update_id = $1 AND owner = $2",
@@ -50,6 +89,14 @@ async def release(db: Executor, update_id: int, owner: str) -> None:
     await db.execute(
         "DELETE FROM processed_updates WHERE update_id = $1 AND owner = $2 AND status = 'handling'",
         update_id,
+        owner,
+    )
+
+
+async def release_many(db: Executor, update_ids: list[int], owner: str) -> None:
+    await db.execute(
+        "DELETE FROM processed_updates WHERE update_id = ANY($1::bigint[]) AND owner = $2 AND status = 'handling'",
+        update_ids,
         owner,
     )
 
