@@ -13,7 +13,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import housekeeping, jobs, subscriptions
+from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
 from faceitbot.botsession import create_bot
 from faceitbot.config import Settings
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
@@ -27,6 +27,7 @@ from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.queue import TaskQueue
+from faceitbot.render.images import ImageCache
 from faceitbot.scheduler import Scheduler
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics
@@ -38,6 +39,13 @@ COMMANDS = (
     "match",
     "profile",
     "stats",
+    "last",
+    "matches",
+    "form",
+    "maps",
+    "elo",
+    "card",
+    "settings",
     "link",
     "unlink",
     "track",
@@ -107,7 +115,9 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(bot.session.close)
 
         queue = TaskQueue(pool, workers=settings.queue_max_workers)
-        jobs.register(queue, JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings))
+        job_ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings)
+        jobs.register(queue, job_ctx)
+        insight_jobs.register(queue, job_ctx)
         monitor = create_monitor(
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
         )
@@ -127,12 +137,19 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
 
         bans = BanList(pool)
         dp = Dispatcher(
-            settings=settings, pool=pool, redis=redis, faceit=faceit, i18n=i18n, queue=queue, bans=bans
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            faceit=faceit,
+            i18n=i18n,
+            queue=queue,
+            bans=bans,
+            images=ImageCache(kv),
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
         dp.update.outer_middleware(Activity(pool))
-        dp.include_routers(*get_routers())
+        dp.include_routers(*get_routers(kv))
         dp.startup.register(_announce_commands)
         yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor)
 

@@ -27,6 +27,7 @@ class MatchLine:
     triples: int
     quadros: int
     pentas: int
+    nickname: str = ""  # as the row names the player (it may have changed since)
 
 
 def match_line(row: GameStatsRow) -> MatchLine:
@@ -49,6 +50,7 @@ def match_line(row: GameStatsRow) -> MatchLine:
         triples=whole(s.get("Triple Kills")),
         quadros=whole(s.get("Quadro Kills")),
         pentas=whole(s.get("Penta Kills")),
+        nickname=str(s.get("Nickname", "")),
     )
 
 

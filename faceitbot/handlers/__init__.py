@@ -1,4 +1,4 @@
-"""The router tree: feature routers first, the fallback last, errors at the top."""
+"""The router tree: errors at the top, inline queries, what works in groups too, then private only."""
 
 from __future__ import annotations
 
@@ -9,16 +9,38 @@ from faceitbot.handlers import (
     admin,
     errors,
     fallback,
+    inline,
+    insights,
     match,
     payments,
+    pictures,
     player,
+    prompts,
     referrals,
+    settings,
     start,
     tracking,
 )
+from faceitbot.kv import KeyValue
+from faceitbot.middlewares.group_limit import GroupRateLimit
+
+CHATS = ("private", "group", "supergroup")
 
 
-def get_routers() -> list[Router]:
+def get_routers(kv: KeyValue) -> list[Router]:
+    # Player views answer in groups too, addressed to the caller, within the group send limit.
+    everywhere = Router(name="everywhere")
+    everywhere.message.filter(F.chat.type.in_(CHATS))
+    limit = GroupRateLimit(kv)
+    everywhere.message.middleware(limit)
+    everywhere.callback_query.middleware(limit)
+    everywhere.include_routers(
+        player.router,
+        insights.router,
+        pictures.router,
+        prompts.router,  # last: a typed answer is any text no command above took
+    )
+
     private = Router(name="private")
     private.message.filter(F.chat.type == "private")
     private.include_routers(
@@ -26,10 +48,10 @@ def get_routers() -> list[Router]:
         referrals.router,  # before start: `/start ref-<code>` records the invite, then start greets
         start.router,
         account.router,
-        player.router,
+        settings.router,
         match.router,
         payments.router,  # pre-checkout queries have no chat, so the private filter leaves them be
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,
     )
-    return [errors.router, private]
+    return [errors.router, inline.router, everywhere, private]
