@@ -17,10 +17,10 @@ MARGIN = 24
 PAD_ELO = 40  # room above the highest and below the lowest point
 # Top ELO of levels 1–9 (level 10 is 2001 and up).
 LEVEL_TOPS = (500, 750, 900, 1050, 1200, 1350, 1530, 1750, 2000)
-# Light tints of FACEIT's level colours: grey, greens, yellows, oranges, red.
+# Light tints of FACEIT's level colours (grey, greens, yellows, oranges, red), a step per level.
 BAND_COLOURS = (
-    (238, 238, 238), (222, 245, 226), (222, 245, 226), (255, 248, 214), (255, 248, 214),
-    (255, 248, 214), (255, 248, 214), (255, 232, 214), (255, 232, 214), (255, 220, 220),
+    (238, 238, 238), (226, 247, 226), (212, 243, 212), (255, 249, 219), (255, 244, 204),
+    (255, 239, 189), (255, 234, 174), (255, 226, 204), (255, 213, 184), (255, 214, 214),
 )
 BAND_EDGE = (205, 205, 205)
 LINE = (255, 85, 0)
