@@ -14,7 +14,6 @@ CREATE TABLE prompts (
     chat_id      BIGINT NOT NULL,
     telegram_id  BIGINT NOT NULL REFERENCES users (telegram_id) ON DELETE CASCADE,
     kind         TEXT NOT NULL CHECK (kind IN ('find', 'link')),
-    message_id   BIGINT,
     created_at   TIMESTAMPTZ NOT NULL DEFAULT now(),
     PRIMARY KEY (chat_id, telegram_id)
 );

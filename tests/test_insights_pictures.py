@@ -97,6 +97,7 @@ async def test_elo_with_one_snapshot_explains_instead(bot: BotHarness) -> None:
 async def test_stat_card_is_a_png_cached_by_content(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/link Darwin")
+    await bot.rt.dp["images"].clear()  # another test may have drawn the same card
     drawn = bot.rt.dp["images"].drawn
     bot.faceit.reset_stats()
     bot.tg.mark()

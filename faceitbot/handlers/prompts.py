@@ -29,12 +29,13 @@ router = Router(name="prompts")
 
 
 async def ask(message: Message, user: UserRow, pool: Pool, l10n: L10n, kind: str) -> None:
+    # Open the prompt before asking: a fast answer must find it.
+    await settings_store.ask(pool, message.chat.id, user.telegram_id, kind)
     text, force = render_settings.prompt(kind, l10n)
     if in_group(message):
-        sent = await message.reply(text, reply_markup=force)
+        await message.reply(text, reply_markup=force)
     else:
-        sent = await message.answer(text, reply_markup=force)
-    await settings_store.ask(pool, message.chat.id, user.telegram_id, kind, sent.message_id)
+        await message.answer(text, reply_markup=force)
 
 
 @router.message(MenuButton("menu-find"))

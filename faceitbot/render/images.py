@@ -28,3 +28,6 @@ class ImageCache:
         self.drawn += 1
         await self._kv.set(key, png, self._ttl_s)
         return png
+
+    async def clear(self) -> int:
+        return await self._kv.clear("img:")

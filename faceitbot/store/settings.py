@@ -27,18 +27,16 @@ async def set_time_zone(db: Executor, telegram_id: int, zone: str) -> None:
     )
 
 
-async def ask(db: Executor, chat_id: int, telegram_id: int, kind: str, message_id: int | None) -> None:
+async def ask(db: Executor, chat_id: int, telegram_id: int, kind: str) -> None:
     """Open (or replace) the user's prompt in this chat."""
     await db.execute(
         """
-        INSERT INTO prompts (chat_id, telegram_id, kind, message_id) VALUES ($1, $2, $3, $4)
-        ON CONFLICT (chat_id, telegram_id) DO UPDATE
-            SET kind = EXCLUDED.kind, message_id = EXCLUDED.message_id, created_at = now()
+        INSERT INTO prompts (chat_id, telegram_id, kind) VALUES ($1, $2, $3)
+        ON CONFLICT (chat_id, telegram_id) DO UPDATE SET kind = EXCLUDED.kind, created_at = now()
         """,
         chat_id,
         telegram_id,
         kind,
-        message_id,
     )
 
 
