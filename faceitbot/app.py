@@ -45,6 +45,7 @@ COMMANDS = (
     "maps",
     "elo",
     "card",
+    "matchcard",
     "settings",
     "link",
     "unlink",

@@ -170,6 +170,7 @@ async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None
         "maps",
         "elo",
         "card",
+        "matchcard",
         "settings",
         "link",
         "unlink",

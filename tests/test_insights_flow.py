@@ -217,3 +217,19 @@ async def test_find_player_suggests_near_misses(bot: BotHarness, world: World) -
     [reply] = await bot.say(uid, typo)
     assert reply.params["text"].startswith(f"Player <b>{typo}</b> was not found on FACEIT.")
     assert any(world.players[0].nickname in t for t, _ in buttons(reply))
+
+
+async def test_faceit_failure_in_a_view_is_reported_not_a_crash(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    bot.faceit.set_faults(1.0, "503")
+    [reply] = await bot.say(uid, "/last Darwin")
+    assert reply.params["text"] == "FACEIT is not answering right now. Please try again in a minute."
+    bot.faceit.clear_faults()
+    [fine] = await bot.say(uid, "/maps Darwin")
+    assert fine.params["text"].startswith("🗺 <b>Darwin</b>")
+
+
+async def test_a_view_of_nobody_linked_asks_to_link(bot: BotHarness) -> None:
+    [reply] = await bot.say(bot.new_user(), "/last")
+    assert "/link" in reply.params["text"]
+    assert calls(bot) == 0

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from faceitbot.render import elo_chart
+from faceitbot.sim.fixtures import World
 from tests.conftest import SAMPLES, BotHarness
 
 DARWIN = json.loads((SAMPLES / "player_details.json").read_text())
@@ -118,3 +119,29 @@ async def test_stat_card_is_a_png_cached_by_content(bot: BotHarness) -> None:
     assert bot.tg.files[again.params["photo"].file_id] == png
     assert bot.rt.dp["images"].drawn == drawn + 1  # the same numbers: not drawn again
     assert bot.faceit.stats()["total"] == 0
+
+
+async def test_match_card_of_an_analysed_room(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    match_id = world.finished[1]
+    [refused] = await bot.say(uid, f"/matchcard {match_id}")
+    assert refused.params["text"] == (
+        f"Analyse the match first (/match {match_id}); its picture is available for an hour after."
+    )
+    assert bot.faceit.stats()["total"] == 0
+
+    bot.tg.mark()
+    bot.tg.send_text(uid, f"/match {match_id}", user_id=uid)
+    await bot.tg.wait_for(
+        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+    )
+    bot.faceit.reset_stats()
+    bot.tg.mark()
+    bot.tg.send_text(uid, f"/matchcard https://www.faceit.com/en/cs2/room/{match_id}", user_id=uid)
+    [photo] = await bot.tg.wait_for("sendPhoto", chat_id=uid)
+    room = json.loads((bot.faceit.data_dir / "matches" / f"{match_id}.json").read_text())
+    one, two = room["teams"]["faction1"]["name"], room["teams"]["faction2"]["name"]
+    assert photo.params["caption"].startswith(f"🎯 <b>{one}</b> vs <b>{two}</b> · average ELO ")
+    image = Image.open(io.BytesIO(bot.tg.files[photo.params["photo"].file_id]))
+    assert (image.format, image.size) == ("PNG", (800, 520))
+    assert bot.faceit.stats()["total"] == 0  # the analysis just read it all: cached

@@ -8,6 +8,7 @@ import io
 from PIL import Image, ImageDraw, ImageFont
 
 from faceitbot.analysis.form import Totals
+from faceitbot.analysis.match import MatchReport
 from faceitbot.analysis.profile import ProfileCard
 from faceitbot.render.common import fmt
 
@@ -61,6 +62,39 @@ def stat_card(card: ProfileCard, recent: Totals | None = None) -> bytes:
     for i, won in enumerate(card.last_results):  # oldest → newest, left → right
         x = WIDTH - 32 - (len(card.last_results) - i) * 34
         draw.rounded_rectangle((x, 40, x + 26, 66), radius=5, fill=WIN if won else LOSS)
+    out = io.BytesIO()
+    image.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def match_card(report: MatchReport) -> bytes:
+    """Both rosters side by side (level, ELO, last-20 K/D), team ELO and chances, map advice."""
+    image = Image.new("RGB", (WIDTH, 520), BACKGROUND)
+    draw = ImageDraw.Draw(image)
+    draw.text((WIDTH // 2, 30), (report.competition or "FACEIT")[:48], fill=MUTED, font=_font(18), anchor="mm")
+    for side, team in enumerate(report.teams):
+        x = 32 + side * 380
+        draw.rounded_rectangle((x, 56, x + 356, 396), radius=12, fill=PANEL)
+        draw.text((x + 16, 68), team.name[:22], fill=TEXT, font=_font(26))
+        draw.text((x + 16, 104), f"AVG {team.avg_elo} ELO  ·  {fmt(100 * team.win_probability, 0)}%",
+                  fill=ACCENT, font=_font(18))
+        for i, p in enumerate(team.players[:5]):
+            y = 146 + i * 48
+            colour = LEVEL_COLOURS.get(p.level, MUTED)
+            draw.ellipse((x + 16, y, x + 48, y + 32), outline=colour, width=3)
+            draw.text((x + 32, y + 16), str(p.level or "-"), fill=colour, font=_font(16), anchor="mm")
+            draw.text((x + 60, y + 4), p.nickname[:14], fill=LOSS if p.danger else TEXT, font=_font(20))
+            kd = fmt(p.recent.kd) if p.recent.matches else "-"
+            draw.text((x + 340, y + 4), f"{p.elo or '-'}  K/D {kd}", fill=MUTED, font=_font(18), anchor="ra")
+    verdicts = {"pick": WIN, "ban": LOSS}
+    for i, advice in enumerate(report.map_advice[:7]):
+        x = 32 + i * 106
+        colour = verdicts.get(advice.recommendation, PANEL)
+        draw.rounded_rectangle((x, 420, x + 96, 488), radius=10, fill=colour)
+        draw.text((x + 48, 440), advice.map[:9], fill=TEXT, font=_font(16), anchor="mm")
+        r1 = "-" if advice.team1_win_rate is None else fmt(advice.team1_win_rate, 0)
+        r2 = "-" if advice.team2_win_rate is None else fmt(advice.team2_win_rate, 0)
+        draw.text((x + 48, 466), f"{r1} / {r2}", fill=TEXT, font=_font(16), anchor="mm")
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     return out.getvalue()

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from dataclasses import astuple
 
 from faceitbot.analysis.form import Totals
+from faceitbot.analysis.match import MatchReport
 from faceitbot.analysis.profile import ProfileCard
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import player as render_player
-from faceitbot.render.card import stat_card
+from faceitbot.render.card import match_card, stat_card
 from faceitbot.render.common import Rendered, escape
 from faceitbot.render.elo_chart import elo_chart
 
@@ -52,3 +53,17 @@ def card_png(card: ProfileCard, recent: Totals | None) -> bytes:
 
 def card_caption(card: ProfileCard, l10n: L10n) -> str:
     return render_player.profile(card, l10n).text
+
+
+def match_key(report: MatchReport) -> bytes:
+    return repr(report).encode()
+
+
+def match_png(report: MatchReport) -> bytes:
+    return match_card(report)
+
+
+def match_caption(report: MatchReport, l10n: L10n) -> str:
+    one, two = report.teams
+    return l10n("matchcard-caption", team1=escape(one.name), team2=escape(two.name),
+                elo1=one.avg_elo, elo2=two.avg_elo)

@@ -16,16 +16,19 @@ from faceitbot import parsing
 from faceitbot.analysis.form import Form, Totals, form, totals
 from faceitbot.analysis.last_match import LastMatch, last_match
 from faceitbot.analysis.maps import MapsView, maps_view
+from faceitbot.analysis.match import MatchReport
 from faceitbot.analysis.profile import ProfileCard
 from faceitbot.analysis.recent import MatchLine, match_lines
 from faceitbot.analysis.sessions import Span, elo_change, local_midnight, sessions, today
-from faceitbot.errors import NoMatches, NotLinked, PlayerNotFound
+from faceitbot.errors import FaceitBotError, NoMatches, NotLinked, PlayerNotFound
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.models import Player
 from faceitbot.faceit.tally import tally
 from faceitbot.services import players
+from faceitbot.services.analysis import analyse_match
 from faceitbot.store import players as players_store
+from faceitbot.store import quotas
 from faceitbot.store.users import UserRow
 
 PAGE = 100  # the most per-match rows FACEIT returns in one page
@@ -175,3 +178,25 @@ async def load_card(faceit: FaceitClient, pool: asyncpg.Pool, player_id: str) ->
     card = await players.load_profile(faceit, pool, player_id)
     lines = await recent_lines(faceit, player_id, RECENT)
     return card, totals(lines) if lines else None
+
+
+# The picture of a match analysis is for rooms the user analysed (and paid for) lately: its data
+# is then mostly still cached, and the picture is no way around the daily quota.
+MATCHCARD_WINDOW_S = 3600
+
+
+class NotAnalysed(FaceitBotError):
+    key = "error-matchcard-first"
+
+    def __init__(self, match_id: str) -> None:
+        super().__init__(match_id)
+        self.match_id = match_id
+
+    def params(self) -> dict[str, object]:
+        return {"match_id": self.match_id}
+
+
+async def analysed_match(faceit: FaceitClient, pool: asyncpg.Pool, telegram_id: int, match_id: str) -> MatchReport:
+    if not await quotas.recently_requested(pool, telegram_id, match_id, MATCHCARD_WINDOW_S):
+        raise NotAnalysed(match_id)
+    return (await analyse_match(faceit, match_id)).report
