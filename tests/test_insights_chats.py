@@ -2,6 +2,7 @@
 the caller in groups, within 20 answers a minute per group."""
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from aiogram.exceptions import TelegramBadRequest
@@ -10,6 +11,7 @@ from aiogram.types import InlineQueryResultArticle, InputTextMessageContent
 from faceitbot.kv import RedisKV
 from faceitbot.middlewares.group_limit import GroupRateLimit
 from faceitbot.sim.fixtures import World
+from faceitbot.store import quotas
 from tests.conftest import SAMPLES, BotHarness
 
 DARWIN = json.loads((SAMPLES / "player_details.json").read_text())
@@ -42,13 +44,30 @@ async def test_inline_nickname_offers_the_player_card(bot: BotHarness) -> None:
 async def test_inline_room_link_offers_the_match_summary(bot: BotHarness, world: World) -> None:
     match_id = world.finished[0]
     room = json.loads((bot.faceit.data_dir / "matches" / f"{match_id}.json").read_text())
-    answer = await inline(bot, bot.new_user(), f"https://www.faceit.com/en/cs2/room/{match_id}")
+    uid = bot.new_user()
+    answer = await inline(bot, uid, f"https://www.faceit.com/en/cs2/room/{match_id}")
     [result] = answer.params["results"]
     one, two = room["teams"]["faction1"]["name"], room["teams"]["faction2"]["name"]
     assert result["title"] == f"{one} vs {two}"
     summary = result["input_message_content"]["message_text"].splitlines()
     assert summary[0] == f"🎯 <b>{one}</b> vs <b>{two}</b>"
     assert summary[1].startswith("Average ELO ")
+    # Inline mode is no way around the daily quota: one unit, and the same room again is free.
+    today = datetime.now(UTC).date()
+    assert await quotas.used(bot.rt.pool, uid, today) == 1
+    bot.faceit.reset_stats()
+    again = await inline(bot, uid, match_id)
+    assert again.params["results"][0]["title"] == result["title"]
+    assert await quotas.used(bot.rt.pool, uid, today) == 1 and bot.faceit.stats()["total"] == 0
+
+
+async def test_inline_room_over_the_quota_is_refused(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    for match_id in world.finished[:5]:  # FREE: 5 a day
+        await inline(bot, uid, match_id)
+    answer = await inline(bot, uid, world.finished[5])
+    assert answer.params["results"] == []
+    assert answer.params["button"]["text"].startswith("You've used all 5")
 
 
 async def test_inline_unknown_nickname_explains_above_no_results(bot: BotHarness) -> None:
@@ -113,3 +132,17 @@ async def test_group_answers_are_limited_to_twenty_a_minute(redis, redis_prefix:
     for _ in range(25):
         await limit(handler, None, {"event_chat": private})
     assert handled.count(other.id) == 1 and handled.count(private.id) == 25
+
+
+async def test_match_analysis_in_a_group_is_the_callers(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    match_id = world.finished[6]
+    bot.tg.mark()
+    bot.tg.send_text(GROUP, f"/match {match_id}", user_id=uid, chat_type="supergroup")
+    [ack] = await bot.tg.wait_for("sendMessage", chat_id=GROUP)
+    assert ack.response["result"]["reply_to_message"]["from"]["id"] == uid
+    [result] = await bot.tg.wait_for(
+        "editMessageText", chat_id=GROUP, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+    )
+    assert result.params["message_id"] == ack.response["result"]["message_id"]
+    assert await quotas.used(bot.rt.pool, uid, datetime.now(UTC).date()) == 1  # the caller's quota

@@ -123,6 +123,11 @@ async def test_form_views_run_as_jobs_with_the_recorded_numbers(bot: BotHarness)
         "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — last")
     )
     assert done.params["text"].splitlines()[-1] == "Only 20 of 100 matches exist."
+    # The page read was reported as progress in the same message before the result.
+    [progress] = await bot.tg.wait_for(
+        "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"] == "⏳ Matches read: 20 of 100…"
+    )
+    assert progress.params["message_id"] == done.params["message_id"] and progress.at < done.at
     # One page of up to 100 rows; the player is still cached.
     assert calls(bot) == 1  # one page of up to 100 rows
 

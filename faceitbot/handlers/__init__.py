@@ -9,6 +9,7 @@ from faceitbot.handlers import (
     admin,
     errors,
     fallback,
+    group_match,
     inline,
     insights,
     match,
@@ -28,7 +29,8 @@ CHATS = ("private", "group", "supergroup")
 
 
 def get_routers(kv: KeyValue) -> list[Router]:
-    # Player views answer in groups too, addressed to the caller, within the group send limit.
+    # Player views (and /match) answer in groups too, addressed to the caller, within the group
+    # send limit.
     everywhere = Router(name="everywhere")
     everywhere.message.filter(F.chat.type.in_(CHATS))
     limit = GroupRateLimit(kv)
@@ -38,6 +40,7 @@ def get_routers(kv: KeyValue) -> list[Router]:
         player.router,
         insights.router,
         pictures.router,
+        group_match.router,  # /match in groups; in private chats the match router below has it
         prompts.router,  # last: a typed answer is any text no command above took
     )
 

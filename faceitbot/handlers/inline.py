@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from aiogram import Router
 from aiogram.types import InlineQuery
 
 from faceitbot.analysis import inputs
+from faceitbot.config import Settings
 from faceitbot.errors import FaceitBotError
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import inline as render
 from faceitbot.render.errors import for_exception
-from faceitbot.services import players
-from faceitbot.services.analysis import analyse_match
+from faceitbot.services import insights, players
 from faceitbot.store.db import Pool
+from faceitbot.store.users import UserRow
 
 router = Router(name="inline")
 
@@ -23,15 +26,18 @@ CACHE_S = 300
 
 
 @router.inline_query()
-async def on_inline(query: InlineQuery, pool: Pool, faceit: FaceitClient, l10n: L10n) -> None:
+async def on_inline(
+    query: InlineQuery, user: UserRow, pool: Pool, faceit: FaceitClient, settings: Settings, l10n: L10n
+) -> None:
     text = query.query.strip()
     if not text:
         await query.answer([], cache_time=CACHE_S, button=render.hint(l10n))
         return
     try:
         if inputs.looks_like_match(text):
-            result = await analyse_match(faceit, inputs.match_id(text))
-            answer = render.match_result(result.report, l10n)
+            match_id = inputs.match_id(text)
+            report = await insights.inline_match(faceit, pool, settings, user, match_id, datetime.now(UTC))
+            answer = render.match_result(report, l10n)
         else:
             player = await players.find_player(faceit, text.split()[0])
             card = await players.load_profile(faceit, pool, player.player_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import asyncpg
@@ -20,6 +21,7 @@ from faceitbot.analysis.match import MatchReport
 from faceitbot.analysis.profile import ProfileCard
 from faceitbot.analysis.recent import MatchLine, match_lines
 from faceitbot.analysis.sessions import Span, elo_change, local_midnight, sessions, today
+from faceitbot.config import Settings
 from faceitbot.errors import FaceitBotError, NoMatches, NotLinked, PlayerNotFound
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitNotFound
@@ -27,6 +29,7 @@ from faceitbot.faceit.models import Player
 from faceitbot.faceit.tally import tally
 from faceitbot.services import players
 from faceitbot.services.analysis import analyse_match
+from faceitbot.services.match_requests import QuotaExceeded, effective_tier
 from faceitbot.store import players as players_store
 from faceitbot.store import quotas
 from faceitbot.store.users import UserRow
@@ -200,3 +203,24 @@ async def analysed_match(faceit: FaceitClient, pool: asyncpg.Pool, telegram_id: 
     if not await quotas.recently_requested(pool, telegram_id, match_id, MATCHCARD_WINDOW_S):
         raise NotAnalysed(match_id)
     return (await analyse_match(faceit, match_id)).report
+
+
+async def inline_match(
+    faceit: FaceitClient, pool: asyncpg.Pool, settings: Settings, user: UserRow, match_id: str, now: datetime
+) -> MatchReport:
+    """The analysis behind an inline room summary. It costs a unit of the daily quota like /match
+    (a room analysed within the hour is free), so inline mode is no way around the quota."""
+    day = now.date()
+    async with pool.acquire() as conn, conn.transaction():
+        free = await quotas.recently_requested(conn, user.telegram_id, match_id, MATCHCARD_WINDOW_S)
+        if not free:
+            limit = settings.daily_quota(effective_tier(user, now))
+            if await quotas.charge(conn, user.telegram_id, day, limit) is None:
+                raise QuotaExceeded(limit)
+            await quotas.record_request(conn, user.telegram_id, match_id, charged=True)
+    try:
+        return (await analyse_match(faceit, match_id)).report
+    except Exception:
+        if not free:
+            await quotas.refund(pool, user.telegram_id, day)
+        raise
