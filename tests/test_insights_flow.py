@@ -238,3 +238,23 @@ async def test_a_view_of_nobody_linked_asks_to_link(bot: BotHarness) -> None:
     [reply] = await bot.say(bot.new_user(), "/last")
     assert "/link" in reply.params["text"]
     assert calls(bot) == 0
+
+
+async def test_last_match_shows_the_elo_change_the_snapshots_tell(bot: BotHarness, world: World) -> None:
+    someone = world.players[7]
+    rows = json.loads(
+        (bot.faceit.data_dir / "players" / someone.player_id / "games" / "cs2" / "stats.json").read_text()
+    )["items"]
+    newest, previous = (rows[i]["stats"]["Match Finished At"] // 1000 for i in (0, 1))
+    # A snapshot between the previous match and the last one: the ELO before it.
+    await bot.rt.pool.execute(
+        "INSERT INTO players (player_id, nickname, level, elo, updated_at) VALUES ($1, $2, 1, $3, to_timestamp($4))",
+        someone.player_id, someone.nickname, someone.elo - 23, (newest + previous) // 2,
+    )
+    await bot.rt.pool.execute(
+        "INSERT INTO elo_snapshots (player_id, taken_at, elo, level) VALUES ($1, to_timestamp($2), $3, 1)",
+        someone.player_id, (newest + previous) // 2, someone.elo - 23,
+    )
+    # Reading the player now keeps the ELO after it: +23.
+    [card] = await bot.say(bot.new_user(), f"/last {someone.nickname}")
+    assert "\nELO +23\n" in card.params["text"]
