@@ -44,6 +44,10 @@ def test_match_lines_read_the_rows_newest_first(lines: list[MatchLine]) -> None:
         19, 15, 2, 75.0, 24, 5
     )
     assert all(a.finished_at > b.finished_at for a, b in pairwise(lines))
+    # "Score" is in faction order; the player's side comes first in own_score: row 2 won
+    # "5 / 13", row 8 lost "13 / 9".
+    assert (lines[2].score, lines[2].won, lines[2].own_score) == ("5 / 13", True, "13 / 5")
+    assert (lines[8].score, lines[8].won, lines[8].own_score) == ("13 / 9", False, "9 / 13")
 
 
 def test_form_of_the_twenty_recorded_matches(lines: list[MatchLine]) -> None:

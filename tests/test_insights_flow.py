@@ -81,8 +81,9 @@ async def test_match_history_pages_through_twenty_recorded_matches(bot: BotHarne
     [page2] = await bot.tg.wait_for("editMessageText", chat_id=uid)
     lines = page2.params["text"].splitlines()
     assert lines[0] == "📜 <b>Darwin</b> — matches 11–15 of 15"
-    # Row 11: 2026-02-24 22:28:18 UTC → 25.02 01:28 Moscow, de_anubis "13 / 3", a loss, 7-15, ADR 43.8.
-    assert lines[1] == "25.02 01:28 · Anubis · 13 / 3 · L · 7-15 · ADR 43.8"
+    # Row 11: 2026-02-24 22:28:18 UTC → 25.02 01:28 Moscow, de_anubis "13 / 3" (faction order), a
+    # loss: the player's side had the 3.
+    assert lines[1] == "25.02 01:28 · Anubis · 3 / 13 · L · 7-15 · ADR 43.8"
     assert len(lines) == 6 and [t for t, _ in buttons(page2)] == ["◀ Newer"]
 
 

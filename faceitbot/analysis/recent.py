@@ -29,6 +29,15 @@ class MatchLine:
     pentas: int
     nickname: str = ""  # as the row names the player (it may have changed since)
 
+    @property
+    def own_score(self) -> str:
+        """The player's side first: "Score" is in faction order, but the winner has more rounds."""
+        parts = [p.strip() for p in self.score.split("/")]
+        if len(parts) != 2 or not all(p.isdigit() for p in parts):
+            return self.score
+        low, high = sorted(int(p) for p in parts)
+        return f"{high} / {low}" if self.won else f"{low} / {high}"
+
 
 def match_line(row: GameStatsRow) -> MatchLine:
     s = row.stats

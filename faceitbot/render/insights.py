@@ -80,7 +80,7 @@ def _history_line(m: MatchLine, zone: ZoneInfo, l10n: L10n) -> str:
         "history-line",
         when=_when(m.finished_at, zone),
         map=map_label(m.map),
-        score=m.score,
+        score=m.own_score,
         result=_result(m.won, l10n),
         kills=m.kills,
         deaths=m.deaths,
