@@ -16,7 +16,7 @@ from aiogram.types import BotCommand
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import housekeeping, jobs, subscriptions
+from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
 from faceitbot.botsession import create_bot
 from faceitbot.config import Settings
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
@@ -35,6 +35,7 @@ from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.queue import TaskQueue
+from faceitbot.render.images import ImageCache
 from faceitbot.scheduler import Scheduler
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
@@ -50,6 +51,14 @@ COMMANDS = (
     "accuracy",
     "profile",
     "stats",
+    "last",
+    "matches",
+    "form",
+    "maps",
+    "elo",
+    "card",
+    "matchcard",
+    "settings",
     "link",
     "unlink",
     "track",
@@ -129,7 +138,9 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         queue = TaskQueue(
             pool, workers=settings.queue_max_workers, lease_s=settings.queue_lease_s, observe=metrics.job_finished
         )
-        jobs.register(queue, JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings))
+        job_ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings)
+        jobs.register(queue, job_ctx)
+        insight_jobs.register(queue, job_ctx)
         monitor = create_monitor(
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
         )
@@ -150,12 +161,19 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
 
         bans = BanList(pool)
         dp = Dispatcher(
-            settings=settings, pool=pool, redis=redis, faceit=faceit, i18n=i18n, queue=queue, bans=bans
+            settings=settings,
+            pool=pool,
+            redis=redis,
+            faceit=faceit,
+            i18n=i18n,
+            queue=queue,
+            bans=bans,
+            images=ImageCache(kv),
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
         dp.update.outer_middleware(Activity(pool))
-        dp.include_routers(*get_routers())
+        dp.include_routers(*get_routers(kv))
         dp.startup.register(_announce_commands)
         yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics)
 

@@ -51,3 +51,39 @@ class TrackAction(StrEnum):
 class TrackCb(CallbackData, prefix="trk1"):
     action: TrackAction
     value: str
+
+
+class MatchesCb(CallbackData, prefix="mh1"):
+    """A page of /matches: `count` matches of the player, ten a page."""
+
+    player_id: str
+    count: int
+    page: int
+
+
+class ScoreboardCb(CallbackData, prefix="sb1"):
+    match_id: str
+
+
+class FormView(StrEnum):
+    LAST_20 = "20"
+    LAST_60 = "60"
+    LAST_100 = "100"
+    SESSIONS = "sessions"
+    TODAY = "today"
+
+
+class FormCb(CallbackData, prefix="fm1"):
+    view: FormView
+    player_id: str
+
+
+class SettingsAction(StrEnum):
+    ZONE = "zone"  # value: an IANA time zone
+    LINK = "link"  # ask for a nickname to link
+    LANGUAGE = "language"
+
+
+class SettingsCb(CallbackData, prefix="st1"):
+    action: SettingsAction
+    value: str = ""

@@ -27,7 +27,10 @@ async def test_start_greets_in_english_with_the_menu(bot: BotHarness) -> None:
     uid = bot.new_user()
     [reply] = await bot.say(uid, "/start")
     assert reply.params["text"].startswith("Hi, Ann! I'm your FACEIT CS2 companion.")
-    assert keyboard_texts(reply) == ["🎯 Match analysis", "👤 Profile", "🔗 Link account", "❓ Help", "🌐 Language"]
+    assert keyboard_texts(reply) == [
+        "📊 My stats", "🕹 Last match", "📜 Match history", "👤 Profile", "📈 Form analysis",
+        "🔎 Find player", "🎯 Match analysis", "⭐ Subscription", "❓ Help", "⚙️ Settings",
+    ]
     assert (await user_row(bot, uid))["language"] == "en"
 
 
@@ -35,7 +38,7 @@ async def test_start_greets_in_russian_for_a_russian_telegram(bot: BotHarness) -
     uid = bot.new_user()
     [reply] = await bot.say(uid, "/start", lang="ru")
     assert reply.params["text"].startswith("Привет, Ann! Я твой помощник для FACEIT CS2.")
-    assert keyboard_texts(reply)[1] == "👤 Профиль"
+    assert keyboard_texts(reply)[3] == "👤 Профиль"
 
 
 async def test_link_then_profile_shows_the_recorded_numbers(bot: BotHarness) -> None:
@@ -162,6 +165,14 @@ async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None
         "accuracy",
         "profile",
         "stats",
+        "last",
+        "matches",
+        "form",
+        "maps",
+        "elo",
+        "card",
+        "matchcard",
+        "settings",
         "link",
         "unlink",
         "track",

@@ -1,4 +1,4 @@
-"""The router tree: feature routers first, the fallback last, errors at the top."""
+"""The router tree: errors at the top, inline queries, what works in groups too, then private only."""
 
 from __future__ import annotations
 
@@ -9,18 +9,43 @@ from faceitbot.handlers import (
     admin,
     errors,
     fallback,
+    group_match,
+    inline,
+    insights,
     match,
     payments,
+    pictures,
     player,
+    prompts,
     referrals,
     scorecard,
+    settings,
     start,
     tracking,
 )
 from faceitbot.handlers.filters import MessageIs
+from faceitbot.kv import KeyValue
+from faceitbot.middlewares.group_limit import GroupRateLimit
+
+CHATS = ("private", "group", "supergroup")
 
 
-def get_routers() -> list[Router]:
+def get_routers(kv: KeyValue) -> list[Router]:
+    # Player views (and /match) answer in groups too, addressed to the caller, within the group
+    # send limit.
+    everywhere = Router(name="everywhere")
+    everywhere.message.filter(MessageIs(lambda m: m.chat.type in CHATS))
+    limit = GroupRateLimit(kv)
+    everywhere.message.middleware(limit)
+    everywhere.callback_query.middleware(limit)
+    everywhere.include_routers(
+        player.router,
+        insights.router,
+        pictures.router,
+        group_match.router,  # /match in groups; in private chats the match router below has it
+        prompts.router,  # last: a typed answer is any text no command above took
+    )
+
     private = Router(name="private")
     private.message.filter(MessageIs(lambda m: m.chat.type == "private"))
     private.include_routers(
@@ -28,11 +53,11 @@ def get_routers() -> list[Router]:
         referrals.router,  # before start: `/start ref-<code>` records the invite, then start greets
         start.router,
         account.router,
-        player.router,
+        settings.router,
         match.router,
         scorecard.router,
         payments.router,  # pre-checkout queries have no chat, so the private filter leaves them be
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,
     )
-    return [errors.router, private]
+    return [errors.router, inline.router, everywhere, private]

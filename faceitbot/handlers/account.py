@@ -9,7 +9,6 @@ from aiogram.types import CallbackQuery, Message
 from faceitbot import parsing
 from faceitbot.callbacks import PlayerAction, PlayerCb
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.handlers.filters import MenuButton
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import escape
 from faceitbot.services import accounts
@@ -29,11 +28,6 @@ async def cmd_link(
         return
     nickname = parsing.player_query(command.args)
     await _link(message, user, pool, faceit, l10n, nickname)
-
-
-@router.message(MenuButton("menu-link"))
-async def menu_link(message: Message, l10n: L10n) -> None:
-    await message.answer(l10n("link-usage"))
 
 
 @router.callback_query(PlayerCb.filter(F.action == PlayerAction.LINK))

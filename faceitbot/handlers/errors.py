@@ -30,7 +30,10 @@ async def _reply(event: ErrorEvent, l10n: L10n) -> None:
     rendered = for_exception(event.exception, l10n)
     update = event.update
     if update.message is not None:
-        await update.message.answer(rendered.text, reply_markup=rendered.markup)
+        if update.message.chat.type in ("group", "supergroup"):
+            await update.message.reply(rendered.text, reply_markup=rendered.markup)  # to the caller
+        else:
+            await update.message.answer(rendered.text, reply_markup=rendered.markup)
     elif update.callback_query is not None:
         query = update.callback_query
         if query.message is not None:

@@ -14,7 +14,7 @@ from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
 
 from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.config import Settings
-from faceitbot.handlers.filters import MessageIs
+from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import payments as render
 from faceitbot.services import delivery, payments, referrals
@@ -27,6 +27,7 @@ router = Router(name="payments")
 
 
 @router.message(Command("subscribe"))
+@router.message(MenuButton("menu-subscribe"))
 async def cmd_subscribe(message: Message, user: UserRow, pool: Pool, settings: Settings, l10n: L10n) -> None:
     bonus = await referrals.bonus_left(pool, user.telegram_id)
     shown = render.plans(user, settings, l10n, datetime.now(UTC), bonus)

@@ -11,8 +11,10 @@ from faceitbot.callbacks import PlayerAction, PlayerCb
 from faceitbot.errors import NotLinked
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton
+from faceitbot.handlers.replying import respond
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import player as render_player
+from faceitbot.render.common import Rendered
 from faceitbot.services import players
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
@@ -26,7 +28,7 @@ async def cmd_profile(message: Message, user: UserRow, pool: Pool, faceit: Facei
     if not user.faceit_player_id:
         raise NotLinked()
     card = await players.load_profile(faceit, pool, user.faceit_player_id)
-    await message.answer(render_player.profile(card, l10n).text)
+    await respond(message, render_player.profile(card, l10n))
 
 
 @router.message(Command("stats"))
@@ -34,7 +36,7 @@ async def cmd_stats(
     message: Message, command: CommandObject, pool: Pool, faceit: FaceitClient, l10n: L10n
 ) -> None:
     if not (command.args or "").strip():
-        await message.answer(l10n("stats-usage"))
+        await respond(message, Rendered(l10n("stats-usage")))
         return
     await _stats(message, pool, faceit, l10n, parsing.player_query(command.args))
 
@@ -51,4 +53,4 @@ async def on_stats_choice(
 async def _stats(message: Message, pool: Pool, faceit: FaceitClient, l10n: L10n, nickname: str) -> None:
     player = await players.find_player(faceit, nickname)
     card = await players.load_profile(faceit, pool, player.player_id)
-    await message.answer(render_player.profile(card, l10n).text)
+    await respond(message, render_player.profile(card, l10n))

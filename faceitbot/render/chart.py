@@ -74,3 +74,6 @@ def bars(series: Sequence[Sequence[int]], width: int = WIDTH, height: int = HEIG
             bar = round(panel_h * value / peak)
             canvas.rect(x0, bottom - bar, max(x1, x0 + 1), bottom, COLOURS[i % len(COLOURS)])
     return canvas.png()
+
+
+Canvas = _Canvas  # shared with the ELO chart (render/elo_chart.py)

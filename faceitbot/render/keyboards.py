@@ -7,17 +7,28 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardBu
 from faceitbot.callbacks import LanguageCb, PlayerAction, PlayerCb
 from faceitbot.i18n.loader import L10n
 
-MENU_KEYS = ("menu-match", "menu-profile", "menu-link", "menu-help", "menu-language")
+MENU_KEYS = (
+    "menu-mystats",
+    "menu-last",
+    "menu-history",
+    "menu-profile",
+    "menu-form",
+    "menu-find",
+    "menu-match",
+    "menu-subscribe",
+    "menu-help",
+    "menu-settings",
+    # Not on the keyboard any more, still understood when an old keyboard sends them.
+    "menu-link",
+    "menu-language",
+)
 
 
 def main_menu(l10n: L10n) -> ReplyKeyboardMarkup:
-    match, profile, link, help_, language = (l10n(k) for k in MENU_KEYS)
+    """The old bot's menu, two buttons a row; language and linking live in the settings."""
+    keys = MENU_KEYS[:10]
     return ReplyKeyboardMarkup(
-        keyboard=[
-            [KeyboardButton(text=match)],
-            [KeyboardButton(text=profile), KeyboardButton(text=link)],
-            [KeyboardButton(text=help_), KeyboardButton(text=language)],
-        ],
+        keyboard=[[KeyboardButton(text=l10n(a)), KeyboardButton(text=l10n(b))] for a, b in zip(keys[::2], keys[1::2], strict=True)],
         resize_keyboard=True,
         is_persistent=True,
         input_field_placeholder=l10n("menu-placeholder"),

@@ -310,3 +310,57 @@ def check_commands(commands: Any) -> None:
             raise bad_request("BOT_COMMAND_INVALID")
         if not 1 <= len(str(command.get("description", ""))) <= 256:
             raise bad_request("BOT_COMMAND_DESCRIPTION_INVALID")
+
+
+# InlineQueryResult types and what each needs beside `type` and `id` (Bot API, InlineQueryResult*).
+_RESULT_NEEDS: dict[str, tuple[str, ...]] = {
+    "article": ("title", "input_message_content"),
+    "photo": ("photo_url", "thumbnail_url"),
+    "gif": ("gif_url", "thumbnail_url"),
+    "mpeg4_gif": ("mpeg4_url", "thumbnail_url"),
+    "video": ("video_url", "mime_type", "thumbnail_url", "title"),
+    "audio": ("audio_url", "title"),
+    "voice": ("voice_url", "title"),
+    "document": ("title", "document_url", "mime_type"),
+    "location": ("latitude", "longitude", "title"),
+    "venue": ("latitude", "longitude", "title", "address"),
+    "contact": ("phone_number", "first_name"),
+    "game": ("game_short_name",),
+    "sticker": ("sticker_file_id",),
+}
+_START_PARAMETER = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_INLINE_RESULTS = 50
+
+
+def check_inline_answer(p: Mapping[str, Any]) -> None:
+    """answerInlineQuery's results and button, as Telegram checks them (its error texts)."""
+    results = p["results"]
+    if not isinstance(results, list):
+        raise bad_request("can't parse JSON object in parameter 'results'")
+    if len(results) > MAX_INLINE_RESULTS:
+        raise bad_request("RESULTS_TOO_MUCH")
+    seen: set[str] = set()
+    for result in results:
+        if not isinstance(result, dict) or result.get("type") not in _RESULT_NEEDS:
+            raise bad_request("RESULT_TYPE_INVALID")
+        result_id = str(result.get("id", ""))
+        if not 1 <= len(result_id.encode()) <= 64:
+            raise bad_request("RESULT_ID_INVALID")
+        if result_id in seen:
+            raise bad_request("RESULT_ID_DUPLICATE")
+        seen.add(result_id)
+        for field in _RESULT_NEEDS[result["type"]]:
+            if result.get(field) in (None, ""):
+                raise bad_request(f"can't parse inline query result: field \"{field}\" must be non-empty")
+        content = result.get("input_message_content")
+        if isinstance(content, dict) and "message_text" in content:
+            format_text(content["message_text"], content.get("parse_mode"), content.get("entities"))
+        inline_markup(result.get("reply_markup"))
+    button = p.get("button")
+    if button is not None:
+        if not isinstance(button, dict) or not str(button.get("text", "")).strip():
+            raise bad_request("can't parse inline query results button: text must be non-empty")
+        if ("web_app" in button) == ("start_parameter" in button):
+            raise bad_request("can't parse inline query results button: exactly one of web_app and start_parameter")
+        if "start_parameter" in button and not _START_PARAMETER.fullmatch(str(button["start_parameter"])):
+            raise bad_request("START_PARAM_INVALID")

@@ -36,6 +36,7 @@ from faceitbot.sim.botapi_spec import (
     MethodSpec,
     bad_request,
     check_commands,
+    check_inline_answer,
     check_invoice,
     compact_spec,
     format_text,
@@ -231,7 +232,7 @@ class FakeTelegram:
             "deleteMessage": self._delete_message,
             "deleteMessages": self._delete_messages,
             "answerCallbackQuery": lambda p: self._answer("callback_query", p),
-            "answerInlineQuery": lambda p: self._answer("inline_query", p),
+            "answerInlineQuery": self._answer_inline,
             "answerPreCheckoutQuery": self._answer_pre_checkout,
             "refundStarPayment": self._refund,
             "getStarTransactions": self._star_transactions,
@@ -814,6 +815,10 @@ class FakeTelegram:
             raise bad_request(QUERY_TOO_OLD)
         query.answered = True
         return True
+
+    def _answer_inline(self, p: Params) -> bool:
+        check_inline_answer(p)
+        return self._answer("inline_query", p)
 
     def _answer_pre_checkout(self, p: Params) -> bool:
         if not p["ok"] and not p.get("error_message"):

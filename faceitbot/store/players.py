@@ -59,3 +59,16 @@ async def elo_history(db: Executor, player_id: str, limit: int = 100) -> list[tu
         limit,
     )
     return [(r["at"], r["elo"]) for r in reversed(rows)]
+
+
+async def elo_since(db: Executor, player_id: str, since: int) -> list[tuple[int, int]]:
+    """(taken at unix s, ELO) of every snapshot taken after `since`, oldest first."""
+    rows = await db.fetch(
+        """
+        SELECT extract(epoch FROM taken_at)::bigint AS at, elo FROM elo_snapshots
+        WHERE player_id = $1 AND taken_at > to_timestamp($2) ORDER BY taken_at
+        """,
+        player_id,
+        since,
+    )
+    return [(r["at"], r["elo"]) for r in rows]

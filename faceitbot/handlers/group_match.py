@@ -1,0 +1,56 @@
+"""/match in a group: the caller's analysis (on the caller's quota), answered as a reply to them.
+
+Pasted room links stay private-only: in a group they are usually just shared, not a request.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiogram import Router
+from aiogram.filters import Command, CommandObject
+from aiogram.types import Message
+
+from faceitbot.analysis import inputs
+from faceitbot.config import Settings
+from faceitbot.errors import NotLinked
+from faceitbot.faceit.client import FaceitClient
+from faceitbot.handlers.filters import MessageIs
+from faceitbot.handlers.replying import respond
+from faceitbot.i18n.loader import L10n
+from faceitbot.queue import TaskQueue
+from faceitbot.render import match as render_match
+from faceitbot.render.common import Rendered
+from faceitbot.services import match_requests, players
+from faceitbot.store.db import Pool
+from faceitbot.store.users import UserRow
+
+router = Router(name="group_match")
+router.message.filter(MessageIs(lambda m: m.chat.type in ("group", "supergroup")))
+
+
+@router.message(Command("match"))
+async def group_match(
+    message: Message,
+    command: CommandObject,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    queue: TaskQueue,
+    settings: Settings,
+    l10n: L10n,
+) -> None:
+    if (command.args or "").strip():
+        match_id = inputs.match_id(command.args)
+    elif user.faceit_player_id:
+        match_id = await players.latest_match_id(faceit, user.faceit_player_id)
+    else:
+        raise NotLinked()
+    accepted = await match_requests.request_analysis(
+        pool, queue, settings, user, match_id, chat_id=message.chat.id, locale=l10n.locale, now=datetime.now(UTC)
+    )
+    if not accepted.created:
+        await respond(message, Rendered(l10n("analysis-already", position=accepted.position)))
+        return
+    ack = await respond(message, Rendered(render_match.queued(accepted, l10n)))
+    await queue.attach_reply(accepted.job_id, ack.message_id)

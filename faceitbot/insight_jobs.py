@@ -1,0 +1,54 @@
+"""The form-view job: reads up to 100 matches with progress edits, then edits in the result."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from faceitbot.callbacks import FormView
+from faceitbot.errors import PlayerNotFound
+from faceitbot.faceit.errors import FaceitNotFound
+from faceitbot.i18n.loader import L10n
+from faceitbot.jobs import JobContext, Reply
+from faceitbot.queue import TaskQueue
+from faceitbot.render import insights as render
+from faceitbot.render.common import Rendered
+from faceitbot.render.errors import for_exception
+from faceitbot.services import insights
+from faceitbot.services.insight_requests import INSIGHT
+from faceitbot.store import settings as settings_store
+from faceitbot.store.jobs import JobRow
+
+
+async def run_view(ctx: JobContext, payload: dict[str, Any], reply: Reply, l10n: L10n) -> Rendered:
+    try:
+        player = await ctx.faceit.player(payload["player_id"])
+    except FaceitNotFound:
+        raise PlayerNotFound(payload["player_id"]) from None
+
+    async def progress(done: int, total: int) -> None:
+        await reply.progress(render.loading(done, total, l10n))
+
+    view = FormView(payload["view"])
+    if view is FormView.SESSIONS:
+        zone = ZoneInfo(await settings_store.time_zone(ctx.pool, payload["user_id"]))
+        return render.sessions_report(await insights.load_sessions(ctx.faceit, ctx.pool, player), zone, l10n)
+    if view is FormView.TODAY:
+        zone_name = await settings_store.time_zone(ctx.pool, payload["user_id"])
+        report = await insights.load_today(ctx.faceit, ctx.pool, player, zone_name, int(time.time()), progress)
+        return render.today_report(report, l10n)
+    return render.form_report(await insights.load_form(ctx.faceit, player, int(view.value), progress), l10n)
+
+
+def register(queue: TaskQueue, ctx: JobContext) -> None:
+    async def run(payload: dict[str, Any], job: JobRow) -> None:
+        l10n = L10n(ctx.i18n, payload.get("locale", "en"))
+        reply = Reply(ctx, job, payload["chat_id"])
+        await reply.deliver(await run_view(ctx, payload, reply, l10n))
+
+    async def failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
+        l10n = L10n(ctx.i18n, payload.get("locale", "en"))
+        await Reply(ctx, job, payload["chat_id"]).deliver(for_exception(error, l10n))
+
+    queue.register(INSIGHT, run, failed)

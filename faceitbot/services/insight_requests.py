@@ -1,0 +1,30 @@
+"""Accepting a form view (20/60/100 matches, sessions, today) as a durable queue job."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from faceitbot.callbacks import FormView
+from faceitbot.constants import Priority
+from faceitbot.queue import JobSpec, TaskQueue
+from faceitbot.store.users import UserRow
+
+INSIGHT = JobSpec("insight", Priority.HIGH, max_attempts=3, timeout_s=60, backoff_s=1.0)
+ACK_HOLD_S = 5.0
+
+
+async def request_form(
+    pool: asyncpg.Pool, queue: TaskQueue, user: UserRow, view: FormView, player_id: str, *, chat_id: int, locale: str
+) -> tuple[int, bool]:
+    """(job id, created). A second press while the same view is queued or running adds nothing."""
+    payload = {
+        "view": view.value,
+        "player_id": player_id,
+        "chat_id": chat_id,
+        "user_id": user.telegram_id,
+        "locale": locale,
+    }
+    job, created = await queue.submit(
+        INSIGHT, payload, dedupe_key=f"insight:{chat_id}:{user.telegram_id}:{view.value}:{player_id}", hold_s=ACK_HOLD_S
+    )
+    return job.id, created
