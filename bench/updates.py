@@ -3,9 +3,11 @@
     python bench/updates.py [--updates 600] [--users 200]
 
 The fake Bot API runs in a process of its own (its HTTP control endpoints feed updates and
-report calls), so only the bot's own work is measured. Ours: /profile of a linked player with a warm FACEIT cache (the user row and the day's activity
-in one statement, two cached FACEIT reads, rendering, sendMessage). Baseline: an aiogram bot whose only
-handler echoes the text, polling the same kind of fake server. Then the acknowledgement latency
+report calls), so only the bot's own work is measured. Ours: `faceitbot run`'s intake (leader
+lease, each getUpdates batch claimed once in PostgreSQL, its offset saved) and /profile of a
+linked player with a warm FACEIT cache (the user row and the day's activity in one statement,
+two cached FACEIT reads, rendering, sendMessage). Baseline: an aiogram bot whose only handler
+echoes the text, polling the same kind of fake server. Then the acknowledgement latency
 when `--users` users paste a room link at the same moment.
 """
 
@@ -29,7 +31,7 @@ from aiogram.client.telegram import TelegramAPIServer
 from aiogram.types import Message
 from common import ROOT, pct, scratch_schema, table, temp_dir
 
-from faceitbot.app import Runtime, build
+from faceitbot.app import Runtime, build, serve
 from faceitbot.config import load_settings
 from faceitbot.logs import setup_logging
 from faceitbot.sim.faceit import FaceitSim
@@ -172,6 +174,19 @@ async def polling(dp: Dispatcher, bot: Bot, tg: RemoteTelegram) -> AsyncIterator
 
 
 @contextlib.asynccontextmanager
+async def serving(rt: Runtime, tg: RemoteTelegram) -> AsyncIterator[None]:
+    """The bot's real intake (`faceitbot run`): leader lease, the once-per-update gate, polling."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(serve(rt, stop))
+    await tg.wait_polling()
+    try:
+        yield
+    finally:
+        stop.set()
+        await task
+
+
+@contextlib.asynccontextmanager
 async def echo_bot() -> AsyncIterator[RemoteTelegram]:
     router = Router()
 
@@ -203,10 +218,11 @@ async def our_bot(n: int) -> AsyncIterator[tuple[RemoteTelegram, Runtime, World]
                     "TELEGRAM_API_URL": tg.base_url,
                     "LOG_LEVEL": "WARNING",
                     "QUOTA_FREE": "100000",
+                    "HEALTH_PORT": "0",
                 },
                 dotenv=None,
             )
-            async with build(settings) as rt, polling(rt.dp, rt.bot, tg):
+            async with build(settings) as rt, serving(rt, tg):
                 players = world.players
                 # Linked users (rows as the bot leaves them after /link): the warm-up ones come back
                 # each round; the others each send one update, their first of the day (two statements).

@@ -55,3 +55,9 @@ class NotLinked(FaceitBotError):
 
 class NoMatches(FaceitBotError):
     key = "error-no-matches"
+
+
+class JobCancelled(FaceitBotError):
+    """An operator purged the queue the job was waiting in; whatever it cost is given back."""
+
+    key = "error-job-cancelled"

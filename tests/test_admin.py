@@ -13,6 +13,7 @@ from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, broadcasts
+from faceitbot.sim.fixtures import World
 from faceitbot.store import broadcasts as broadcasts_store
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
@@ -304,6 +305,30 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
     assert counts[int(Priority.HIGH)] == "queued"
     results = [r["result"] for r in await bot.rt.pool.fetch("SELECT result FROM admin_audit ORDER BY id")]
     assert results == ["asked to confirm", "cancelled", "asked to confirm", "purged 3"]
+
+
+async def test_purging_a_queued_analysis_refunds_it_and_tells_the_user(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    bot.rt.queue.paused.add(int(Priority.HIGH))  # the analysis stays queued until the purge
+    try:
+        [ack] = await bot.say(uid, f"/match {world.finished[0]}")
+        assert "Analyses left today: 4" in ack.params["text"]
+        assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 1
+        [ask] = await bot.say(ADMIN_ID, "/admin queue purge high")
+        bot.tg.mark()
+        bot.tg.press_button(
+            ADMIN_ID, ask.response["result"]["message_id"], buttons(ask)[0]["callback_data"], user_id=ADMIN_ID
+        )
+        [told] = await bot.tg.wait_for("editMessageText", chat_id=uid)
+    finally:
+        bot.rt.queue.paused.clear()
+    # The acknowledgement becomes the explanation, and the analysis is not counted.
+    assert told.params["message_id"] == ack.response["result"]["message_id"]
+    assert told.params["text"].startswith("Your request was cancelled by the bot's operators")
+    assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 0
+    assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE kind = 'analysis'") == "failed"
+    [purged] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
+    assert purged.params["text"] == "Purged 1 queued HIGH job(s)."
 
 
 async def test_retry_failed_requeues_once_per_dedupe_key(bot: BotHarness) -> None:

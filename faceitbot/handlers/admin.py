@@ -136,9 +136,9 @@ async def cmd_queue(
 
 
 @router.callback_query(AdminCb.filter(F.action == AdminAction.PURGE))
-async def on_purge(query: CallbackQuery, callback_data: AdminCb, pool: Pool, l10n: L10n) -> str:
+async def on_purge(query: CallbackQuery, callback_data: AdminCb, queue: TaskQueue, l10n: L10n) -> str:
     priority = Priority(callback_data.priority)
-    count = await admin.purge(pool, priority)
+    count = await admin.purge(queue, priority)
     await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(l10n("admin-purged", priority=priority.name, count=count))

@@ -22,6 +22,7 @@ import asyncpg
 from loguru import logger
 
 from faceitbot.constants import JOBS_CHANNEL, Priority
+from faceitbot.errors import JobCancelled
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store.jobs import JobRow
 
@@ -209,12 +210,21 @@ class TaskQueue:
     async def _work(self, index: int) -> None:
         while True:
             _, _, job = await self._local.get()
+            if self._stopping:
+                # Claimed before stop() began, taken after: stop() gives its lease back.
+                self._local.put_nowait((job.priority, job.id, job))
+                return
             self._busy += 1
             task = asyncio.create_task(self._run(job), name=f"job-{job.id}")
             self._running[job.id] = task
             try:
-                with contextlib.suppress(asyncio.CancelledError):
-                    await asyncio.shield(task)
+                await asyncio.shield(task)
+            except asyncio.CancelledError:
+                # The job task cancelled (stop() ran out of grace) is the job's business; this
+                # worker being cancelled must end it, or stop() waits for it for ever.
+                current = asyncio.current_task()
+                if current is not None and current.cancelling():
+                    raise
             finally:
                 self._running.pop(job.id, None)
                 self._busy -= 1
@@ -282,6 +292,20 @@ class TaskQueue:
                 await registered.on_failure(job.payload, job, error)
             except Exception:
                 logger.exception("failure report of job #{} failed", job.id)
+
+    async def purge(self, priority: Priority) -> int:
+        """Fail every queued job of `priority`; each kind's failure handler runs as for a job that
+        failed (a charged analysis is refunded and its user told)."""
+        purged = await jobs_store.purge_queued(self._pool, int(priority), "purged by an admin")
+        for job in purged:
+            registered = self._registry.get(job.kind)
+            if registered is not None and registered.on_failure is not None:
+                try:
+                    await registered.on_failure(job.payload, job, JobCancelled())
+                except Exception:
+                    logger.exception("failure report of purged job #{} failed", job.id)
+        logger.info("purged {} queued {} job(s)", len(purged), priority.name)
+        return len(purged)
 
     async def _heartbeat(self, job_id: int, token: uuid.UUID, work: asyncio.Task[None]) -> None:
         while not work.done():

@@ -120,8 +120,8 @@ async def queued(pool: Pool, priority: Priority) -> int:
     return await store.queued_count(pool, int(priority))
 
 
-async def purge(pool: Pool, priority: Priority) -> int:
-    return await store.purge(pool, int(priority))
+async def purge(queue: TaskQueue, priority: Priority) -> int:
+    return await queue.purge(priority)
 
 
 # -- users ---------------------------------------------------------------------------------------

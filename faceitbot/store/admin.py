@@ -123,18 +123,6 @@ async def queued_count(db: Executor, priority: int) -> int:
     return await db.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued' AND priority = $1", priority)
 
 
-async def purge(db: Executor, priority: int) -> int:
-    """Fail every queued job of `priority` (kept for 24 h as 'failed' so they can be retried)."""
-    status = await db.execute(
-        """
-        UPDATE jobs SET status = 'failed', finished_at = now(), last_error = 'purged by an admin'
-        WHERE status = 'queued' AND priority = $1
-        """,
-        priority,
-    )
-    return int(status.split()[-1])
-
-
 async def retry_failed(db: Executor, priority: int | None) -> int:
     """Queue again the jobs that failed in the last 24 h — the newest per dedupe key, and none whose
     key has a live job already (one live job per key)."""

@@ -132,6 +132,20 @@ async def retry_later(db: Executor, job_id: int, token: uuid.UUID, delay_s: floa
     return status == "UPDATE 1"
 
 
+async def purge_queued(db: Executor, priority: int, reason: str) -> list[JobRow]:
+    """Fail every queued job of `priority` (kept for 24 h as 'failed' so they can be retried)."""
+    rows = await db.fetch(
+        f"""
+        UPDATE jobs SET status = 'failed', finished_at = now(), last_error = $2
+        WHERE status = 'queued' AND priority = $1
+        RETURNING {_COLUMNS}
+        """,
+        priority,
+        reason,
+    )
+    return [_row(r) for r in rows]
+
+
 async def fail(db: Executor, job_id: int, token: uuid.UUID, error: str) -> bool:
     status = await db.execute(
         """
