@@ -337,6 +337,63 @@ async def test_monthly_subscription_link_and_renewals(bot: BotHarness) -> None:
     ]
 
 
+async def test_subscription_canceled_failed_and_reenabled_are_kept_and_told_once(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    link_call = await buy(bot, uid, "premium", BuyKind.MONTHLY)
+    payload = link_call.params["payload"]
+    await pre_checkout(bot, uid, payload, PREMIUM_STARS)
+    sub_end = int(time.time()) + 2592000
+    await pay(
+        bot,
+        uid,
+        payload,
+        PREMIUM_STARS,
+        is_recurring=True,
+        is_first_recurring=True,
+        subscription_expiration_date=sub_end,
+    )
+    row = await user_row(bot, uid)
+    assert (row["tier"], row["subscription_state"]) == ("premium", "active")
+    until = when(row["tier_expires_at"])
+
+    with watch_updates(bot.rt.dp) as handled:
+        bot.tg.mark()
+        canceled = bot.tg.subscription(uid, payload, "canceled")
+        [told] = await bot.tg.wait_for("sendMessage", chat_id=uid)
+        assert told.params["text"] == (
+            f"🔕 Auto-renewal of <b>PREMIUM</b> is off. Your plan stays active until {until}; "
+            "/subscribe to renew any time."
+        )
+        # Telegram delivers it again: kept once, told once.
+        sent = len(bot.tg.calls_for(uid, "sendMessage"))
+        await handled.wait(bot.tg.subscription(uid, payload, "canceled", update_id=canceled))
+    assert len(bot.tg.calls_for(uid, "sendMessage")) == sent
+    row = await user_row(bot, uid)
+    assert (row["tier"], row["subscription_state"]) == ("premium", "canceled")  # the paid month stays
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM subscription_events") == 1
+    [plans] = await bot.say(uid, "/subscribe")
+    assert "Auto-renewal is off: the plan ends on its date unless you buy again." in plans.params["text"]
+
+    await bot.say(uid, "/subscribe", lang="ru")  # the user now writes in Russian
+    bot.tg.mark()
+    bot.tg.subscription(uid, payload, "failed")
+    [failed] = await bot.tg.wait_for("sendMessage", chat_id=uid)
+    assert failed.params["text"].startswith("⚠️ Платёж за продление <b>PREMIUM</b> не прошёл.")
+    bot.tg.mark()
+    bot.tg.subscription(uid, payload, "active")
+    [active] = await bot.tg.wait_for("sendMessage", chat_id=uid)
+    assert active.params["text"].startswith("🔁 Автопродление <b>PREMIUM</b> снова включено.")
+    assert (await user_row(bot, uid))["subscription_state"] == "active"
+
+    # Not one of our payloads: nothing kept, nothing said.
+    sent = len(bot.tg.calls_for(uid, "sendMessage"))
+    with watch_updates(bot.rt.dp) as handled:
+        await handled.wait(bot.tg.subscription(uid, "someone-elses-payload", "canceled"))
+    assert len(bot.tg.calls_for(uid, "sendMessage")) == sent
+    assert (await user_row(bot, uid))["subscription_state"] == "active"
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM subscription_events") == 3
+
+
 async def test_reminder_once_per_period_then_downgrade(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/start", lang="ru")

@@ -1,4 +1,5 @@
-"""/subscribe, invoices, pre-checkout, successful payments, /paysupport and /terms.
+"""/subscribe, invoices, pre-checkout, successful payments, subscription renewal changes,
+/paysupport and /terms.
 
 The pre-checkout query is answered right here, inline: Telegram gives a bot 10 seconds, and the
 job queue may be full of analyses.
@@ -10,7 +11,15 @@ from datetime import UTC, datetime
 
 from aiogram import Bot, F, Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import CallbackQuery, LabeledPrice, Message, PreCheckoutQuery
+from aiogram.types import (
+    BotSubscriptionUpdated,
+    CallbackQuery,
+    LabeledPrice,
+    Message,
+    PreCheckoutQuery,
+    Update,
+)
+from aiogram.utils.i18n import I18n
 
 from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.config import Settings
@@ -86,6 +95,22 @@ async def on_pre_checkout(
         await query.answer(ok=True)
     else:
         await query.answer(ok=False, error_message=l10n(refusal.value))
+
+
+@router.subscription()
+async def on_subscription(
+    event: BotSubscriptionUpdated, event_update: Update, bot: Bot, pool: Pool, i18n: I18n
+) -> None:
+    change = await payments.subscription_changed(
+        pool, event_update.update_id, event.user.id, event.invoice_payload, event.state
+    )
+    parsed = payments.parse_payload(event.invoice_payload)
+    if change is None or parsed is None:
+        return
+    text = render.subscription_state(
+        event.state, parsed.tier, change.tier_expires_at, L10n(i18n, change.language), datetime.now(UTC)
+    )
+    await delivery.send(bot, change.telegram_id, text)
 
 
 @router.message(MessageIs(lambda m: m.successful_payment))

@@ -33,6 +33,8 @@ def plans(user: UserRow, settings: Settings, l10n: L10n, now: datetime, bonus: i
             "plans-current-paid", tier=tier_name(current, l10n), quota=quota, until=when(user.tier_expires_at)
         )
     lines = [l10n("plans-title"), mine]
+    if current != "free" and user.subscription_state in ("canceled", "failed"):
+        lines.append(l10n(f"plans-renewal-{user.subscription_state}"))
     if bonus:
         lines.append(l10n("plans-bonus", bonus=bonus))
     lines.append("")
@@ -126,3 +128,10 @@ def paysupport(payments: list[PaymentRow], l10n: L10n) -> Rendered:
 def paysupport_forward(user_id: int, name: str, text: str, payments: list[PaymentRow], l10n: L10n) -> str:
     listed = "\n".join(payment_line(p, l10n) for p in payments) or l10n("paysupport-none")
     return l10n("paysupport-forward", user_id=user_id, name=escape(name), text=escape(text), payments=listed)
+
+
+def subscription_state(state: str, tier: str, expires_at: datetime | None, l10n: L10n, now: datetime) -> str:
+    """What a user is told when their Stars subscription stops or starts renewing, or fails to."""
+    if expires_at is None or expires_at <= now:
+        return l10n(f"subscription-{state}-ended", tier=tier_name(tier, l10n))
+    return l10n(f"subscription-{state}", tier=tier_name(tier, l10n), until=when(expires_at))

@@ -178,11 +178,31 @@ async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credi
             )
             return Credit("free", None, renewal=False, orphan=True)
         change = await store.extend_tier(conn, p.telegram_id, invoice.tier, PERIOD_DAYS, now)
+        if p.is_recurring:
+            await store.set_subscription_active(conn, p.telegram_id)
         await store.set_payment_expiry(conn, payment_id, change.tier_expires_at)
     logger.info(
         "payment {}: user {} {} until {}", p.charge_id, p.telegram_id, change.tier, change.tier_expires_at
     )
     return Credit(change.tier, change.tier_expires_at, renewal=p.is_recurring and not p.is_first_recurring)
+
+
+SUBSCRIPTION_STATES = ("active", "canceled", "failed")
+
+
+async def subscription_changed(
+    pool: Pool, update_id: int, telegram_id: int, payload: str, state: str
+) -> TierChange | None:
+    """A user canceled, re-enabled or failed to pay the renewal of a Stars subscription. The paid
+    period is untouched (Telegram keeps it active to its end); what is kept is whether it renews.
+    None when there is nothing to tell: a replayed update, a state or payload not ours."""
+    if state not in SUBSCRIPTION_STATES or parse_payload(payload) is None:
+        logger.warning("subscription update {} of user {} ignored: state {!r}", update_id, telegram_id, state)
+        return None
+    change = await store.record_subscription_state(pool, update_id, telegram_id, payload, state)
+    if change is not None:
+        logger.info("user {}: subscription {}", telegram_id, state)
+    return change
 
 
 class RefundOutcome(StrEnum):

@@ -658,6 +658,16 @@ class FakeTelegram:
         message = self._new_message(user_id, self.user(user_id), successful_payment=payment)
         return self.push_update({"message": message})
 
+    def subscription(self, user_id: int, payload: str, state: str, update_id: int | None = None) -> int:
+        """Update.subscription: the user canceled (`canceled`), re-enabled (`active`) or failed to
+        pay for (`failed`) a Stars subscription."""
+        update: dict[str, Any] = {
+            "subscription": {"user": self.user(user_id), "invoice_payload": payload, "state": state}
+        }
+        if update_id is not None:
+            update["update_id"] = update_id
+        return self.push_update(update)
+
     def inline_query(self, user_id: int, query: str) -> str:
         query_id = _new_id()
         self.push_update({"inline_query": {

@@ -259,3 +259,31 @@ async def prune_invoices(db: Executor, older_than_days: int = 30) -> int:
         older_than_days,
     )
     return int(status.split()[-1])
+
+
+async def record_subscription_state(
+    db: Executor, update_id: int, telegram_id: int, payload: str, state: str
+) -> TierChange | None:
+    """Keep the event and the user's renewal state; None for a replayed update (or no such user)."""
+    record = await db.fetchrow(
+        """
+        WITH event AS (
+            INSERT INTO subscription_events (update_id, telegram_id, invoice_payload, state)
+            VALUES ($1, $2, $3, $4)
+            ON CONFLICT (update_id) DO NOTHING
+            RETURNING telegram_id
+        )
+        UPDATE users AS u SET subscription_state = $4
+        FROM event WHERE u.telegram_id = event.telegram_id
+        RETURNING u.telegram_id, u.language, u.tier, u.tier_expires_at
+        """,
+        update_id,
+        telegram_id,
+        payload,
+        state,
+    )
+    return TierChange(**dict(record)) if record else None
+
+
+async def set_subscription_active(db: Executor, telegram_id: int) -> None:
+    await db.execute("UPDATE users SET subscription_state = 'active' WHERE telegram_id = $1", telegram_id)

@@ -20,11 +20,12 @@ class UserRow:
     tier: str
     tier_expires_at: datetime | None
     notifications: bool
+    subscription_state: str | None  # a Stars subscription's renewal: active, canceled, failed
 
 
 _COLUMNS = (
     "telegram_id, language, language_chosen, faceit_player_id, faceit_nickname, tier, tier_expires_at,"
-    " notifications"
+    " notifications, subscription_state"
 )
 
 
