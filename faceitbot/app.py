@@ -157,7 +157,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         admin_service.register(scheduler, queue, pool, bot, i18n)
         monitor.schedule(scheduler)
         scheduler.start()
-        stack.callback(scheduler.shutdown)
+        stack.push_async_callback(scheduler.stop)
 
         bans = BanList(pool)
         dp = Dispatcher(

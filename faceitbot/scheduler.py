@@ -4,6 +4,7 @@ correctness). Periodic work should be short: usually it only submits queue jobs.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
@@ -28,10 +29,17 @@ class Scheduler:
         self._replica = replica
         self._aps = AsyncIOScheduler(timezone=UTC)
         self.ran: list[tuple[str, datetime]] = []  # slots this replica ran (for metrics and tests)
+        self._firing: set[asyncio.Task[object]] = set()
 
     def every(self, name: str, seconds: int, tick: Tick) -> None:
         async def fire() -> None:
-            await self.run_slot(name, slot_of(datetime.now(UTC), seconds), tick)
+            task = asyncio.current_task()
+            assert task is not None
+            self._firing.add(task)
+            try:
+                await self.run_slot(name, slot_of(datetime.now(UTC), seconds), tick)
+            finally:
+                self._firing.discard(task)
 
         # coalesce: a replica that was paused runs one catch-up tick, not a burst of them.
         self._aps.add_job(
@@ -70,6 +78,12 @@ class Scheduler:
     def start(self) -> None:
         self._aps.start()
 
-    def shutdown(self) -> None:
-        if self._aps.running:
-            self._aps.shutdown(wait=False)
+    async def stop(self, grace_s: float = 5.0) -> None:
+        """No new ticks; the running ones get `grace_s` to finish. APScheduler's own shutdown
+        cancels them wherever they are, a query half-sent included."""
+        if not self._aps.running:
+            return
+        self._aps.pause()
+        if self._firing:
+            await asyncio.wait(set(self._firing), timeout=grace_s)
+        self._aps.shutdown(wait=False)

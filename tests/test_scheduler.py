@@ -55,4 +55,25 @@ async def test_apscheduler_fires_registered_jobs(pool) -> None:
     try:
         await asyncio.wait_for(fired.wait(), 5)
     finally:
-        sched.shutdown()
+        await sched.stop()
+
+
+async def test_stopping_lets_a_running_tick_finish_and_record_its_end(pool) -> None:
+    sched = Scheduler(pool, "r")
+    started, release = asyncio.Event(), asyncio.Event()
+    finished: list[bool] = []
+
+    async def slow(_: datetime) -> None:
+        started.set()
+        await release.wait()
+        finished.append(True)
+
+    sched.every("slow", 3600, slow)
+    sched.start()
+    await asyncio.wait_for(started.wait(), 5)
+    stopping = asyncio.create_task(sched.stop(grace_s=30))
+    release.set()
+    await stopping
+    # Not cancelled half-way (a query cut off mid-flight once left a pooled connection stuck).
+    assert finished == [True]
+    assert await pool.fetchval("SELECT outcome FROM job_runs WHERE job_name = 'slow'") == "ok"
