@@ -11,9 +11,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from faceitbot.analysis import inputs
 from faceitbot.config import Settings
-from faceitbot.errors import NotLinked
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MessageIs
 from faceitbot.handlers.replying import respond
@@ -21,7 +19,7 @@ from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
-from faceitbot.services import match_requests, players
+from faceitbot.services import match_requests
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
@@ -40,12 +38,7 @@ async def group_match(
     settings: Settings,
     l10n: L10n,
 ) -> None:
-    if (command.args or "").strip():
-        match_id = inputs.match_id(command.args)
-    elif user.faceit_player_id:
-        match_id = await players.latest_match_id(faceit, user.faceit_player_id)
-    else:
-        raise NotLinked()
+    match_id = await match_requests.requested_match_id(faceit, user, command.args)
     accepted = await match_requests.request_analysis(
         pool, queue, settings, user, match_id, chat_id=message.chat.id, locale=l10n.locale, now=datetime.now(UTC)
     )

@@ -10,13 +10,12 @@ from aiogram.types import Message
 
 from faceitbot.analysis import inputs
 from faceitbot.config import Settings
-from faceitbot.errors import NotLinked
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import match as render_match
-from faceitbot.services import match_requests, players
+from faceitbot.services import match_requests
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
@@ -34,12 +33,7 @@ async def cmd_match(
     settings: Settings,
     l10n: L10n,
 ) -> None:
-    if (command.args or "").strip():
-        match_id = inputs.match_id(command.args)
-    elif user.faceit_player_id:
-        match_id = await players.latest_match_id(faceit, user.faceit_player_id)
-    else:
-        raise NotLinked()
+    match_id = await match_requests.requested_match_id(faceit, user, command.args)
     await _request(message, user, pool, queue, settings, l10n, match_id)
 
 

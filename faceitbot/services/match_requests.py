@@ -7,11 +7,13 @@ from datetime import datetime
 
 import asyncpg
 
+from faceitbot.analysis import inputs
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
-from faceitbot.errors import FaceitBotError
+from faceitbot.errors import FaceitBotError, NotLinked
+from faceitbot.faceit.client import FaceitClient
 from faceitbot.queue import JobSpec, TaskQueue
-from faceitbot.services import referrals
+from faceitbot.services import players, referrals
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import quotas
 from faceitbot.store.users import UserRow
@@ -88,3 +90,12 @@ async def request_analysis(
         used = await quotas.used(conn, user.telegram_id, day)
     position = await jobs_store.position(pool, job.id)
     return Accepted(job.id, created, position, max(0, limit - used), free)
+
+
+async def requested_match_id(faceit: FaceitClient, user: UserRow, args: str | None) -> str:
+    """`/match <room | id>`, or `/match` alone: the linked player's latest match."""
+    if (args or "").strip():
+        return inputs.match_id(args)
+    if user.faceit_player_id:
+        return await players.latest_match_id(faceit, user.faceit_player_id)
+    raise NotLinked()
