@@ -140,6 +140,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         )
         job_ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings)
         jobs.register(queue, job_ctx)
+        jobs.register_broadcast(queue, job_ctx)
         insight_jobs.register(queue, job_ctx)
         monitor = create_monitor(
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
@@ -154,7 +155,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         subscriptions.register(scheduler, pool, bot, i18n, settings)
         analytics.register(scheduler, queue, pool, faceit)
         scorecard.register(scheduler, queue, pool, faceit)
-        admin_service.register(scheduler, queue, pool, bot, i18n)
+        admin_service.register(scheduler, queue, pool)
         monitor.schedule(scheduler)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)

@@ -17,10 +17,11 @@ from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
+from faceitbot.render import admin as render_admin
 from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
-from faceitbot.services import scorecard
+from faceitbot.services import broadcasts, delivery, scorecard
 from faceitbot.services.analysis import analyse_match
 from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.store import jobs as jobs_store
@@ -68,7 +69,10 @@ class Reply:
         if message_id is not None:
             try:
                 await bot.edit_message_text(
-                    text=rendered.text, chat_id=self._chat_id, message_id=message_id, reply_markup=rendered.markup
+                    text=rendered.text,
+                    chat_id=self._chat_id,
+                    message_id=message_id,
+                    reply_markup=rendered.markup,
                 )
                 return
             except TelegramBadRequest as e:
@@ -108,3 +112,15 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
         await Reply(ctx, job, payload["chat_id"]).deliver(for_exception(error, l10n))
 
     queue.register(ANALYSIS, run_analysis, analysis_failed)
+
+
+def register_broadcast(queue: TaskQueue, ctx: JobContext) -> None:
+    async def run(payload: dict[str, Any], job: JobRow) -> None:
+        tally = await broadcasts.run_some(ctx.pool, ctx.bot, payload["broadcast_id"])
+        if tally is not None:
+            done = render_admin.broadcast_done(
+                payload["broadcast_id"], tally, L10n(ctx.i18n, payload["locale"])
+            )
+            await delivery.send(ctx.bot, payload["admin_id"], done)
+
+    queue.register(broadcasts.BROADCAST, run)

@@ -6,16 +6,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from aiogram import Bot
-from aiogram.utils.i18n import I18n
-
 from faceitbot.constants import JOBS_CHANNEL, Priority
 from faceitbot.errors import BadInput
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.middlewares.membership import BanList
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler
-from faceitbot.services import broadcasts
 from faceitbot.services.payments import TIERS
 from faceitbot.store import admin as store
 from faceitbot.store import jobs as jobs_store
@@ -178,10 +174,8 @@ async def set_banned(pool: Pool, bans: BanList, query: str, banned: bool) -> Use
 PAUSE_SYNC_EVERY_S = 30
 
 
-def register(scheduler: Scheduler, queue: TaskQueue, pool: Pool, bot: Bot, i18n: I18n) -> None:
-    """The broadcast job; and every replica picks up pauses made on another one within
-    PAUSE_SYNC_EVERY_S."""
-    broadcasts.register(queue, pool, bot, i18n)
+def register(scheduler: Scheduler, queue: TaskQueue, pool: Pool) -> None:
+    """Every replica picks up pauses made on another one within PAUSE_SYNC_EVERY_S."""
 
     async def sync(_: datetime) -> None:
         await sync_pauses(pool, queue)

@@ -5,22 +5,16 @@ where it stopped and never sends anyone a second copy."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiogram import Bot
-from aiogram.utils.i18n import I18n
 from aiolimiter import AsyncLimiter
 from loguru import logger
 
 from faceitbot.constants import Priority
-from faceitbot.i18n.loader import L10n
 from faceitbot.queue import JobSpec, Retry, TaskQueue
-from faceitbot.render import admin as render
 from faceitbot.render.common import escape
 from faceitbot.services import delivery
 from faceitbot.store import broadcasts as store
 from faceitbot.store.db import Pool
-from faceitbot.store.jobs import JobRow
 
 BROADCAST = JobSpec("broadcast", Priority.LOW, max_attempts=5, timeout_s=300, backoff_s=5)
 # Telegram allows about 30 messages a second per bot; stay well below it.
@@ -63,15 +57,13 @@ async def send_some(pool: Pool, bot: Bot, broadcast_id: int, limit: int, rate: f
     return not await store.pending(pool, broadcast_id, 1)
 
 
-def register(queue: TaskQueue, pool: Pool, bot: Bot, i18n: I18n) -> None:
-    async def run(payload: dict[str, Any], job: JobRow) -> None:
-        broadcast_id = payload["broadcast_id"]
-        if not await send_some(pool, bot, broadcast_id, PER_RUN):
-            raise Retry(0, "more recipients")
-        if await store.finish(pool, broadcast_id):
-            tally = await store.tally(pool, broadcast_id)
-            logger.info("broadcast #{} done: {}", broadcast_id, tally)
-            done = render.broadcast_done(broadcast_id, tally, L10n(i18n, payload["locale"]))
-            await delivery.send(bot, payload["admin_id"], done)
-
-    queue.register(BROADCAST, run)
+async def run_some(pool: Pool, bot: Bot, broadcast_id: int) -> store.Tally | None:
+    """One job run's share of the sending; the tally once the broadcast is finished (reported
+    once: only the run that marks it finished gets it). Retry when recipients are left."""
+    if not await send_some(pool, bot, broadcast_id, PER_RUN):
+        raise Retry(0, "more recipients")
+    if await store.finish(pool, broadcast_id):
+        tally = await store.tally(pool, broadcast_id)
+        logger.info("broadcast #{} done: {}", broadcast_id, tally)
+        return tally
+    return None
