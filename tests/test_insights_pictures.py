@@ -52,10 +52,20 @@ def test_chart_points_are_the_snapshots_on_level_bands() -> None:
         assert abs(scale.elo(y) - elo) <= (scale.high - scale.low) / (height - 2 * elo_chart.MARGIN)
         assert x == scale.x(t)
     # 1940..2070 spans levels 9 (≤ 2000) and 10: both bands shaded, with the border at 2000.
-    left = elo_chart.MARGIN + 1
+    left = elo_chart.LEFT + 1
     assert at(rgb, width, left, scale.y(1950)) == elo_chart.BAND_COLOURS[8]
     assert at(rgb, width, left, scale.y(2050)) == elo_chart.BAND_COLOURS[9]
     assert at(rgb, width, left, scale.y(2000)) == elo_chart.BAND_EDGE
+
+    # Labels in the margin beside the level 10 border (2001) and under the first day, none elsewhere
+    # in the margin's white.
+    def inked(x0: int, x1: int, y0: int, y1: int) -> bool:
+        return any(at(rgb, width, x, y) != (255, 255, 255) for x in range(x0, x1) for y in range(y0, y1))
+
+    y_border = scale.y(2001)
+    assert inked(0, elo_chart.LEFT - 2, y_border - 5, y_border + 6)
+    assert inked(elo_chart.LEFT, elo_chart.LEFT + 40, height - elo_chart.MARGIN + 2, height)
+    assert not inked(0, elo_chart.LEFT - 2, 0, 4)
 
 
 async def test_elo_command_draws_the_stored_snapshots(bot: BotHarness) -> None:
@@ -64,7 +74,8 @@ async def test_elo_command_draws_the_stored_snapshots(bot: BotHarness) -> None:
     stored = [(now - timedelta(days=d), elo) for d, elo in ((9, 1930), (6, 1975), (3, 2040), (1, 1999))]
     await bot.rt.pool.execute(
         "INSERT INTO players (player_id, nickname, level, elo, updated_at) VALUES ($1, 'Darwin', 9, 1999, $2)",
-        pid, now - timedelta(days=1),
+        pid,
+        now - timedelta(days=1),
     )
     await bot.rt.pool.executemany(
         "INSERT INTO elo_snapshots (player_id, taken_at, elo, level) VALUES ($1, $2, $3, 10)",

@@ -1,30 +1,44 @@
 """The /elo picture: a player's ELO snapshots over time on the CS2 skill-level bands.
 
-Standard library only (the same canvas as the admin charts). Labels live in the caption. Pure and
-CPU-bound: call it through asyncio.to_thread (render/images.py does).
+Drawn on the admin charts' canvas; Pillow writes the axis labels (the ELO where each level
+starts, the first and last day) in the margins, never over the data. Pure and CPU-bound: call
+it through asyncio.to_thread (render/images.py does).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from itertools import pairwise
+
+from PIL import Image, ImageDraw, ImageFont
 
 from faceitbot.render.chart import Canvas
 
 WIDTH, HEIGHT = 800, 400
 MARGIN = 24
+LEFT = 64  # room for the ELO labels
 PAD_ELO = 40  # room above the highest and below the lowest point
 # Top ELO of levels 1–9 (level 10 is 2001 and up).
 LEVEL_TOPS = (500, 750, 900, 1050, 1200, 1350, 1530, 1750, 2000)
 # Light tints of FACEIT's level colours (grey, greens, yellows, oranges, red), a step per level.
 BAND_COLOURS = (
-    (238, 238, 238), (226, 247, 226), (212, 243, 212), (255, 249, 219), (255, 244, 204),
-    (255, 239, 189), (255, 234, 174), (255, 226, 204), (255, 213, 184), (255, 214, 214),
+    (238, 238, 238),
+    (226, 247, 226),
+    (212, 243, 212),
+    (255, 249, 219),
+    (255, 244, 204),
+    (255, 239, 189),
+    (255, 234, 174),
+    (255, 226, 204),
+    (255, 213, 184),
+    (255, 214, 214),
 )
 BAND_EDGE = (205, 205, 205)
 LINE = (255, 85, 0)
 POINT = (40, 40, 40)
+LABEL = (90, 90, 90)
 DOT = 2  # a point is a (2·DOT+1)² square
 
 Snapshot = tuple[int, int]  # (unix seconds, ELO)
@@ -41,7 +55,7 @@ class Scale:
 
     def x(self, t: int) -> int:
         span = max(1, self.t1 - self.t0)
-        return MARGIN + round((t - self.t0) * (self.width - 2 * MARGIN - 1) / span)
+        return LEFT + round((t - self.t0) * (self.width - LEFT - MARGIN - 1) / span)
 
     def y(self, elo: float) -> int:
         span = max(1, self.high - self.low)
@@ -85,12 +99,31 @@ def elo_chart(snapshots: Sequence[Snapshot], width: int = WIDTH, height: int = H
             continue
         y_top = max(MARGIN, s.y(min(top, s.high)))
         y_bottom = min(bottom_edge, s.y(max(low, s.low)) + 1)
-        canvas.rect(MARGIN, y_top, width - MARGIN, y_bottom, colour)
+        canvas.rect(LEFT, y_top, width - MARGIN, y_bottom, colour)
         if s.low <= top <= s.high:  # the border to the next level
-            canvas.rect(MARGIN, s.y(top), width - MARGIN, s.y(top) + 1, BAND_EDGE)
+            canvas.rect(LEFT, s.y(top), width - MARGIN, s.y(top) + 1, BAND_EDGE)
     pts = [(s.x(t), s.y(e)) for t, e in snapshots]
     for a, b in pairwise(pts):
         _segment(canvas, a, b)
     for x, y in pts:  # points last, over the line
         canvas.rect(x - DOT, y - DOT, x + DOT + 1, y + DOT + 1, POINT)
+    _label(canvas, s, snapshots)
     return canvas.png()
+
+
+def _label(canvas: Canvas, s: Scale, snapshots: Sequence[Snapshot]) -> None:
+    image = Image.frombytes("RGB", (canvas.width, canvas.height), bytes(canvas.pixels))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=12)
+    for level, top in enumerate(LEVEL_TOPS, start=2):  # where level `level` starts
+        if s.low <= top + 1 <= s.high:
+            draw.text((LEFT - 6, s.y(top + 1)), f"{top + 1} L{level}", fill=LABEL, font=font, anchor="rm")
+    for elo in (s.low + PAD_ELO, s.high - PAD_ELO):  # the lowest and highest ELO seen
+        draw.text((LEFT - 6, s.y(elo)), str(elo), fill=LINE, font=font, anchor="rm")
+    bottom = canvas.height - MARGIN // 2
+    first, last = (
+        datetime.fromtimestamp(t, UTC).strftime("%d.%m") for t in (snapshots[0][0], snapshots[-1][0])
+    )
+    draw.text((LEFT, bottom), first, fill=LABEL, font=font, anchor="lm")
+    draw.text((canvas.width - MARGIN, bottom), last, fill=LABEL, font=font, anchor="rm")
+    canvas.pixels[:] = image.tobytes()
