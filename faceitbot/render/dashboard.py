@@ -203,7 +203,7 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
         )
     spark = ",".join(str(n) for n in ov.throughput)
     queue = (
-        f"<section><h2>{_e(l10n('dash-queues'))}</h2><table id=queues><tr>{head}</tr>{''.join(rows)}</table>"
+        f"<section class=wide><h2>{_e(l10n('dash-queues'))}</h2><table id=queues><tr>{head}</tr>{''.join(rows)}</table>"
         f'<p>{_e(l10n("dash-throughput", minutes=len(ov.throughput), total=sum(ov.throughput)))} '
         f'<svg class=spark id=throughput data-points="{spark}" width=240 height=32 role=img></svg></p></section>'
     )
