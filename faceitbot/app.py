@@ -23,6 +23,7 @@ from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers import get_routers
+from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.intake.gate import UpdateGate
 from faceitbot.intake.polling import LeaderPolling
@@ -41,6 +42,8 @@ from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
+from faceitbot.web.dashboard import DashboardDeps, add_dashboard_routes
+from faceitbot.web.dashboard_auth import DashboardAuth
 from faceitbot.web.health import Readiness, add_health_routes
 from faceitbot.web.metrics import Metrics, ScrapeSources
 from faceitbot.web.server import HttpServer
@@ -86,6 +89,7 @@ class Runtime:
     dp: Dispatcher
     monitor: Monitor
     metrics: Metrics
+    heartbeat: Heartbeat
 
 
 @asynccontextmanager
@@ -149,6 +153,9 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace_s)
+        heartbeat = Heartbeat(pool, queue, faceit, floods=lambda: monitor.limiter.floods)
+        await heartbeat.start()
+        stack.push_async_callback(heartbeat.stop)
 
         scheduler = Scheduler(pool, queue.owner)
         housekeeping.register(scheduler, pool)
@@ -176,7 +183,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(Activity(pool))
         dp.include_routers(*get_routers(kv))
         dp.startup.register(_announce_commands)
-        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics)
+        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics, heartbeat)
 
 
 async def _connect_redis(settings: Settings) -> aioredis.Redis | None:
@@ -226,6 +233,12 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
         sources = ScrapeSources(rt.pool, rt.faceit, (lambda: lease.leading) if lease is not None else None)
         ready = Readiness(rt.pool, bot, rt.redis, stop.is_set)
         health.add_routes(lambda app: add_health_routes(app, ready, rt.metrics, sources))
+        if settings.dashboard_token:
+            auth = DashboardAuth(settings.dashboard_token, settings.dashboard_admin_token)
+            deps = DashboardDeps(rt.pool, rt.queue, rt.faceit, rt.i18n, auth)
+            health.add_routes(lambda app: add_dashboard_routes(app, deps))
+        if lease is not None:
+            rt.heartbeat.leading = lambda: lease.leading
         if settings.health_port:
             await health.start(settings.http_host, settings.health_port)
             stack.push_async_callback(health.stop)

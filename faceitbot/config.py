@@ -69,6 +69,9 @@ class Settings:
     update_claim_s: int = 30
     shutdown_grace_s: float = 6.0
     queue_lease_s: int = 30
+    # Operator web dashboard (issue 8) on the side server: off unless a token is set.
+    dashboard_token: Secret = field(default_factory=lambda: Secret(""))
+    dashboard_admin_token: Secret = field(default_factory=lambda: Secret(""))
 
     def track_limit(self, tier: str) -> int:
         return {
@@ -177,6 +180,13 @@ def _webhook_secret(env: dict[str, str], webhook_url: str | None) -> Secret:
     return Secret(secret)
 
 
+def _dashboard_token(env: dict[str, str], name: str) -> Secret:
+    token = env.get(name, "").strip()
+    if token and len(token) < 16:
+        raise ConfigError(f"{name} must be at least 16 characters (it is the dashboard's only password)")
+    return Secret(token)
+
+
 def load_settings(
     environ: dict[str, str] | None = None, *, dotenv: Path | None = Path(".env"), require_secrets: bool = True
 ) -> Settings:
@@ -238,4 +248,6 @@ def load_settings(
         update_claim_s=_int(env, "UPDATE_CLAIM_SECONDS", 30, minimum=2, maximum=3600),
         shutdown_grace_s=_float(env, "SHUTDOWN_GRACE_SECONDS", 6.0),
         queue_lease_s=_int(env, "QUEUE_LEASE_SECONDS", 30, minimum=3, maximum=3600),
+        dashboard_token=_dashboard_token(env, "DASHBOARD_TOKEN"),
+        dashboard_admin_token=_dashboard_token(env, "DASHBOARD_ADMIN_TOKEN"),
     )

@@ -450,6 +450,7 @@ async def test_a_flood_wait_pauses_every_sender_then_each_is_delivered_once(
     await bot.say(u1, f"/track {a_nick}")
     await bot.say(u2, f"/track {b_nick}")
     await backdate(bot.rt.pool)
+    floods = bot.rt.monitor.limiter.floods
     bot.tg.flood(None, retry_after=2, times=1)  # the next send, whoever's, gets 429 retry_after=2
     matches.finish(first)
     assert await bot.rt.monitor.tick(slot(0))
@@ -460,6 +461,9 @@ async def test_a_flood_wait_pauses_every_sender_then_each_is_delivered_once(
     if (job["status"], job["attempts"]) in (("queued", 0), ("running", 1)):
         assert await bot.rt.queue.wait_outcome(notify) == "retry"  # u1's send met the flood wait
     assert [c.status for c in bot.tg.calls_for(u1, "sendMessage")][-1] == 429
+    assert bot.rt.monitor.limiter.floods == floods + 1  # what the heartbeat reports to the dashboard
+    await bot.rt.heartbeat.beat()
+    assert await bot.rt.pool.fetchval("SELECT telegram_429 FROM replica_heartbeats") == floods + 1
 
     matches.finish(second)  # another chat's message while the pause lasts
     await check(bot, 1)

@@ -9,6 +9,7 @@ import os
 import signal
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from faceitbot.sim.faceit import FaceitSim
@@ -17,6 +18,7 @@ from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
 from tests.replicas import free_port, get, post_update, replica_env, start_replica, wait_ready, wait_until
 
 SECRET = "hook-Secret_42"
+DASHBOARD_TOKEN = "replicas-dashboard-token-42"
 
 pytestmark = pytest.mark.asyncio
 
@@ -103,7 +105,7 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
     async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
         env = replica_env(
             dsn, faceit.base_url, tg.base_url, redis_url=redis_url, prefix=f"lead{os.getpid()}:",
-            LEADER_TTL_SECONDS=str(ttl), UPDATE_CLAIM_SECONDS="3",
+            LEADER_TTL_SECONDS=str(ttl), UPDATE_CLAIM_SECONDS="3", DASHBOARD_TOKEN=DASHBOARD_TOKEN,
         )
         replicas = [await start_replica(env, tmp_path / f"replica{i}.log") for i in range(2)]
         try:
@@ -112,6 +114,9 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
             leader = await wait_until(lambda: _leader(replicas), 20, "a leader")
             other = next(r for r in replicas if r is not leader)
             assert await _leading(other) is False  # exactly one leads
+            # Either replica's dashboard lists both from their heartbeats, the leader marked.
+            seen = await wait_until(lambda: _dashboard_leaders(other), 15, "both replicas' heartbeats")
+            assert sorted(seen.values()) == [False, True]
 
             users = list(range(882001, 882021))
             for u in users[:10]:
@@ -148,6 +153,21 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
         finally:
             results = [await r.stop(signal.SIGTERM) for r in replicas if r.proc.returncode is None]
         assert all(code == 0 for code, _ in results)
+        # A replica that stops cleanly takes its heartbeat row along; the killed one's stays (and
+        # drops off the dashboard once it is a minute old).
+        left = await pool.fetch("SELECT replica, leader FROM replica_heartbeats WHERE leader IS NOT NULL")
+        assert [(r["replica"], r["leader"]) for r in left] == [next((k, v) for k, v in seen.items() if v)]
+
+
+async def _dashboard_leaders(replica) -> dict[str, bool] | None:
+    async with aiohttp.ClientSession() as http, http.get(
+        replica.base + "/dashboard/api/overview", headers={"Authorization": f"Bearer {DASHBOARD_TOKEN}"}
+    ) as r:
+        assert r.status == 200
+        rows = (await r.json())["replicas"]
+    # Only pollers have a leader flag; the test session's own bot (same schema) has none.
+    leaders = {row["id"]: row["leader"] for row in rows if row["leader"] is not None}
+    return leaders if len(leaders) == 2 else None
 
 
 async def _leading(replica) -> bool:

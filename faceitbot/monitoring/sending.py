@@ -31,6 +31,7 @@ class SendLimiter:
         self._overall = overall
         self._per_chat_s = per_chat_s
         self._clock = clock  # wall clock: deadlines are compared across replicas
+        self.floods = 0  # 429s this replica was told, for the operator dashboard
 
     async def acquire(self, chat_id: int) -> None:
         """Wait until a message to `chat_id` is within every limit, and take its slots."""
@@ -48,6 +49,7 @@ class SendLimiter:
 
     async def flood(self, retry_after: float) -> None:
         """Telegram said 429: nobody sends anything before `retry_after` seconds from now."""
+        self.floods += 1
         until = self._clock() + retry_after
         if until > await self._deadline(FLOOD_KEY):
             await self._kv.set(FLOOD_KEY, repr(until).encode(), retry_after)

@@ -120,6 +120,17 @@ async def purge(queue: TaskQueue, priority: Priority) -> int:
     return await queue.purge(priority)
 
 
+async def retry_job(pool: Pool, job_id: int) -> bool:
+    retried = await store.retry_job(pool, job_id)
+    if retried:
+        await jobs_store.notify(pool, JOBS_CHANNEL)
+    return retried
+
+
+async def cancel_job(pool: Pool, job_id: int) -> bool:
+    return await store.cancel_job(pool, job_id)
+
+
 # -- users ---------------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class UserReport:

@@ -144,6 +144,36 @@ async def retry_failed(db: Executor, priority: int | None) -> int:
     return int(status.split()[-1])
 
 
+async def retry_job(db: Executor, job_id: int) -> bool:
+    """Queue one failed job again, unless its dedupe key has a live job already. False when the
+    job is not failed (any more): a second press changes nothing."""
+    try:
+        status = await db.execute(
+            """
+            UPDATE jobs SET status = 'queued', attempts = 0, run_at = now(), finished_at = NULL, last_error = NULL
+            WHERE id = $1 AND status = 'failed'
+              AND (dedupe_key IS NULL OR NOT EXISTS (
+                    SELECT 1 FROM jobs l WHERE l.dedupe_key = jobs.dedupe_key AND l.status IN ('queued', 'running')))
+            """,
+            job_id,
+        )
+    except asyncpg.UniqueViolationError:  # a live twin was queued at the same moment
+        return False
+    return status == "UPDATE 1"
+
+
+async def cancel_job(db: Executor, job_id: int) -> bool:
+    """Fail one queued job, as purge does for a whole priority (so it can still be retried)."""
+    status = await db.execute(
+        """
+        UPDATE jobs SET status = 'failed', finished_at = now(), last_error = 'cancelled by an admin'
+        WHERE id = $1 AND status = 'queued'
+        """,
+        job_id,
+    )
+    return status == "UPDATE 1"
+
+
 # -- dashboard -----------------------------------------------------------------------------------
 async def oldest_queued(db: Executor) -> dict[int, float]:
     """Per priority: seconds the oldest queued job has waited."""
