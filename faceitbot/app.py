@@ -34,6 +34,7 @@ from faceitbot.leader import Lease, RedisLease, SoleLease
 from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
+from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.scheduler import Scheduler
@@ -41,6 +42,7 @@ from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
+from faceitbot.web.faceit_webhook import add_faceit_webhook_route
 from faceitbot.web.health import Readiness, add_health_routes
 from faceitbot.web.metrics import Metrics, ScrapeSources
 from faceitbot.web.server import HttpServer
@@ -86,6 +88,7 @@ class Runtime:
     dp: Dispatcher
     monitor: Monitor
     metrics: Metrics
+    faceit_events: WebhookIntake
 
 
 @asynccontextmanager
@@ -145,12 +148,14 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
         )
         stack.push_async_callback(monitor.close)
+        faceit_events = WebhookIntake(monitor)
+        faceit_events.register()  # every replica resolves queued events, whichever received them
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace_s)
 
         scheduler = Scheduler(pool, queue.owner)
-        housekeeping.register(scheduler, pool)
+        housekeeping.register(scheduler, pool, notification_keep_days=settings.notification_keep_days)
         subscriptions.register(scheduler, pool, bot, i18n, settings)
         analytics.register(scheduler, queue, pool, faceit)
         scorecard.register(scheduler, queue, pool, faceit)
@@ -175,7 +180,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(Activity(pool))
         dp.include_routers(*get_routers(kv))
         dp.startup.register(_announce_commands)
-        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics)
+        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics, faceit_events)
 
 
 async def _connect_redis(settings: Settings) -> aioredis.Redis | None:
@@ -225,6 +230,10 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
         sources = ScrapeSources(rt.pool, rt.faceit, (lambda: lease.leading) if lease is not None else None)
         ready = Readiness(rt.pool, bot, rt.redis, stop.is_set)
         health.add_routes(lambda app: add_health_routes(app, ready, rt.metrics, sources))
+        if settings.faceit_webhook_secret:
+            health.add_routes(
+                lambda app: add_faceit_webhook_route(app, rt.faceit_events, settings.faceit_webhook_secret)
+            )
         if settings.health_port:
             await health.start(settings.http_host, settings.health_port)
             stack.push_async_callback(health.stop)
