@@ -610,7 +610,9 @@ HEADERS = [
 
 
 P50, P95 = 4, 5  # columns of a figures row
-SWEEP_N = (250, 500, 750, 1000, 1500, 2000, 3000, 5000, 7500, 10000)
+SWEEP_FROM = {"adaptive": 500, "webhooks": 5000, "naive": 500}
+SWEEP_MAX = 80_000
+SWEEP_STEP = 0.25  # bisect until the bracket is this narrow (relative)
 
 
 async def main() -> None:
@@ -626,9 +628,18 @@ async def main() -> None:
         "--sweep", action="store_true", help="also: the largest N with p95 <= 15 min, adaptive and with webhooks"
     )
     parser.add_argument("--sweep-hours", type=float, default=None, help="simulated hours of each sweep run")
+    parser.add_argument("--sweep-policies", default="adaptive,webhooks", help="comma-separated")
+    parser.add_argument("--skip-main", action="store_true", help="only the sweep")
     args = parser.parse_args()
     hooks = {"webhook_share": args.webhook_share, "webhook_loss": args.webhook_loss}
 
+    if not args.skip_main:
+        await _main_table(args, hooks)
+    if args.sweep:
+        await _sweep_table(args, hooks)
+
+
+async def _main_table(args: argparse.Namespace, hooks: dict[str, float]) -> None:
     out = await run(args.players, args.hours, args.latency_ms, args.seed, args.concurrency, **hooks)
     print(
         f"\nMonitoring {out.players} tracked players for {out.hours:g} simulated hours on one key "
@@ -653,32 +664,44 @@ async def main() -> None:
         print(f"{name}: p95 {p95:.1f} min {verdict} the 15-minute target at {out.players} players")
     print(f"{out.sim_calls} FACEIT requests served by the simulator; wall time {out.wall_s:.0f} s")
 
-    if args.sweep:
-        hours = args.sweep_hours or args.hours
-        print(f"\nThe largest N with p95 <= 15 min (same key, {hours:g} simulated hours):")
-        rows, best = [], {"adaptive": 0, "webhooks": 0}
-        for n in SWEEP_N:
-            alive = tuple(name for name, b in best.items() if b >= 0)
-            if not alive:
-                break
-            o = await run(n, hours, 0, args.seed, args.concurrency, policies=alive, **hooks)
-            for name in alive:
-                f = o.row[name]
-                ok = float(f[P95]) <= 15
-                rows.append([name, n, f[0], f[2], f[3], f[P50], f[P95], f[7], "yes" if ok else "no"])
-                # The first N that misses ends that policy's sweep (p95 only grows with N).
-                best[name] = n if ok else (-best[name] if best[name] else -1)
+
+async def _sweep_table(args: argparse.Namespace, hooks: dict[str, float]) -> None:
+    hours = args.sweep_hours or args.hours
+    print(f"\nThe largest N with p95 <= 15 min (same key, {hours:g} simulated hours, seed {args.seed}):")
+    for name in args.sweep_policies.split(","):
+        largest, rows = await _largest_n(name, hours, args, hooks)
         print(
             table(
                 ["policy", "players", "checks/h", "mean calls/10 min", "429s", "p50 min", "p95 min", "late",
-                 "p95 <= 15"],
+                 "lost", "dup", "p95 <= 15"],
                 rows,
-            )
+            ),
+            flush=True,
         )
-        for name, b in best.items():
-            largest = abs(b) if b != -1 else 0
-            tried = "" if b < 0 else f" (met at every N tried, up to {SWEEP_N[-1]})"
-            print(f"largest N meeting p95 <= 15 min, {name}: {largest or 'none tried'}{tried}")
+        print(f"largest N meeting p95 <= 15 min, {name}: {largest or 'none'} (to within {SWEEP_STEP:.0%})")
+
+
+async def _largest_n(
+    name: str, hours: float, args: argparse.Namespace, hooks: dict[str, float]
+) -> tuple[int, list[list[Any]]]:
+    """Doubling from SWEEP_FROM until p95 > 15 min, then bisection (p95 grows with N)."""
+    good, bad, n, rows = 0, 0, SWEEP_FROM[name], []
+    while not bad or bad - good > SWEEP_STEP * max(good, SWEEP_FROM[name]):
+        o = await run(n, hours, 0, args.seed, args.concurrency, policies=(name,), **hooks)
+        f = o.row[name]
+        ok = float(f[P95]) <= 15
+        rows.append([name, n, f[0], f[2], f[3], f[P50], f[P95], f[7], f[8], f[9], "yes" if ok else "no"])
+        print(f"  {name} at {n} players: p95 {f[P95]} min ({o.wall_s:.0f} s)", flush=True)
+        if ok:
+            good = n
+            if n >= SWEEP_MAX:
+                break
+        else:
+            bad = n
+        n = min(2 * n, SWEEP_MAX) if not bad else round((good + bad) / 2)
+        if bad and n <= SWEEP_FROM[name] // 4:
+            break  # fails even at a quarter of the start
+    return good, rows
 
 
 if __name__ == "__main__":

@@ -110,9 +110,13 @@ class WebhookIntake:
             if await store.monitored_match(monitor.pool, match_id) is not None:
                 return  # resolved already (by a poll, or an earlier attempt)
             stretch = monitor.governor.stretch(*await store.demand(monitor.pool))
-            seen = await monitor.check(player_id, stretch)
-            if seen is None:
+            if await monitor.check(player_id, stretch) is None:
                 continue  # untracked meanwhile, or the share is spent: polling takes over
-            if match_id in seen:
+            if await store.monitored_match(monitor.pool, match_id) is not None:
                 return
-            raise Retry(HISTORY_LAG_S, f"match {match_id} is not in the history of {player_id} yet")
+            # Not in the history yet, or its stats are not out: FACEIT lags its own events a
+            # little. A few more looks, then polling (which knows the player just played) has it.
+            if job.attempts >= RESOLVE.max_attempts:
+                logger.info("match {} of a FACEIT event is still not resolvable: left to polling", match_id)
+                return
+            raise Retry(HISTORY_LAG_S, f"match {match_id} is not resolvable from {player_id}'s history yet")
