@@ -7,6 +7,7 @@ players are polled less often."""
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import uuid
@@ -128,6 +129,26 @@ async def test_events_the_bot_cannot_use_change_nothing(
     assert (await bot.faceit.post_event(hook, SECRET, body=hub))[1]["queued"] is False
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE kind = 'monitor.webhook'") == 0
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM notifications") == 0
+
+
+async def test_a_ready_event_brings_a_linked_user_the_pregame_analysis_at_once(
+    bot: BotHarness, world: World, matches: Matches, hook: str
+) -> None:
+    live = world.live[0]
+    details = json.loads((world.root / "matches" / f"{live}.json").read_text())
+    player = details["teams"]["faction1"]["roster"][0]
+    fan = bot.new_user()
+    await bot.say(fan, f"/link {player['nickname']}")
+    matches.go_live(live, player["player_id"])
+    bot.tg.mark()
+    status, answer = await bot.faceit.post_event(hook, SECRET, live, "match_status_ready")
+    assert (status, answer["queued"]) == (200, True)
+    [ack] = await bot.tg.wait_for("sendMessage", chat_id=fan, predicate=lambda c: "🎮" in c.params["text"])
+    assert ack.params["text"] == f"🎮 <b>{player['nickname']}</b>'s match is starting — analysing the room for you…"
+    await settle(bot.rt.pool, [bot.rt.queue])
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE kind = 'analysis'") == 1
+    # The same event again: nothing more.
+    assert (await bot.faceit.post_event(hook, SECRET, live, "match_status_ready"))[1]["duplicate"] is True
 
 
 def test_webhook_coverage_makes_polling_rarer_within_a_day() -> None:

@@ -320,8 +320,12 @@ class Monitor:
     async def deliver(self, payload: dict[str, Any], job: JobRow) -> None:
         note = await store.notification(self.pool, payload["id"])
         if note is None or note.status != "pending":
-            return  # sent (or settled) by an earlier attempt
+            # Sent (or settled) by an earlier attempt. Logged: a job that ends here without a
+            # message is otherwise indistinguishable from one that sent it.
+            logger.info("notification {} is {}: nothing to send", payload["id"], note.status if note else "gone")
+            return
         if not note.notifications:
+            logger.info("notification {} skipped: {} turned notifications off", note.id, note.telegram_id)
             await store.mark(self.pool, note.id, "skipped")
             return
         if await store.older_pending(self.pool, note.telegram_id, note.id, ORDER_WINDOW_S):

@@ -4,10 +4,12 @@ FACEIT POSTs an envelope `{transaction_id, event, event_id, timestamp, retry_cou
 whose payload is the match: `{id, teams: [{roster: [{id, nickname, ...}]}], ...}` (API.md §8,
 samples/webhook_match_status_ready.json; match events only, no score in them). Every match
 event marks the tracked players it names as covered (their polling gets rarer, cadence rule 5);
-`match_status_finished` also queues a job that checks one of them through the very poll path
+`match_status_finished` queues a job that checks one of them through the very poll path
 monitoring uses (history → match stats → ELO → outbox rows in one transaction), so the message,
 its numbers and its ELO change are the ones polling would have produced, only sooner, and a
-match resolved by either path is never resolved again.
+match resolved by either path is never resolved again. `match_status_ready`/`configuring`
+queue a check of each tracked player in the match the same way: the poll sees the live match,
+brings linked users their automatic pre-game analysis and waits for the match to end.
 
 Each (event, match) is taken once in faceit_events, in the transaction that queues its job:
 FACEIT's redeliveries and a second replica receiving the same event change nothing.
@@ -28,6 +30,7 @@ from faceitbot.store import tracking as store
 from faceitbot.store.jobs import JobRow
 
 FINISHED = "match_status_finished"
+LIVE = frozenset({"match_status_configuring", "match_status_ready"})  # a match about to start
 MATCH_EVENTS = frozenset(
     {"match_object_created", "match_status_configuring", "match_status_ready", FINISHED, "match_status_cancelled"}
 )
@@ -94,18 +97,28 @@ class WebhookIntake:
             if not await store.take_event(conn, f"{event.event}:{match_id}"):
                 return Received(True, 0, False)
             tracked = await store.mark_covered(conn, players) if players else []
-            queued = event.event == FINISHED and bool(tracked)
+            live = event.event in LIVE
+            queued = (event.event == FINISHED or live) and bool(tracked)
             if queued:
                 await queue.submit(
-                    RESOLVE, {"match_id": match_id, "player_ids": tracked}, dedupe_key=f"webhook:{match_id}", conn=conn
+                    RESOLVE,
+                    {"match_id": match_id, "player_ids": tracked, "live": live},
+                    dedupe_key=f"webhook:{event.event}:{match_id}",
+                    conn=conn,
                 )
         logger.info("FACEIT event {} for match {}: {} tracked players", event.event, match_id, len(tracked))
         return Received(False, len(tracked), queued)
 
     async def resolve(self, payload: dict[str, Any], job: JobRow) -> None:
-        """Check one tracked player of the finished match now; resolving it covers them all."""
+        """A finished match: check one tracked player of it now (resolving it covers them all).
+        A live one: check each, for the pre-game analysis and the cadence's wait."""
         match_id = payload["match_id"]
         monitor = self.monitor
+        if payload.get("live"):
+            stretch = monitor.governor.stretch(*await store.demand(monitor.pool))
+            for player_id in payload["player_ids"]:
+                await monitor.check(player_id, stretch)
+            return
         for player_id in payload["player_ids"]:
             if await store.monitored_match(monitor.pool, match_id) is not None:
                 return  # resolved already (by a poll, or an earlier attempt)
