@@ -441,7 +441,12 @@ def make_monitor(name: str, adaptive: bool, url: str, clock: Clock, concurrency:
     per_second = LocalWindow(10**9, 1.0, clock=clock)
     spend = ShareBudget(overall, share, per_second)
     client = FaceitClient(
-        url, KEY, budget=spend, cache=ResponseCache(MemoryKV(), ttls=CACHE_TTLS), concurrency=concurrency
+        url,
+        KEY,
+        budget=spend,
+        cache=ResponseCache(MemoryKV(), ttls=CACHE_TTLS),
+        concurrency=concurrency,
+        timeout_s=120,  # virtual time stands still: a slow simulator on a busy machine is no timeout
     )
     return Monitor(name, adaptive, client, spend, Governor(spend, TICK_S), clock)
 
@@ -630,6 +635,7 @@ async def main() -> None:
     parser.add_argument("--sweep-hours", type=float, default=None, help="simulated hours of each sweep run")
     parser.add_argument("--sweep-policies", default="adaptive,webhooks", help="comma-separated")
     parser.add_argument("--skip-main", action="store_true", help="only the sweep")
+    parser.add_argument("--sweep-from", type=int, default=None, help="the first N to try")
     args = parser.parse_args()
     hooks = {"webhook_share": args.webhook_share, "webhook_loss": args.webhook_loss}
 
@@ -685,7 +691,7 @@ async def _largest_n(
     name: str, hours: float, args: argparse.Namespace, hooks: dict[str, float]
 ) -> tuple[int, list[list[Any]]]:
     """Doubling from SWEEP_FROM until p95 > 15 min, then bisection (p95 grows with N)."""
-    good, bad, n, rows = 0, 0, SWEEP_FROM[name], []
+    good, bad, n, rows = 0, 0, args.sweep_from or SWEEP_FROM[name], []
     while not bad or bad - good > SWEEP_STEP * max(good, SWEEP_FROM[name]):
         o = await run(n, hours, 0, args.seed, args.concurrency, policies=(name,), **hooks)
         f = o.row[name]
