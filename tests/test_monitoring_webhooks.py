@@ -14,6 +14,7 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 
@@ -149,6 +150,21 @@ async def test_a_ready_event_brings_a_linked_user_the_pregame_analysis_at_once(
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE kind = 'analysis'") == 1
     # The same event again: nothing more.
     assert (await bot.faceit.post_event(hook, SECRET, live, "match_status_ready"))[1]["duplicate"] is True
+
+
+async def test_the_simulator_posts_events_on_request_over_http(
+    bot: BotHarness, world: World, matches: Matches, hook: str
+) -> None:
+    template, _ = a_finished_match(matches, world)
+    new = matches.finish(template)
+    control = bot.faceit.base_url.replace("/data/v4", "/_sim/webhook")
+    async with aiohttp.ClientSession() as http:
+        body = {"url": hook, "secret": SECRET, "match_id": new}
+        async with http.post(control, json=body) as resp:
+            assert (await resp.json())["status"] == 200
+        async with http.post(control, json={**body, "secret": "wrong-secret-0123456789"}) as resp:
+            assert (await resp.json())["status"] == 401
+    assert await bot.rt.pool.fetchval("SELECT event_key FROM faceit_events") == f"match_status_finished:{new}"
 
 
 def test_webhook_coverage_makes_polling_rarer_within_a_day() -> None:
