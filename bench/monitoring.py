@@ -1,6 +1,7 @@
 """Monitoring at scale: thousands of tracked players on one FACEIT key, a simulated day.
 
-    python bench/monitoring.py [--players 5000] [--hours 24] [--latency-ms 0] [--seed 7] [--sweep]
+    python bench/monitoring.py [--players 5000] [--hours 24] [--latency-ms 0] [--seed 7]
+                               [--webhook-share 1.0] [--webhook-loss 0.01] [--sweep]
 
 A synthetic world of tracked players with a realistic play pattern (most play a few sessions a
 week, sessions of 2-5 matches of 35-45 minutes, some daily grinders, parties of friends who
@@ -14,7 +15,15 @@ the real FaceitClient. The two policies run side by side in the same run, each w
   history scanning (faceitbot/monitoring/results.py); the PostgreSQL claim (oldest due first) is
   a heap here, and matches are resolved once for every tracked player in them, as in the bot;
 - naive: the seed's policy, every player every CHECK_INTERVAL_MINUTES, under the same share cap
-  (oldest due first), with the same once-per-match resolution (which only flatters it).
+  (oldest due first), with the same once-per-match resolution (which only flatters it);
+- webhooks: adaptive, plus FACEIT webhook events for a share of the players (--webhook-share,
+  all by default): a finished match of a covered player arrives WEBHOOK_DELAY_S after its end
+  (a few seconds to a minute; --webhook-loss of events never arrive) and checks that player at
+  once through the same poll path, as the bot's monitor.webhook job does; covered players are
+  polled WEBHOOK_SLOWDOWN times less often (cadence rule 5), polling being the safety net.
+
+429s counts calls that would have met a FACEIT 429: those beyond BUDGET in a sliding 10 minutes
+(the windows are enforced client side, so it is 0 unless the budget code is wrong).
 
 Delay = when the match was found minus when it finished (a follower's message follows within
 Telegram's send limits). Matches still unseen at the end are found by a final sweep and count
@@ -57,6 +66,8 @@ START = 1_800_057_600  # a midnight (UTC)
 BUDGET, WINDOW_S, SHARE = 500, 600, 0.6
 TICK_S = 15
 BASE_S = 600  # CHECK_INTERVAL_MINUTES = 10
+WEBHOOK_DELAY_S = (3.0, 60.0)  # FACEIT's delivery after the match ends, uniform
+POLICIES = ("adaptive", "naive", "webhooks")
 HISTORY_KEEP = HISTORY_LIMIT  # a page holds it all: the simulator serves the file as is
 
 
@@ -269,6 +280,23 @@ class Monitor:
     polls_in_run: int = 0
     calls_at: Counter[int] = field(default_factory=Counter)  # FACEIT calls per tick slot
     demand: list[float] = field(default_factory=lambda: [0.0, 0.0])  # idle, session
+    covered: set[str] = field(default_factory=set)  # players whose finished matches FACEIT pushes
+    events: list[tuple[float, str]] = field(default_factory=list)  # (arrives at, a covered player)
+    events_in: int = 0
+
+    def _wished(self, player: str, p: cadence.Plan, stretch: cadence.Stretch) -> tuple[float, float]:
+        """(interval for the demand, seconds to the next check), as monitor._poll decides them."""
+        next_in, interval = cadence.next_in(p, stretch), p.interval_s
+        if player in self.covered:
+            next_in, interval = cadence.covered_next_in(next_in), cadence.covered_next_in(interval)
+        return interval, next_in
+
+    def finished(self, matches: list[Match], rng: random.Random, loss: float) -> None:
+        """FACEIT sends an event for each finished match with a covered player in it."""
+        for m in matches:
+            players = [p for p in m.players if p in self.covered]
+            if players and rng.random() >= loss:
+                heapq.heappush(self.events, (m.finished + rng.uniform(*WEBHOOK_DELAY_S), players[0]))
 
     def track(self, histories: dict[str, list[dict[str, Any]]], start: int, rng: random.Random) -> None:
         """A warm start, as after a long run: each player was last checked a random part of its
@@ -282,13 +310,14 @@ class Monitor:
                 p = cadence.plan(start, base_s=BASE_S, last_finished_at=last, recent_matches=recent)
             else:
                 p = cadence.Plan(BASE_S, False)
-            st = PlayerState(start, last, recent, p.interval_s, p.in_session, start)
+            interval = cadence.covered_next_in(p.interval_s) if player in self.covered else p.interval_s
+            st = PlayerState(start, last, recent, interval, p.in_session, start)
             self.state[player] = st
             self._add_demand(st, +1)
             plans[player] = p
         stretch = self.governor.stretch(*self.demand) if self.adaptive else cadence.Stretch()
         for player, p in plans.items():
-            self.state[player].next_at = start + rng.uniform(0, cadence.next_in(p, stretch))
+            self.state[player].next_at = start + rng.uniform(0, self._wished(player, p, stretch)[1])
             heapq.heappush(self.heap, (self.state[player].next_at, player))
 
     def _add_demand(self, st: PlayerState, sign: int) -> None:
@@ -302,8 +331,14 @@ class Monitor:
         heapq.heappush(self.heap, (at, player))
 
     async def tick(self, now: float) -> None:
-        allowed = await self.governor.polls_allowed()
         stretch = self.governor.stretch(*self.demand) if self.adaptive else cadence.Stretch()
+        pushed: set[str] = set()
+        while self.events and self.events[0][0] <= now:
+            pushed.add(heapq.heappop(self.events)[1])
+        if pushed:  # the monitor.webhook jobs: checked now, before the tick's claim
+            self.events_in += len(pushed)
+            await asyncio.gather(*(self.poll(p, now, stretch) for p in pushed))
+        allowed = await self.governor.polls_allowed()
         due: list[str] = []
         while self.heap and self.heap[0][0] <= now and len(due) < allowed:
             at, player = heapq.heappop(self.heap)
@@ -338,7 +373,8 @@ class Monitor:
                 recent_matches=st.recent,
                 found_new=bool(seen.new),
             )
-            self._reschedule(player, p.interval_s, p.in_session, now + cadence.next_in(p, stretch))
+            interval, next_in = self._wished(player, p, stretch)
+            self._reschedule(player, interval, p.in_session, now + next_in)
         else:
             self._reschedule(player, BASE_S, False, now + BASE_S)
 
@@ -397,6 +433,7 @@ class Monitor:
 
 
 def make_monitor(name: str, adaptive: bool, url: str, clock: Clock, concurrency: int) -> Monitor:
+    """A policy's monitor with a key of its own."""
     overall = LocalWindow(BUDGET, WINDOW_S, clock=clock)
     share = LocalWindow(int(BUDGET * SHARE), WINDOW_S, clock=clock)
     # Within one virtual tick every request happens "at once"; FACEIT's per-second gateway limit
@@ -404,7 +441,12 @@ def make_monitor(name: str, adaptive: bool, url: str, clock: Clock, concurrency:
     per_second = LocalWindow(10**9, 1.0, clock=clock)
     spend = ShareBudget(overall, share, per_second)
     client = FaceitClient(
-        url, KEY, budget=spend, cache=ResponseCache(MemoryKV(), ttls=CACHE_TTLS), concurrency=concurrency
+        url,
+        KEY,
+        budget=spend,
+        cache=ResponseCache(MemoryKV(), ttls=CACHE_TTLS),
+        concurrency=concurrency,
+        timeout_s=120,  # virtual time stands still: a slow simulator on a busy machine is no timeout
     )
     return Monitor(name, adaptive, client, spend, Governor(spend, TICK_S), clock)
 
@@ -462,6 +504,7 @@ class Outcome:
     wall_s: float
     sim_calls: int
     matches: int
+    events: dict[str, int]
 
 
 async def run(
@@ -470,7 +513,9 @@ async def run(
     latency_ms: float,
     seed: int,
     concurrency: int,
-    policies: tuple[str, ...] = ("adaptive", "naive"),
+    policies: tuple[str, ...] = POLICIES,
+    webhook_share: float = 1.0,
+    webhook_loss: float = 0.01,
 ) -> Outcome:
     rng = random.Random(seed)
     end = START + int(hours * 3600)
@@ -481,14 +526,20 @@ async def run(
         tree = Tree(Path(tmp), world, START, rng)
         clock = Clock(START)
         async with simulator(Path(tmp), latency_ms) as base_url:
-            monitors = [make_monitor(p, p == "adaptive", base_url, clock, concurrency) for p in policies]
+            monitors = [make_monitor(p, p != "naive", base_url, clock, concurrency) for p in policies]
+            pushes = random.Random(seed + 1)  # its own stream: the other policies see the same world
+            covered = set(pushes.sample(world.players, round(webhook_share * len(world.players))))
             try:
                 for m in monitors:
+                    if m.name == "webhooks":
+                        m.covered = covered
                     m.track(tree.history, START, rng)
                 t = START
                 while t < end:
                     clock.now = t
-                    tree.finish_until(t)
+                    done = tree.finish_until(t)
+                    for m in monitors:
+                        m.finished(done, pushes, webhook_loss)
                     await asyncio.gather(*(m.tick(t) for m in monitors))
                     t += TICK_S
                 clock.now = end + 1
@@ -502,7 +553,8 @@ async def run(
             finally:
                 for m in monitors:
                     await m.client.close()
-    return Outcome(players, hours, row, time.perf_counter() - began, calls, len(measured))
+    events = {m.name: m.events_in for m in monitors}
+    return Outcome(players, hours, row, time.perf_counter() - began, calls, len(measured), events)
 
 
 async def _sweep(m: Monitor, measured: list[Match], now: float) -> int:
@@ -531,10 +583,13 @@ def _figures(m: Monitor, measured: list[Match], start: int, end: int, swept: int
     per = WINDOW_S // TICK_S
     disjoint = windows[per - 1 :: per]  # back-to-back 10-minute windows
     hours = (end - start) / 3600
+    slots = range(start, end, TICK_S)
+    over = sum(min(m.calls_at.get(s, 0), max(0, w - BUDGET)) for s, w in zip(slots, windows, strict=True))
     return [
         f"{m.polls_in_run / hours:.0f}",
         f"{max(windows)} / {BUDGET}",
         f"{sum(disjoint) / max(1, len(disjoint)):.0f}",
+        over,
         f"{median(delays):.1f}",
         f"{pct(delays, 95):.1f}",
         f"{max(delays, default=0):.0f}",
@@ -549,6 +604,7 @@ HEADERS = [
     "checks/h",
     "max calls/10 min",
     "mean calls/10 min",
+    "429s",
     "p50 min",
     "p95 min",
     "max min",
@@ -558,6 +614,12 @@ HEADERS = [
 ]
 
 
+P50, P95 = 4, 5  # columns of a figures row
+SWEEP_FROM = {"adaptive": 500, "webhooks": 5000, "naive": 500}
+SWEEP_MAX = 80_000
+SWEEP_STEP = 0.25  # bisect until the bracket is this narrow (relative)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--players", type=int, default=5000)
@@ -565,16 +627,32 @@ async def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--webhook-share", type=float, default=1.0, help="players covered by webhook events")
+    parser.add_argument("--webhook-loss", type=float, default=0.01, help="events FACEIT never delivers")
     parser.add_argument(
-        "--sweep", action="store_true", help="also: the largest N with p95 <= 15 min (adaptive)"
+        "--sweep", action="store_true", help="also: the largest N with p95 <= 15 min, adaptive and with webhooks"
     )
+    parser.add_argument("--sweep-hours", type=float, default=None, help="simulated hours of each sweep run")
+    parser.add_argument("--sweep-policies", default="adaptive,webhooks", help="comma-separated")
+    parser.add_argument("--skip-main", action="store_true", help="only the sweep")
+    parser.add_argument("--sweep-from", type=int, default=None, help="the first N to try")
     args = parser.parse_args()
+    hooks = {"webhook_share": args.webhook_share, "webhook_loss": args.webhook_loss}
 
-    out = await run(args.players, args.hours, args.latency_ms, args.seed, args.concurrency)
+    if not args.skip_main:
+        await _main_table(args, hooks)
+    if args.sweep:
+        await _sweep_table(args, hooks)
+
+
+async def _main_table(args: argparse.Namespace, hooks: dict[str, float]) -> None:
+    out = await run(args.players, args.hours, args.latency_ms, args.seed, args.concurrency, **hooks)
     print(
         f"\nMonitoring {out.players} tracked players for {out.hours:g} simulated hours on one key "
         f"({BUDGET} requests / {WINDOW_S // 60} min, monitoring share {SHARE:.0%} = {int(BUDGET * SHARE)}), "
-        f"{out.matches} matches; simulator latency {args.latency_ms:g} ms"
+        f"{out.matches} matches; simulator latency {args.latency_ms:g} ms; webhooks: "
+        f"{args.webhook_share:.0%} of players covered, {args.webhook_loss:.0%} of events lost, "
+        f"{out.events['webhooks']} events handled"
     )
     print(table(HEADERS, [[name, *figures] for name, figures in out.row.items()]))
     adaptive, naive = out.row["adaptive"], out.row["naive"]
@@ -583,23 +661,53 @@ async def main() -> None:
         f"({out.players * WINDOW_S / BASE_S / BUDGET:.0f}x the whole key)"
     )
     print(
-        f"median delay, naive / adaptive: {float(naive[3]) / max(float(adaptive[3]), 0.01):.1f}x; "
-        f"p95: {float(naive[4]) / max(float(adaptive[4]), 0.01):.1f}x"
+        f"median delay, naive / adaptive: {float(naive[P50]) / max(float(adaptive[P50]), 0.01):.1f}x; "
+        f"p95: {float(naive[P95]) / max(float(adaptive[P95]), 0.01):.1f}x"
     )
+    for name in ("adaptive", "webhooks"):
+        p95 = float(out.row[name][P95])
+        verdict = "meets" if p95 <= 15 else "does NOT meet"
+        print(f"{name}: p95 {p95:.1f} min {verdict} the 15-minute target at {out.players} players")
     print(f"{out.sim_calls} FACEIT requests served by the simulator; wall time {out.wall_s:.0f} s")
 
-    if args.sweep:
-        print(f"\nThe largest N with p95 <= 15 min (adaptive, same key, {args.hours:g} simulated hours):")
-        rows = []
-        for n in (250, 500, 750, 1000, 1500, 2000):
-            o = await run(n, args.hours, 0, args.seed, args.concurrency, policies=("adaptive",))
-            a = o.row["adaptive"]
-            rows.append([n, a[0], a[2], a[3], a[4], a[6], "yes" if float(a[4]) <= 15 else "no"])
+
+async def _sweep_table(args: argparse.Namespace, hooks: dict[str, float]) -> None:
+    hours = args.sweep_hours or args.hours
+    print(f"\nThe largest N with p95 <= 15 min (same key, {hours:g} simulated hours, seed {args.seed}):")
+    for name in args.sweep_policies.split(","):
+        largest, rows = await _largest_n(name, hours, args, hooks)
         print(
             table(
-                ["players", "checks/h", "mean calls/10 min", "p50 min", "p95 min", "late", "p95 <= 15"], rows
-            )
+                ["policy", "players", "checks/h", "mean calls/10 min", "429s", "p50 min", "p95 min", "late",
+                 "lost", "dup", "p95 <= 15"],
+                rows,
+            ),
+            flush=True,
         )
+        print(f"largest N meeting p95 <= 15 min, {name}: {largest or 'none'} (to within {SWEEP_STEP:.0%})")
+
+
+async def _largest_n(
+    name: str, hours: float, args: argparse.Namespace, hooks: dict[str, float]
+) -> tuple[int, list[list[Any]]]:
+    """Doubling from SWEEP_FROM until p95 > 15 min, then bisection (p95 grows with N)."""
+    good, bad, n, rows = 0, 0, args.sweep_from or SWEEP_FROM[name], []
+    while not bad or bad - good > SWEEP_STEP * max(good, SWEEP_FROM[name]):
+        o = await run(n, hours, 0, args.seed, args.concurrency, policies=(name,), **hooks)
+        f = o.row[name]
+        ok = float(f[P95]) <= 15
+        rows.append([name, n, f[0], f[2], f[3], f[P50], f[P95], f[7], f[8], f[9], "yes" if ok else "no"])
+        print(f"  {name} at {n} players: p95 {f[P95]} min ({o.wall_s:.0f} s)", flush=True)
+        if ok:
+            good = n
+            if n >= SWEEP_MAX:
+                break
+        else:
+            bad = n
+        n = min(2 * n, SWEEP_MAX) if not bad else round((good + bad) / 2)
+        if bad and n <= SWEEP_FROM[name] // 4:
+            break  # fails even at a quarter of the start
+    return good, rows
 
 
 if __name__ == "__main__":

@@ -35,6 +35,7 @@ from faceitbot.leader import Lease, RedisLease, SoleLease
 from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
+from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.scheduler import Scheduler
@@ -44,6 +45,7 @@ from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
 from faceitbot.web.dashboard import DashboardDeps, add_dashboard_routes
 from faceitbot.web.dashboard_auth import DashboardAuth
+from faceitbot.web.faceit_webhook import add_faceit_webhook_route
 from faceitbot.web.health import Readiness, add_health_routes
 from faceitbot.web.metrics import Metrics, ScrapeSources
 from faceitbot.web.server import HttpServer
@@ -90,6 +92,7 @@ class Runtime:
     monitor: Monitor
     metrics: Metrics
     heartbeat: Heartbeat
+    faceit_events: WebhookIntake
 
 
 @asynccontextmanager
@@ -122,7 +125,10 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
                 health,
             )
         else:
-            kv, budget = MemoryKV(), LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s)
+            kv, budget = (
+                MemoryKV(),
+                LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
+            )
         metrics = Metrics()
         faceit = FaceitClient(
             settings.faceit_api_url,
@@ -140,7 +146,10 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(bot.session.close)
 
         queue = TaskQueue(
-            pool, workers=settings.queue_max_workers, lease_s=settings.queue_lease_s, observe=metrics.job_finished
+            pool,
+            workers=settings.queue_max_workers,
+            lease_s=settings.queue_lease_s,
+            observe=metrics.job_finished,
         )
         job_ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings)
         jobs.register(queue, job_ctx)
@@ -150,6 +159,8 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
         )
         stack.push_async_callback(monitor.close)
+        faceit_events = WebhookIntake(monitor)
+        faceit_events.register()  # every replica resolves queued events, whichever received them
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace_s)
@@ -158,7 +169,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         stack.push_async_callback(heartbeat.stop)
 
         scheduler = Scheduler(pool, queue.owner)
-        housekeeping.register(scheduler, pool)
+        housekeeping.register(scheduler, pool, notification_keep_days=settings.notification_keep_days)
         subscriptions.register(scheduler, pool, bot, i18n, settings)
         analytics.register(scheduler, queue, pool, faceit)
         scorecard.register(scheduler, queue, pool, faceit)
@@ -183,7 +194,21 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(Activity(pool))
         dp.include_routers(*get_routers(kv))
         dp.startup.register(_announce_commands)
-        yield Runtime(settings, pool, redis, faceit, i18n, queue, scheduler, bot, dp, monitor, metrics, heartbeat)
+        yield Runtime(
+            settings,
+            pool,
+            redis,
+            faceit,
+            i18n,
+            queue,
+            scheduler,
+            bot,
+            dp,
+            monitor,
+            metrics,
+            heartbeat,
+            faceit_events,
+        )
 
 
 async def _connect_redis(settings: Settings) -> aioredis.Redis | None:
@@ -224,7 +249,12 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
     lease: Lease | None = None
     if not settings.webhook_url:
         lease = (
-            RedisLease(rt.redis, f"{settings.redis_prefix}leader:polling:{me.id}", rt.queue.owner, settings.leader_ttl_s)
+            RedisLease(
+                rt.redis,
+                f"{settings.redis_prefix}leader:polling:{me.id}",
+                rt.queue.owner,
+                settings.leader_ttl_s,
+            )
             if rt.redis is not None
             else SoleLease()
         )
@@ -239,6 +269,10 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
             health.add_routes(lambda app: add_dashboard_routes(app, deps))
         if lease is not None:
             rt.heartbeat.leading = lambda: lease.leading
+        if settings.faceit_webhook_secret:
+            health.add_routes(
+                lambda app: add_faceit_webhook_route(app, rt.faceit_events, settings.faceit_webhook_secret)
+            )
         if settings.health_port:
             await health.start(settings.http_host, settings.health_port)
             stack.push_async_callback(health.stop)
@@ -249,7 +283,9 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
 
         if settings.webhook_url:
             hook = HttpServer("webhook")
-            hook.add_routes(lambda app: add_webhook_route(app, gate, bot, settings.webhook_secret, WEBHOOK_PATH))
+            hook.add_routes(
+                lambda app: add_webhook_route(app, gate, bot, settings.webhook_secret, WEBHOOK_PATH)
+            )
             await hook.start(settings.http_host, settings.port)
             stack.push_async_callback(hook.stop)  # first out: no new updates once stopping
             await bot.set_webhook(

@@ -62,6 +62,9 @@ class Settings:
     # Replicas and operations (issue 6).
     webhook_url: str | None = None
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    # FACEIT webhooks for monitoring (served on the side server, HEALTH_PORT); off when empty.
+    faceit_webhook_secret: Secret = field(default_factory=lambda: Secret(""))
+    notification_keep_days: int = 30  # sent/settled outbox rows older than this are pruned
     port: int = 8080
     health_port: int = 8081  # 0: no side server
     http_host: str = "0.0.0.0"
@@ -88,7 +91,16 @@ class Settings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.telegram_bot_token, self.faceit_api_key, self.webhook_secret) if s)
+        return tuple(
+            s
+            for s in (
+                self.telegram_bot_token,
+                self.faceit_api_key,
+                self.webhook_secret,
+                self.faceit_webhook_secret,
+            )
+            if s
+        )
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -174,7 +186,9 @@ def _admin_ids(env: dict[str, str]) -> frozenset[int]:
 def _webhook_secret(env: dict[str, str], webhook_url: str | None) -> Secret:
     secret = env.get("WEBHOOK_SECRET", "").strip()
     if webhook_url and not secret:
-        raise ConfigError("WEBHOOK_SECRET is required with WEBHOOK_URL: 1-256 characters of A-Z, a-z, 0-9, _ and -")
+        raise ConfigError(
+            "WEBHOOK_SECRET is required with WEBHOOK_URL: 1-256 characters of A-Z, a-z, 0-9, _ and -"
+        )
     if secret and (len(secret) > 256 or not all(c.isascii() and (c.isalnum() or c in "_-") for c in secret)):
         raise ConfigError("WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
     return Secret(secret)
@@ -185,6 +199,14 @@ def _dashboard_token(env: dict[str, str], name: str) -> Secret:
     if token and len(token) < 16:
         raise ConfigError(f"{name} must be at least 16 characters (it is the dashboard's only password)")
     return Secret(token)
+
+
+def _faceit_webhook_secret(env: dict[str, str]) -> Secret:
+    secret = env.get("FACEIT_WEBHOOK_SECRET", "").strip()
+    # Compared byte for byte with a header: short ones are guessable, odd characters get mangled.
+    if secret and (not 16 <= len(secret) <= 256 or not all(c.isascii() and c.isprintable() for c in secret)):
+        raise ConfigError("FACEIT_WEBHOOK_SECRET must be 16-256 printable ASCII characters")
+    return Secret(secret)
 
 
 def load_settings(
@@ -241,6 +263,8 @@ def load_settings(
         monitor_tick_s=_int(env, "MONITOR_TICK_SECONDS", 15, minimum=5, maximum=3600),
         webhook_url=_url(env, "WEBHOOK_URL", None, ("https", "http")),
         webhook_secret=_webhook_secret(env, env.get("WEBHOOK_URL", "").strip() or None),
+        faceit_webhook_secret=_faceit_webhook_secret(env),
+        notification_keep_days=_int(env, "NOTIFICATION_KEEP_DAYS", 30, minimum=1, maximum=3650),
         port=_int(env, "PORT", 8080, maximum=65535),
         health_port=_int(env, "HEALTH_PORT", 8081, minimum=0, maximum=65535),
         http_host=env.get("HTTP_HOST", "").strip() or "0.0.0.0",

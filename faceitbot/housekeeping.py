@@ -10,17 +10,28 @@ from loguru import logger
 from faceitbot.scheduler import Scheduler
 from faceitbot.store import job_runs
 from faceitbot.store import jobs as jobs_store
+from faceitbot.store import tracking as tracking_store
 from faceitbot.store import updates as updates_store
 
 EVERY_S = 3600
 
 
-def register(scheduler: Scheduler, pool: asyncpg.Pool) -> None:
+def register(scheduler: Scheduler, pool: asyncpg.Pool, *, notification_keep_days: int = 30) -> None:
     async def prune(_: datetime) -> None:
-        jobs = await jobs_store.prune_finished(pool)
-        runs = await job_runs.prune(pool)
-        seen = await updates_store.prune(pool)
-        if jobs or runs or seen:
-            logger.info("housekeeping: pruned {} finished jobs, {} tick rows, {} update ids", jobs, runs, seen)
+        await prune_once(pool, notification_keep_days=notification_keep_days)
 
     scheduler.every("housekeeping", EVERY_S, prune)
+
+
+async def prune_once(pool: asyncpg.Pool, *, notification_keep_days: int) -> dict[str, int]:
+    """One round of clean-up; how many rows of each kind went."""
+    pruned = {
+        "finished jobs": await jobs_store.prune_finished(pool),
+        "tick rows": await job_runs.prune(pool),
+        "update ids": await updates_store.prune(pool),
+        "notifications": await tracking_store.prune_notifications(pool, notification_keep_days),
+        "FACEIT events": await tracking_store.prune_events(pool),
+    }
+    if any(pruned.values()):
+        logger.info("housekeeping: pruned {}", ", ".join(f"{n} {what}" for what, n in pruned.items() if n))
+    return pruned

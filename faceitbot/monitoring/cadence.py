@@ -23,6 +23,10 @@ monitoring share (shorter when it has room to spare, longer when tight, but neve
 MAX_IDLE_S: the square-root rule minimises the mean delay, the cap keeps the tail no worse than
 checking everyone alike), in-session steps only when sessions alone need more than the share.
 Waiting for a live or follow-up match is physics, never scaled.
+
+5. **Covered by webhooks**: a player named by a FACEIT webhook event within WEBHOOK_COVER_S gets
+   their news pushed, so every interval above is WEBHOOK_SLOWDOWN times longer (at most
+   WEBHOOK_MAX_S): polling stays only as the safety net for an event FACEIT never delivered.
 """
 
 from __future__ import annotations
@@ -41,6 +45,9 @@ MAX_IDLE_S = 6 * 3600
 MIN_INTERVAL_S = 60.0
 ELO_STRETCH_LIMIT = 2.0
 RECENT_DAYS = 7
+WEBHOOK_COVER_S = 14 * 86400  # a once-a-fortnight player still counts as covered
+WEBHOOK_SLOWDOWN = 4.0
+WEBHOOK_MAX_S = 24 * 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,3 +103,13 @@ def elo_affordable(stretch: Stretch) -> bool:
     already rarer than wished (idle intervals stretched past ELO_STRETCH_LIMIT, or sessions
     stretched at all) the calls go to checks, and the message goes without its ELO line."""
     return stretch.idle <= ELO_STRETCH_LIMIT and stretch.session <= 1.0
+
+
+def covered(webhook_at: float | None, now: float) -> bool:
+    """FACEIT's webhooks have named this player lately: events keep arriving for them."""
+    return webhook_at is not None and now - webhook_at < WEBHOOK_COVER_S
+
+
+def covered_next_in(next_in_s: float) -> float:
+    """The interval of a player covered by webhooks (rule 5)."""
+    return max(next_in_s, min(next_in_s * WEBHOOK_SLOWDOWN, WEBHOOK_MAX_S))

@@ -138,22 +138,27 @@ class Monitor:
 
     # -- the poll job -----------------------------------------------------------------------------
     async def poll(self, payload: dict[str, Any], job: JobRow) -> None:
-        player_id = payload["player_id"]
+        await self.check(payload["player_id"], cadence.Stretch(*payload.get("stretch", ())))
+
+    async def check(self, player_id: str, stretch: cadence.Stretch) -> set[str] | None:
+        """A poll of one player; the match ids on their history page, None when not looked."""
         with tally() as spent:
             try:
-                await self._poll(player_id, cadence.Stretch(*payload.get("stretch", ())))
+                return await self._poll(player_id, stretch)
             except ShareSpent:
                 logger.info("poll of {} put off: monitoring's FACEIT share is spent", player_id)
                 await store.defer(self.pool, player_id, SHARE_SPENT_RETRY_S)
             except FaceitNotFound:  # the history itself: the account was deleted or renamed away
                 logger.warning("tracked player {} is gone from FACEIT", player_id)
                 await store.defer(self.pool, player_id, cadence.MAX_IDLE_S)
-        self.governor.observe(spent.calls)
+            finally:
+                self.governor.observe(spent.calls)
+        return None
 
-    async def _poll(self, player_id: str, stretch: cadence.Stretch) -> None:
+    async def _poll(self, player_id: str, stretch: cadence.Stretch) -> set[str] | None:
         row = await store.get(self.pool, player_id)
         if row is None or not row.followers:
-            return  # untracked since it was claimed
+            return None  # untracked since it was claimed
         items = await self._history(player_id, row.seen_until)
         now = time.time()
         seen = results.scan(items, row.seen_until, now)
@@ -172,16 +177,19 @@ class Monitor:
             live_since=live_since,
             found_new=bool(seen.new) and not stalled,
         )
-        next_in = STATS_RETRY_S if stalled else cadence.next_in(p, stretch)
+        next_in, interval = cadence.next_in(p, stretch), p.interval_s
+        if cadence.covered(row.webhook_at.timestamp() if row.webhook_at else None, now):
+            next_in, interval = cadence.covered_next_in(next_in), cadence.covered_next_in(interval)
         await store.schedule(
             self.pool,
             player_id,
-            next_in_s=next_in,
-            interval_s=p.interval_s,
+            next_in_s=STATS_RETRY_S if stalled else next_in,
+            interval_s=interval,
             in_session=p.in_session,
             newest=(newest.match_id, newest.finished_at, results.won(newest, player_id)) if newest else None,
             recent_matches=seen.recent,
         )
+        return {i.match_id for i in items}
 
     async def _history(self, player_id: str, seen_until: int) -> list[HistoryItem]:
         items: list[HistoryItem] = []
@@ -312,8 +320,12 @@ class Monitor:
     async def deliver(self, payload: dict[str, Any], job: JobRow) -> None:
         note = await store.notification(self.pool, payload["id"])
         if note is None or note.status != "pending":
-            return  # sent (or settled) by an earlier attempt
+            # Sent (or settled) by an earlier attempt. Logged: a job that ends here without a
+            # message is otherwise indistinguishable from one that sent it.
+            logger.info("notification {} is {}: nothing to send", payload["id"], note.status if note else "gone")
+            return
         if not note.notifications:
+            logger.info("notification {} skipped: {} turned notifications off", note.id, note.telegram_id)
             await store.mark(self.pool, note.id, "skipped")
             return
         if await store.older_pending(self.pool, note.telegram_id, note.id, ORDER_WINDOW_S):

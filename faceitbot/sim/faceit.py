@@ -7,6 +7,10 @@ counts every call per route so tests can assert how many requests the bot spent.
 
 Control from tests via the Python methods, or over HTTP: `GET|POST|DELETE /_sim/faults`,
 `GET /_sim/stats`, `POST /_sim/reset`.
+
+Webhooks: `post_event()` (or `POST /_sim/webhook` with `{url, secret, match_id, event}`) POSTs a
+FACEIT webhook event about a match of the fixture tree to a bot, in FACEIT's envelope (API.md §8:
+`teams` a list, roster ids under `id`, no score), with the secret in X-Faceit-Webhook-Secret.
 """
 
 from __future__ import annotations
@@ -20,12 +24,14 @@ import os
 import random
 import re
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 FAULT_KINDS = ("429", "500", "502", "503", "hang")
@@ -120,6 +126,68 @@ class FaceitSim:
         self._closing = asyncio.Event()
         self.base_url = ""
 
+    # -- webhooks ----------------------------------------------------------------------------
+    def webhook_event(self, match_id: str, event: str = "match_status_finished") -> dict[str, Any]:
+        """FACEIT's webhook envelope for a match of the fixture tree."""
+        details = json.loads((self.data_dir / "matches" / f"{match_id}.json").read_text())
+        teams = [
+            {
+                "id": team.get("faction_id", name),
+                "name": team.get("name", name),
+                "roster": [
+                    {"id": p["player_id"], "nickname": p.get("nickname", ""),
+                     "game_skill_level": p.get("game_skill_level", 0)}
+                    for p in team.get("roster", [])
+                ],
+            }
+            for name, team in details.get("teams", {}).items()
+        ]
+        payload = {
+            "id": match_id,
+            "organizer_id": details.get("organizer_id", "faceit"),
+            "region": details.get("region", "EU"),
+            "game": details.get("game", "cs2"),
+            "entity": {"id": details.get("competition_id", ""), "name": details.get("competition_name", ""),
+                       "type": details.get("competition_type", "matchmaking")},
+            "teams": teams,
+            "started_at": details.get("started_at"),
+            "finished_at": details.get("finished_at"),
+        }
+        return {
+            "transaction_id": str(uuid.uuid4()),
+            "event": event,
+            "event_id": str(uuid.uuid4()),
+            "third_party_id": teams[0]["roster"][0]["id"] if teams and teams[0]["roster"] else "",
+            "app_id": "faceitbot-sim",
+            "timestamp": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "retry_count": 0,
+            "version": 1,
+            "payload": payload,
+        }
+
+    async def post_event(
+        self, url: str, secret: str | None, match_id: str | None = None, event: str = "match_status_finished",
+        *, body: dict[str, Any] | None = None,
+    ) -> tuple[int, dict[str, Any]]:
+        """POST a webhook event (built from `match_id`, or `body` as given) to `url` over HTTP."""
+        doc = body if body is not None else self.webhook_event(str(match_id), event)
+        headers = {"Content-Type": "application/json"}
+        if secret is not None:
+            headers["X-Faceit-Webhook-Secret"] = secret
+        async with aiohttp.ClientSession() as http, http.post(url, data=json.dumps(doc), headers=headers) as resp:
+            try:
+                answer = await resp.json(content_type=None)
+            except ValueError:
+                answer = {}
+            return resp.status, answer if isinstance(answer, dict) else {}
+
+    async def _webhook_handler(self, request: web.Request) -> web.Response:
+        b = await request.json()
+        status, answer = await self.post_event(
+            b["url"], b.get("secret"), b["match_id"], b.get("event", "match_status_finished")
+        )
+        return web.json_response({"status": status, "answer": answer})
+
     # -- lifecycle ---------------------------------------------------------------------------
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         app = web.Application()
@@ -127,6 +195,7 @@ class FaceitSim:
         app.router.add_get("/_sim/stats", self._stats_handler)
         app.router.add_post("/_sim/reset", self._reset_handler)
         app.router.add_route("*", "/_sim/faults", self._faults_handler)
+        app.router.add_post("/_sim/webhook", self._webhook_handler)
         self._closing = asyncio.Event()
         self._players()
         # handler_cancellation: a client that gave up on a hang should not keep the handler alive.

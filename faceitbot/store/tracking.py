@@ -21,6 +21,7 @@ class TrackedRow:
     last_finished_at: int | None
     followers: int
     linked_followers: int
+    webhook_at: datetime | None = None  # the last FACEIT webhook event that named this player
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,7 +216,8 @@ async def demand(db: Executor) -> tuple[float, float]:
 _TRACKED = """
     SELECT t.player_id, p.nickname, t.seen_until, t.last_checked_at, t.last_finished_at,
            (SELECT count(*) FROM follows f WHERE f.player_id = t.player_id) AS followers,
-           (SELECT count(*) FROM follows f WHERE f.player_id = t.player_id AND f.linked) AS linked_followers
+           (SELECT count(*) FROM follows f WHERE f.player_id = t.player_id AND f.linked) AS linked_followers,
+           t.webhook_at
     FROM tracked_players t JOIN players p USING (player_id)
 """
 
@@ -439,3 +441,40 @@ async def elo_before(db: Executor, player_id: str, before: int) -> tuple[int, in
         before,
     )
     return (row["elo"], row["at"]) if row else None
+
+
+async def prune_notifications(db: Executor, keep_days: int) -> int:
+    """Settled outbox rows older than `keep_days`. A pruned row cannot come back: its match stays
+    in monitored_matches, which is what stops a later check from writing it again."""
+    status = await db.execute(
+        "DELETE FROM notifications WHERE status <> 'pending' AND created_at < now() - make_interval(days => $1)",
+        keep_days,
+    )
+    return int(status.split()[-1])
+
+
+# -- FACEIT webhook events -------------------------------------------------------------------
+async def take_event(conn: asyncpg.Connection, event_key: str) -> bool:
+    """True the first time an event is seen (replicas and FACEIT's redeliveries agree on it)."""
+    return bool(
+        await conn.fetchval(
+            "INSERT INTO faceit_events (event_key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", event_key
+        )
+    )
+
+
+async def mark_covered(conn: asyncpg.Connection, player_ids: list[str]) -> list[str]:
+    """Tracked players named by a webhook event: covered from now; returns which are tracked."""
+    rows = await conn.fetch(
+        "UPDATE tracked_players SET webhook_at = now() WHERE player_id = ANY($1::text[]) RETURNING player_id",
+        player_ids,
+    )
+    return [r["player_id"] for r in rows]
+
+
+async def prune_events(db: Executor, keep_days: int = 7) -> int:
+    # FACEIT's redeliveries come within minutes; a week of keys is ample to stop repeats.
+    status = await db.execute(
+        "DELETE FROM faceit_events WHERE received_at < now() - make_interval(days => $1)", keep_days
+    )
+    return int(status.split()[-1])
