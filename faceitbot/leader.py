@@ -120,6 +120,7 @@ class RedisLease:
         self._task: asyncio.Task[None] | None = None
         self.changes = 0  # leadership gained or lost (a metric)
         self._redis_down = False
+        self._down_since = 0.0
         self._fallback = fallback
 
     @property
@@ -163,6 +164,7 @@ class RedisLease:
                     self._redis_down = False
             except (redis.exceptions.RedisError, OSError) as e:
                 if not self._redis_down:
+                    self._down_since = time.monotonic()
                     logger.warning(
                         "Redis unavailable ({}): {}", type(e).__name__,
                         "polling leadership by a PostgreSQL lock until it returns" if self._fallback
@@ -174,7 +176,9 @@ class RedisLease:
             # as margin covers clock drift between us and Redis and a slow step-down.
             self._valid_until = started + self._ttl_s * 2 / 3 if ok else 0.0
             if self._fallback is not None:
-                if self._redis_down:
+                if self._redis_down and time.monotonic() - self._down_since >= self._ttl_s:
+                    # A TTL after Redis went away, a Redis leader has stepped down (it could not
+                    # renew): taking the PostgreSQL lock now never makes a second leader.
                     ok = await self._fallback.hold()
                 elif self._fallback.held:
                     await self._fallback.release()  # Redis elects again

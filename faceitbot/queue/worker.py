@@ -23,6 +23,7 @@ from loguru import logger
 
 from faceitbot.constants import JOBS_CHANNEL, Priority
 from faceitbot.store import jobs as jobs_store
+from faceitbot.store.db import UNREACHABLE
 from faceitbot.store.jobs import JobRow
 
 DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
@@ -83,6 +84,8 @@ class TaskQueue:
         self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[int, asyncio.Task[None]] = {}
         self._listener: asyncpg.Connection | None = None
+        self._unheard = False  # LISTEN failed; polling for jobs until it works again
+        self._claims_failing = False
         self._stopping = False
         self.paused: set[int] = set()
         # Last transition of each job this replica ran ("done", "retry", "failed", "released",
@@ -194,18 +197,20 @@ class TaskQueue:
             with contextlib.suppress(Exception):
                 await self._pool.release(self._listener)
             self._listener = None
+        listener = None
         try:
             listener = await self._pool.acquire()
-        except DB_ERRORS as e:
-            logger.warning("job notifications unavailable ({}); polling every {}s", type(e).__name__, self._poll_s)
-            return
-        try:
             await listener.add_listener(JOBS_CHANNEL, self._on_notify)
         except DB_ERRORS as e:
-            logger.warning("job notifications unavailable ({}); polling every {}s", type(e).__name__, self._poll_s)
-            await self._pool.release(listener)
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await self._pool.release(listener)
+            if not self._unheard:  # said once per outage, not once per poll
+                logger.warning("job notifications unavailable ({}); polling every {}s", type(e).__name__, self._poll_s)
+            self._unheard = True
             return
         self._listener = listener
+        self._unheard = False
 
     async def wait_outcome(self, job_id: int, timeout: float = 30.0) -> str:
         async with asyncio.timeout(timeout), self._outcome_changed:
@@ -232,8 +237,14 @@ class TaskQueue:
                         self._pool, self.owner, free, self._lease_s, sorted(self.paused), list(self._registry)
                     )
                 except DB_ERRORS as e:
-                    logger.warning("claiming jobs failed: {}", e)
+                    if not self._claims_failing:  # once per outage, not every poll
+                        logger.warning("claiming jobs failed: {}", e)
+                    self._claims_failing = True
                     claimed = []
+                else:
+                    if self._claims_failing:
+                        logger.info("claiming jobs works again")
+                    self._claims_failing = False
                 for job in claimed:
                     self._local.put_nowait((job.priority, job.id, job))
                 if len(claimed) == free:
@@ -329,7 +340,7 @@ class TaskQueue:
         while True:
             try:
                 return await change(self._pool, job_id, token, *args)
-            except DB_ERRORS as e:
+            except UNREACHABLE as e:
                 if waited >= TRANSITION_PATIENCE_S or self._stopping:
                     raise  # the lease expires and the job runs again elsewhere
                 if waited == 0.0:
