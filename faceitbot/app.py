@@ -31,7 +31,7 @@ from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
 from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
-from faceitbot.leader import Lease, RedisLease, SoleLease
+from faceitbot.leader import AdvisoryLease, Lease, RedisLease, SoleLease
 from faceitbot.middlewares.context import UserContextMiddleware
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
@@ -247,13 +247,15 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
     me = await bot.get_me()
     gate = UpdateGate(dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics)
     lease: Lease | None = None
+    lock_name = f"{settings.redis_prefix}leader:polling:{me.id}"
     if not settings.webhook_url:
         lease = (
             RedisLease(
                 rt.redis,
-                f"{settings.redis_prefix}leader:polling:{me.id}",
+                lock_name,
                 rt.queue.owner,
                 settings.leader_ttl_s,
+                fallback=AdvisoryLease(rt.pool, lock_name),
             )
             if rt.redis is not None
             else SoleLease()

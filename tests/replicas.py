@@ -9,12 +9,18 @@ import signal
 import socket
 import sys
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import asyncpg
 
-from tests.conftest import FACEIT_KEY, ROOT, TOKEN
+from faceitbot.store import migrate
+from faceitbot.store.db import create_pool
+from tests.conftest import FACEIT_KEY, PG_DSN, ROOT, TOKEN
 
 PYTHON = sys.executable
 
@@ -108,3 +114,24 @@ async def post_update(url: str, update: dict, secret: str | None) -> int:
         headers["X-Telegram-Bot-Api-Secret-Token"] = secret
     async with aiohttp.ClientSession() as http, http.post(url, data=json.dumps(update), headers=headers) as r:
         return r.status
+
+
+@asynccontextmanager
+async def own_schema() -> AsyncIterator[tuple[str, asyncpg.Pool]]:
+    """A schema of the test's own, migrated, as (dsn for replicas, pool for assertions).
+
+    The session's in-process bot (conftest `bot_runtime`) runs queue workers on the session
+    schema: replicas sharing that schema would have their jobs taken by it, answered on another
+    fake Telegram, and their users would wait for results forever."""
+    schema = f"r_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(PG_DSN)
+    await admin.execute(f'CREATE SCHEMA "{schema}"')
+    pool = await create_pool(PG_DSN, schema=schema)
+    try:
+        await migrate.apply(pool)
+        sep = "&" if "?" in PG_DSN else "?"
+        yield f"{PG_DSN}{sep}search_path={schema}", pool
+    finally:
+        await pool.close()
+        await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
+        await admin.close()

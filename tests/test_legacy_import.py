@@ -29,7 +29,9 @@ async def snapshot(pool) -> list:
     )
     usage = await pool.fetch("SELECT * FROM usage ORDER BY telegram_id, day")
     refs = await pool.fetch("SELECT referred_id, referrer_id, bonus FROM referrals ORDER BY referred_id")
-    return [list(map(tuple, rows)), list(map(tuple, usage)), list(map(tuple, refs))]
+    follows = await pool.fetch("SELECT telegram_id, player_id, linked FROM follows ORDER BY 1, 2")
+    tracked = await pool.fetch("SELECT player_id, seen_until FROM tracked_players ORDER BY 1")
+    return [list(map(tuple, x)) for x in (rows, usage, refs, follows, tracked)]
 
 
 async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(dsn: str, pool, tmp_path: Path) -> None:
@@ -43,7 +45,7 @@ async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(d
     dry = run_import(dsn, str(SAMPLE), "--dry-run")
     assert dry.returncode == 0, dry.stderr
     lines = dry.stdout.strip().splitlines()
-    assert lines[0] == "imported 3, skipped 2, invalid 2 (dry run: nothing was written)"
+    assert lines[0] == "imported 3, skipped 2, invalid 2, tracked 2 (dry run: nothing was written)"
     assert "invalid: entry 4: user_id 'not-a-number' is not a Telegram user id" in lines
     assert "invalid: entry 7 (user 555555555): unknown tier 'gold'" in lines
     assert "skipped: entry 1 (user 111111111): replaced by the later entry 6" in lines
@@ -52,7 +54,12 @@ async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(d
 
     first = run_import(dsn, str(SAMPLE))
     assert first.returncode == 0, first.stderr
-    assert first.stdout.splitlines()[0] == "imported 3, skipped 2, invalid 2"
+    # The two linked accounts (111111111's and 333333333's) are tracked, as the old notifier did.
+    assert first.stdout.splitlines()[0] == "imported 3, skipped 2, invalid 2, tracked 2"
+    assert await pool.fetch("SELECT telegram_id, player_id, linked FROM follows ORDER BY telegram_id") == [
+        (111111111, "ca1903af-23bc-4f9b-a93d-1ba9f64b514d", True),
+        (333333333, "b1e2d1a0-0000-4000-8000-000000000003", True),
+    ]
 
     u = await pool.fetchrow("SELECT * FROM users WHERE telegram_id = 111111111")
     assert (u["tier"], u["tier_expires_at"]) == ("premium", datetime(2030, 2, 15, 12, 30, tzinfo=UTC))
@@ -74,7 +81,7 @@ async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(d
     before = await snapshot(pool)
     second = run_import(dsn, str(SAMPLE))
     assert second.returncode == 0, second.stderr
-    assert second.stdout.splitlines()[0] == "imported 0, skipped 5, invalid 2"
+    assert second.stdout.splitlines()[0] == "imported 0, skipped 5, invalid 2, tracked 0"
     assert "skipped: entry 6 (user 111111111): already imported, unchanged since" in second.stdout
     assert await snapshot(pool) == before
 
@@ -93,5 +100,37 @@ async def test_users_keyed_by_telegram_id_are_accepted(dsn: str, pool, tmp_path:
     keyed.write_text(json.dumps({"users": {"777000111": {"language": "EN", "subscription": {"tier": "Premium",
                                                                                            "expires_at": "2031-01-01T00:00:00"}}}}))
     proc = run_import(dsn, str(keyed))
-    assert proc.stdout.splitlines()[0] == "imported 1, skipped 0, invalid 0", proc.stderr
+    assert proc.stdout.splitlines()[0] == "imported 1, skipped 0, invalid 0, tracked 0", proc.stderr
     assert await pool.fetchrow("SELECT language, tier FROM users WHERE telegram_id = 777000111") == ("en", "premium")
+
+
+X = "aaaaaaaa-0000-4000-8000-00000000000a"
+Y = "bbbbbbbb-0000-4000-8000-00000000000b"
+Z = "cccccccc-0000-4000-8000-00000000000c"
+
+
+async def test_tracked_players_are_followed_from_now_once(dsn: str, pool, tmp_path: Path) -> None:
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"users": [
+        {"user_id": 778000001, "faceit_player_id": X, "faceit_nickname": "Ex", "last_active_at": "2026-11-20T10:00:00",
+         # Y twice, the linked account again and an id that is no FACEIT id: X, Y and Z are followed.
+         "tracked_players": [Y, {"player_id": Z, "nickname": "Zed"}, "not-an-id", X, {"faceit_player_id": Y}]},
+        {"user_id": 778000002, "tracked_players": "oops"},
+    ]}))
+    started = int(datetime.now(UTC).timestamp())
+    first = run_import(dsn, str(data))
+    assert first.returncode == 0, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == "imported 1, skipped 0, invalid 1, tracked 3"
+    assert "invalid: entry 2 (user 778000002): tracked_players is not a list" in lines
+    assert await pool.fetch("SELECT player_id, linked FROM follows WHERE telegram_id = 778000001 ORDER BY 1") == [
+        (X, True), (Y, False), (Z, False),
+    ]
+    assert await pool.fetch("SELECT player_id, nickname FROM players ORDER BY 1") == [(X, "Ex"), (Y, Y), (Z, "Zed")]
+    # Watermarks at the import: matches the old bot had already reported are never sent again.
+    assert all(r["seen_until"] >= started for r in await pool.fetch("SELECT seen_until FROM tracked_players"))
+
+    before = await snapshot(pool)
+    second = run_import(dsn, str(data))
+    assert second.stdout.splitlines()[0] == "imported 0, skipped 1, invalid 1, tracked 0"
+    assert await snapshot(pool) == before

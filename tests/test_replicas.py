@@ -245,3 +245,63 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
         assert await pool.fetchval(
             "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
         ) == 0
+
+
+async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_answering(
+    tmp_path: Path, dsn: str, pool, world_dir: Path
+) -> None:
+    """Two polling replicas on a private redis-server that is stopped and started again."""
+    redis_port = free_port()
+    redis_cmd = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
+    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+        env = replica_env(
+            dsn, faceit.base_url, tg.base_url, redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            prefix=f"pgl{os.getpid()}:", LEADER_TTL_SECONDS="2", UPDATE_CLAIM_SECONDS="3",
+        )
+        replicas = [await start_replica(env, tmp_path / f"replica{i}.log") for i in range(2)]
+
+        async def linked(users: list[int]) -> bool:
+            return all(tg.calls_for(u, "sendMessage") for u in users)
+
+        try:
+            for r in replicas:
+                await wait_ready(r)
+            await wait_until(lambda: _leader(replicas), 20, "a Redis-elected leader")
+            tg.send_text(886001, "/link Darwin", user_id=886001, first_name="Pgl")
+            await wait_until(lambda: linked([886001]), 30, "a reply with Redis up")
+
+            server.terminate()
+            await server.wait()
+            # One replica takes the PostgreSQL lock; users are answered while Redis is down.
+            leader = await wait_until(lambda: _leader(replicas), 20, "a PostgreSQL-locked leader")
+            assert [await _leading(r) for r in replicas].count(True) == 1
+            during = list(range(886101, 886106))
+            for u in during:
+                tg.send_text(u, "/link Darwin", user_id=u, first_name="Pgl")
+            await wait_until(lambda: linked(during), 30, "replies while Redis is down")
+
+            server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
+            for r in replicas:
+                await wait_ready(r, timeout=30)
+            after = list(range(886201, 886204))
+            for u in after:
+                tg.send_text(u, "/link Darwin", user_id=u, first_name="Pgl")
+            await wait_until(lambda: linked(after), 30, "replies after Redis returned")
+            for u in [886001, *during, *after]:
+                replies = tg.calls_for(u, "sendMessage")
+                assert len(replies) == 1 and replies[0].params["text"].startswith("✅ Linked to <b>Darwin</b>"), u
+            assert leader in replicas
+        finally:
+            results = [await r.stop(signal.SIGTERM) for r in replicas]
+            if server.returncode is None:
+                server.terminate()
+                await server.wait()
+        assert all(code == 0 for code, _ in results)
+        logs = "".join(r.logs() for r in replicas)
+        assert "polling leadership by a PostgreSQL lock until it returns" in logs
+        for r in replicas:
+            assert r.logs().count("Redis unavailable") <= 2  # once for the lease, once for cache/budget
+        assert await pool.fetchval(
+            "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
+        ) == 0

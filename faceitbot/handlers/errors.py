@@ -11,8 +11,16 @@ from loguru import logger
 from faceitbot.errors import FaceitBotError
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.errors import for_exception
+from faceitbot.store.db import UNREACHABLE
 
 router = Router(name="errors")
+
+
+@router.errors(ExceptionTypeFilter(*UNREACHABLE))
+async def on_database_unreachable(event: ErrorEvent) -> None:
+    # Not the user's problem and not final: the intake gives the update back and it is handled
+    # again once PostgreSQL answers, so the user gets the real reply instead of an apology.
+    raise event.exception
 
 
 @router.errors(ExceptionTypeFilter(FaceitBotError))

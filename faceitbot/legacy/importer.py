@@ -20,13 +20,17 @@ class Unreadable(Exception):
 @dataclass(slots=True)
 class Report:
     imported: int = 0
+    tracked: int = 0  # players followed afresh (linked accounts and tracked players)
     skipped: list[Problem] = field(default_factory=list)
     invalid: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     def lines(self) -> list[str]:
-        head = f"imported {self.imported}, skipped {len(self.skipped)}, invalid {len(self.invalid)}"
+        head = (
+            f"imported {self.imported}, skipped {len(self.skipped)}, invalid {len(self.invalid)}, "
+            f"tracked {self.tracked}"
+        )
         out = [head + (" (dry run: nothing was written)" if self.dry_run else "")]
         out += [f"invalid: {p.describe()}" for p in self.invalid]
         out += [f"skipped: {p.describe()}" for p in self.skipped]
@@ -59,6 +63,11 @@ async def import_legacy(pool: asyncpg.Pool, document: object, now: datetime, *, 
                     continue
                 await legacy_store.upsert_user(conn, user)
                 written.append(user)
+                follows = [(user.faceit_player_id, user.faceit_nickname, True)] if user.faceit_player_id else []
+                follows += [(pid, nick, False) for pid, nick in user.tracked]
+                for player_id, nickname, linked in follows:
+                    if await legacy_store.follow_player(conn, user.telegram_id, player_id, nickname, linked=linked):
+                        report.tracked += 1
             report.imported = len(written)
             for user in written:  # referrers may come later in the file
                 if user.referred_by is not None:

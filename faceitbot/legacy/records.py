@@ -17,6 +17,8 @@ from typing import Any
 TIERS = ("free", "premium", "pro")
 LANGUAGES = ("ru", "en")
 _CODE = re.compile(r"^[0-9A-F]{8}$")
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+_PLAYER_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
 
 
 class Invalid(Exception):
@@ -33,11 +35,14 @@ class LegacyUser:
     tier: str
     tier_expires_at: datetime | None
     created_at: datetime
-    seen_at: datetime  # the record's newest moment: decides whether it is newer than ours
+    seen_at: datetime  # the record's newest moment (UNDATED if none): decides whether it is newer than ours
     usage_day: date | None
     usage_used: int
     referred_by: int | None
     referral_code: str | None
+    # Other players the user followed: (FACEIT player id, nickname or None). The old bot's
+    # notifier watched the linked account; later builds kept a list beside it.
+    tracked: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +111,8 @@ def parse_user(record: Any, telegram_id: int, now: datetime) -> LegacyUser:
     language = str(record.get("language") or "ru").strip().lower()
     if language not in LANGUAGES:
         raise Invalid(f"unknown language {record.get('language')!r}")
-    created = _when(record.get("created_at"), "created_at") or now
+    dated = _when(record.get("created_at"), "created_at")
+    created = dated or now
     last_active = _when(record.get("last_active_at"), "last_active_at")
     reset = _when(sub.get("last_reset_date"), "subscription.last_reset_date")
     used = _count(sub.get("daily_requests"), "subscription.daily_requests")
@@ -127,12 +133,35 @@ def parse_user(record: Any, telegram_id: int, now: datetime) -> LegacyUser:
         tier=tier,
         tier_expires_at=expires,
         created_at=created,
-        seen_at=max(d for d in (created, last_active, reset) if d is not None),
+        # Only dates from the file: a record without any stays "as old as can be", so a re-run
+        # finds it already imported instead of seeing it newer each time.
+        seen_at=max((d for d in (dated, last_active, reset) if d is not None), default=UNDATED),
         usage_day=reset.date() if reset is not None and used else None,
         usage_used=used,
         referred_by=referred_by,
         referral_code=code,
+        tracked=_tracked(record.get("tracked_players"), player_id),
     )
+
+
+def _tracked(raw: Any, linked: str | None) -> tuple[tuple[str, str | None], ...]:
+    """["<player id>", ...] or [{"player_id" | "faceit_player_id": ..., "nickname": ...}, ...];
+    an entry without a usable id is dropped, the linked account and repeats are listed once."""
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise Invalid("tracked_players is not a list")
+    out: dict[str, str | None] = {}
+    for item in raw:
+        if isinstance(item, dict):
+            player_id = _text(item.get("player_id") or item.get("faceit_player_id"))
+            nickname = _text(item.get("nickname") or item.get("faceit_nickname"))
+        else:
+            player_id, nickname = _text(item), None
+        if player_id is None or not _PLAYER_ID.match(player_id) or player_id == linked:
+            continue
+        out.setdefault(player_id, nickname)
+    return tuple(out.items())
 
 
 def _user_id(record: Any, key: Any) -> int:

@@ -24,7 +24,13 @@ from loguru import logger
 from faceitbot.constants import JOBS_CHANNEL, Priority
 from faceitbot.errors import JobCancelled
 from faceitbot.store import jobs as jobs_store
+from faceitbot.store.db import UNREACHABLE
 from faceitbot.store.jobs import JobRow
+
+DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
+# How long a finished job keeps trying to record its outcome while PostgreSQL is away (a restart
+# takes seconds). Past that its lease expires and another claim runs it again.
+TRANSITION_PATIENCE_S = 120.0
 
 JobFn = Callable[[dict[str, Any], JobRow], Awaitable[None]]
 ObserveFn = Callable[[str, str, float], None]  # (kind, outcome, seconds), e.g. for metrics
@@ -79,6 +85,8 @@ class TaskQueue:
         self._tasks: list[asyncio.Task[None]] = []
         self._running: dict[int, asyncio.Task[None]] = {}
         self._listener: asyncpg.Connection | None = None
+        self._unheard = False  # LISTEN failed; polling for jobs until it works again
+        self._claims_failing = False
         self._stopping = False
         self.paused: set[int] = set()
         # Last transition of each job this replica ran ("done", "retry", "failed", "released",
@@ -137,12 +145,7 @@ class TaskQueue:
 
     async def start(self) -> None:
         self._stopping = False
-        try:
-            self._listener = await self._pool.acquire()
-            await self._listener.add_listener(JOBS_CHANNEL, self._on_notify)
-        except (OSError, asyncpg.PostgresError) as e:
-            logger.warning("job notifications unavailable ({}); polling every {}s", e, self._poll_s)
-            self._listener = None
+        await self._listen()
         self._tasks = [asyncio.create_task(self._feed(), name="queue-feeder")]
         self._tasks += [asyncio.create_task(self._work(i), name=f"queue-worker-{i}") for i in range(self._workers)]
         logger.info("queue started: {} workers, owner {}", self._workers, self.owner)
@@ -161,18 +164,54 @@ class TaskQueue:
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
+            try:
                 await task
-        # Jobs claimed but never started go back to the queue for another replica.
+            except asyncio.CancelledError:
+                pass
+            except Exception:
+                logger.exception("queue task {} had failed", task.get_name())
+        # Jobs claimed but never started go back to the queue for another replica (or, with
+        # PostgreSQL unreachable, when their leases expire).
         while not self._local.empty():
             _, _, job = self._local.get_nowait()
             if job.lease_token is not None:
-                await jobs_store.release(self._pool, job.id, job.lease_token)
+                with contextlib.suppress(*DB_ERRORS):
+                    await jobs_store.release(self._pool, job.id, job.lease_token)
         if self._listener is not None:
             with contextlib.suppress(Exception):
                 await self._listener.remove_listener(JOBS_CHANNEL, self._on_notify)
-            await self._pool.release(self._listener)
+            with contextlib.suppress(Exception):
+                await self._pool.release(self._listener)
             self._listener = None
+
+    def _listening(self) -> bool:
+        try:
+            return self._listener is not None and not self._listener.is_closed()
+        except asyncpg.InterfaceError:
+            return False  # the pool took the broken connection back
+
+    async def _listen(self) -> None:
+        """LISTEN for new jobs on a pooled connection; again after PostgreSQL restarted and cut it."""
+        if self._listener is not None:
+            if self._listening():
+                return
+            with contextlib.suppress(Exception):
+                await self._pool.release(self._listener)
+            self._listener = None
+        listener = None
+        try:
+            listener = await self._pool.acquire()
+            await listener.add_listener(JOBS_CHANNEL, self._on_notify)
+        except DB_ERRORS as e:
+            if listener is not None:
+                with contextlib.suppress(Exception):
+                    await self._pool.release(listener)
+            if not self._unheard:  # said once per outage, not once per poll
+                logger.warning("job notifications unavailable ({}); polling every {}s", type(e).__name__, self._poll_s)
+            self._unheard = True
+            return
+        self._listener = listener
+        self._unheard = False
 
     async def wait_outcome(self, job_id: int, timeout: float = 30.0) -> str:
         async with asyncio.timeout(timeout), self._outcome_changed:
@@ -190,15 +229,23 @@ class TaskQueue:
     # -- feeding and working --------------------------------------------------------------------
     async def _feed(self) -> None:
         while not self._stopping:
+            if not self._listening():
+                await self._listen()
             free = self._workers - self._busy - self._local.qsize()
             if free > 0:
                 try:
                     claimed = await jobs_store.claim(
                         self._pool, self.owner, free, self._lease_s, sorted(self.paused), list(self._registry)
                     )
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
-                    logger.warning("claiming jobs failed: {}", e)
+                except DB_ERRORS as e:
+                    if not self._claims_failing:  # once per outage, not every poll
+                        logger.warning("claiming jobs failed: {}", e)
+                    self._claims_failing = True
                     claimed = []
+                else:
+                    if self._claims_failing:
+                        logger.info("claiming jobs works again")
+                    self._claims_failing = False
                 for job in claimed:
                     self._local.put_nowait((job.priority, job.id, job))
                 if len(claimed) == free:
@@ -225,6 +272,9 @@ class TaskQueue:
                 current = asyncio.current_task()
                 if current is not None and current.cancelling():
                     raise
+            except Exception:
+                # Never lose a worker to one job: the job's lease expires and it runs again.
+                logger.exception("job #{} ended without recording its outcome", job.id)
             finally:
                 self._running.pop(job.id, None)
                 self._busy -= 1
@@ -237,7 +287,7 @@ class TaskQueue:
         with logger.contextualize(job_id=job.id, kind=job.kind):
             if registered is None:
                 logger.error("! no handler for job kind {}", job.kind)
-                await jobs_store.fail(self._pool, job.id, token, f"unknown kind {job.kind}")
+                await self._transition(jobs_store.fail, job.id, token, f"unknown kind {job.kind}")
                 return
             spec = registered.spec
             started = time.monotonic()
@@ -247,13 +297,13 @@ class TaskQueue:
             try:
                 await asyncio.wait_for(asyncio.shield(work), spec.timeout_s)
             except Retry as r:
-                await jobs_store.retry_later(self._pool, job.id, token, r.defer_s, str(r))
+                await self._transition(jobs_store.retry_later, job.id, token, r.defer_s, str(r))
                 logger.info("↻ retry {} #{} in {:.1f}s: {}", job.kind, job.id, r.defer_s, r)
                 await self._record(job.id, "retry")
             except asyncio.CancelledError:
                 work.cancel()
                 if self._stopping:
-                    await jobs_store.release(self._pool, job.id, token)
+                    await self._transition(jobs_store.release, job.id, token)
                     logger.info("⏏ released {} #{} on shutdown", job.kind, job.id)
                     await self._record(job.id, "released")
                 else:
@@ -264,7 +314,7 @@ class TaskQueue:
                     work.cancel()
                 await self._failed(registered, job, token, e)
             else:
-                if await jobs_store.finish(self._pool, job.id, token):
+                if await self._transition(jobs_store.finish, job.id, token):
                     logger.info("← done {} #{} {:.2f}s", job.kind, job.id, time.monotonic() - started)
                     await self._record(job.id, "done")
                 else:
@@ -279,11 +329,11 @@ class TaskQueue:
         text = f"{type(error).__name__}: {error}"
         if job.attempts < job.max_attempts and _retryable(error):
             delay = registered.spec.backoff_s * 2 ** (job.attempts - 1)
-            await jobs_store.retry_later(self._pool, job.id, token, delay, text)
+            await self._transition(jobs_store.retry_later, job.id, token, delay, text)
             logger.warning("↻ retry {} #{} in {:.1f}s after {}", job.kind, job.id, delay, text)
             await self._record(job.id, "retry")
             return
-        if not await jobs_store.fail(self._pool, job.id, token, text):
+        if not await self._transition(jobs_store.fail, job.id, token, text):
             await self._record(job.id, "lost")
             return  # fenced: someone else owns this job now and will report it
         logger.opt(exception=error).error("! failed {} #{}: {}", job.kind, job.id, text)
@@ -307,12 +357,28 @@ class TaskQueue:
         logger.info("purged {} queued {} job(s)", len(purged), priority.name)
         return len(purged)
 
+    async def _transition(self, change, job_id: int, token: uuid.UUID, *args) -> bool:
+        """A fenced state change of a job, retried while PostgreSQL is unreachable (a restart or
+        failover), so work already done is recorded rather than redone after the lease expires."""
+        delay, waited = 0.2, 0.0
+        while True:
+            try:
+                return await change(self._pool, job_id, token, *args)
+            except UNREACHABLE as e:
+                if waited >= TRANSITION_PATIENCE_S or self._stopping:
+                    raise  # the lease expires and the job runs again elsewhere
+                if waited == 0.0:
+                    logger.warning("recording job #{} waits for PostgreSQL: {}", job_id, type(e).__name__)
+                await asyncio.sleep(delay)  # backoff between reconnection attempts
+                waited += delay
+                delay = min(delay * 2, 2.0)
+
     async def _heartbeat(self, job_id: int, token: uuid.UUID, work: asyncio.Task[None]) -> None:
         while not work.done():
             await asyncio.sleep(self._lease_s / 3)
             try:
                 alive = await jobs_store.heartbeat(self._pool, job_id, token, self._lease_s)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+            except DB_ERRORS as e:
                 logger.warning("lease renewal of job #{} failed: {}", job_id, e)
                 continue
             if not alive:

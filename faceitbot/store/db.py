@@ -9,6 +9,17 @@ import asyncpg
 Pool = asyncpg.Pool
 Connection = asyncpg.Connection
 
+# PostgreSQL cannot be reached right now (down, restarting, connection cut): the same statement
+# will work later, so the work is retried rather than reported to the user as a failure.
+UNREACHABLE: tuple[type[BaseException], ...] = (
+    OSError,
+    asyncpg.InterfaceError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    asyncpg.CannotConnectNowError,
+)
+
 
 async def _init(conn: asyncpg.Connection) -> None:
     await conn.set_type_codec("jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog")

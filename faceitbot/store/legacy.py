@@ -6,7 +6,8 @@ from datetime import datetime
 
 import asyncpg
 
-from faceitbot.legacy.records import LegacyUser
+from faceitbot.legacy.records import UNDATED, LegacyUser
+from faceitbot.store import tracking
 
 
 async def newer_than(conn: asyncpg.Connection, telegram_id: int, seen_at: datetime) -> str | None:
@@ -30,7 +31,7 @@ async def upsert_user(conn: asyncpg.Connection, u: LegacyUser) -> None:
         """
         INSERT INTO users (telegram_id, language, language_chosen, faceit_player_id, faceit_nickname, linked_at,
                            tier, tier_expires_at, notifications, created_at, last_seen_at, referral_code)
-        VALUES ($1, $2, true, $3, $4, CASE WHEN $3::text IS NULL THEN NULL ELSE $8::timestamptz END, $5, $6, $7, $8, $9,
+        VALUES ($1, $2, true, $3, $4, CASE WHEN $3::text IS NULL THEN NULL ELSE $8::timestamptz END, $5, $6, $7, $8, coalesce($9::timestamptz, now()),
                 CASE WHEN EXISTS (SELECT 1 FROM users WHERE referral_code = $10 AND telegram_id <> $1)
                      THEN NULL ELSE $10 END)
         ON CONFLICT (telegram_id) DO UPDATE SET
@@ -48,7 +49,7 @@ async def upsert_user(conn: asyncpg.Connection, u: LegacyUser) -> None:
         u.tier_expires_at,
         u.notifications,
         u.created_at,
-        u.seen_at,
+        None if u.seen_at == UNDATED else u.seen_at,
         u.referral_code,
     )
     if u.usage_day is not None:
@@ -86,3 +87,18 @@ async def add_referral(conn: asyncpg.Connection, referred_id: int, referrer_id: 
         at,
     )
     return None
+
+
+async def follow_player(
+    conn: asyncpg.Connection, telegram_id: int, player_id: str, nickname: str | None, *, linked: bool
+) -> bool:
+    """Track a player the old bot watched for this user, from now on (older matches are never
+    sent). True when the follow is new; a re-run adds nothing."""
+    # The nickname is a placeholder until the first check reads the player.
+    await conn.execute(
+        "INSERT INTO players (player_id, nickname) VALUES ($1, $2) ON CONFLICT (player_id) DO NOTHING",
+        player_id,
+        nickname or player_id,
+    )
+    await tracking.lock_player(conn, player_id)
+    return await tracking.follow(conn, telegram_id, player_id, linked=linked, first_check_s=60)

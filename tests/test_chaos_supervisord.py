@@ -1,6 +1,6 @@
-"""NOT COLLECTED (flaky since the Redis fallback change, see the ops report): run with
-`pytest tests/chaos_supervisord.py`. The repo's supervisord.conf with 3 replicas (real supervisord, real processes) pointed at the
-simulators and the test database; one replica is killed with SIGKILL while it runs analyses."""
+"""The repo's supervisord.conf with 3 replicas (real supervisord, real processes) pointed at the
+simulators and a schema of the test's own; one replica is killed with SIGKILL while it runs
+analyses."""
 
 from __future__ import annotations
 
@@ -8,16 +8,42 @@ import asyncio
 import os
 import random
 import signal
+import socket
 import sys
 from pathlib import Path
+
+import pytest
 
 from faceitbot.sim.faceit import FaceitSim
 from faceitbot.sim.fixtures import World
 from faceitbot.sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, ROOT, TOKEN
-from tests.replicas import get, replica_env, wait_until
+from tests.replicas import get, own_schema, replica_env, wait_until
 
 SUPERVISORD = Path(sys.executable).with_name("supervisord")
+
+pytestmark = pytest.mark.asyncio
+
+
+def port_prefix() -> str:
+    """A prefix P whose ports P0-P2 (health) and Q0-Q2 (webhook, Q = P + 1) are free right now.
+
+    Kept below the kernel's ephemeral range (32768+), where a client socket of anything else on
+    the machine may take one of them between our check and the replica's bind."""
+    for candidate in random.sample(range(1500, 3200), 1700):  # parallel runs start apart
+        ports = [int(f"{candidate}{n}") for n in range(3)] + [int(f"{candidate + 1}{n}") for n in range(3)]
+        if all(_free(p) for p in ports):
+            return str(candidate)
+    raise RuntimeError("no free port range")
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
 
 
 def is_result(call) -> bool:
@@ -25,9 +51,16 @@ def is_result(call) -> bool:
 
 
 async def test_three_supervised_replicas_survive_a_sigkill_and_every_user_gets_one_result(
+    tmp_path: Path, redis_url: str, world_dir: Path, world: World
+) -> None:
+    async with own_schema() as (dsn, pool):
+        await _supervised_replicas_survive_a_sigkill(tmp_path, dsn, pool, redis_url, world_dir, world)
+
+
+async def _supervised_replicas_survive_a_sigkill(
     tmp_path: Path, dsn: str, pool, redis_url: str, world_dir: Path, world: World
 ) -> None:
-    prefix = str(random.randint(2000, 6000))
+    prefix = port_prefix()
     async with FaceitSim(world_dir, api_key=FACEIT_KEY, latency_ms=150) as faceit, \
             FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
         env = replica_env(

@@ -1,0 +1,97 @@
+"""PostgreSQL restarted under a running bot (a real process on a private cluster): the bot
+reconnects by itself, no job is lost, and users whose messages arrived while the database was
+down get their real answer once it is back."""
+
+from __future__ import annotations
+
+import signal
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from faceitbot.sim.faceit import FaceitSim
+from faceitbot.sim.fixtures import World
+from faceitbot.sim.telegram import FakeTelegram
+from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
+from tests.private_postgres import PrivatePostgres
+from tests.replicas import get, replica_env, start_replica, wait_ready, wait_until
+
+pytestmark = pytest.mark.asyncio
+
+
+@pytest.fixture
+async def private_pg() -> AsyncIterator[PrivatePostgres]:
+    pg = PrivatePostgres()
+    await pg.init()
+    try:
+        yield pg
+    finally:
+        await pg.destroy()
+
+
+def _results(tg: FakeTelegram, user: int) -> list:
+    return [
+        c for c in tg.calls_for(user)
+        if c.method in ("editMessageText", "sendMessage") and "FACEIT requests" in c.params.get("text", "")
+    ]
+
+
+async def _fetchval(dsn: str, query: str):
+    conn = await asyncpg.connect(dsn)
+    try:
+        return await conn.fetchval(query)
+    finally:
+        await conn.close()
+
+
+async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_everyone(
+    tmp_path: Path, private_pg: PrivatePostgres, world_dir: Path, world: World
+) -> None:
+    dsn = private_pg.dsn
+    async with FaceitSim(world_dir, api_key=FACEIT_KEY, latency_ms=150) as faceit, \
+            FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+        # One replica without Redis: PostgreSQL is all the shared state it has.
+        env = replica_env(dsn, faceit.base_url, tg.base_url, QUEUE_LEASE_SECONDS="5", FACEIT_BUDGET_REQUESTS="100000")
+        replica = await start_replica(env, tmp_path / "replica.log")
+        try:
+            await wait_ready(replica)
+            rooms = list(world.finished[:8])
+            before = list(range(885001, 885009))
+            during = list(range(885101, 885105))
+            for i, u in enumerate(before):
+                tg.send_text(u, f"/match {rooms[i]}", user_id=u, first_name="Pg")
+            await wait_until(
+                lambda: _fetchval(dsn, "SELECT count(*) FROM jobs WHERE status = 'running'"), 30, "analyses running"
+            )
+
+            await private_pg.stop()
+            # Messages that arrive while the database is down.
+            for i, u in enumerate(during):
+                tg.send_text(u, f"/match {rooms[i]}", user_id=u, first_name="Gap")
+            status, body = await get(replica.base + "/readyz", timeout=10)
+            assert status == 503 and "postgresql" in body
+            await private_pg.start()
+
+            everyone = before + during
+            await wait_until(lambda: all(_results(tg, u) for u in everyone), 90, "a result for every user")
+            await wait_until(
+                lambda: _fetchval(dsn, "SELECT count(*) = 0 FROM jobs WHERE status IN ('queued', 'running')"),
+                30, "every job to finish",
+            )
+            for u in everyone:
+                assert len(_results(tg, u)) == 1, u
+                # No apology for the outage: the real answer only.
+                texts = [c.params.get("text", "") for c in tg.calls_for(u) if c.method == "sendMessage"]
+                assert not any("went wrong" in t.lower() for t in texts), (u, texts)
+            assert await _fetchval(dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status = 'done'") == 12
+            assert await _fetchval(dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status <> 'done'") == 0
+            # Each user was charged one analysis, once.
+            assert await _fetchval(dsn, "SELECT count(*) FROM usage WHERE used <> 1") == 0
+            assert await _fetchval(dsn, "SELECT count(*) FROM usage") == 12
+            await wait_ready(replica, timeout=30)
+        finally:
+            code, took = await replica.stop(signal.SIGTERM)
+        assert code == 0 and took < 10, (code, took, replica.logs()[-3000:])
+        assert TOKEN not in replica.logs()
