@@ -6,6 +6,7 @@ Selenium is blocking and the dashboard runs on this test's event loop, so every 
 through a thread (Browser below)."""
 
 import asyncio
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -37,10 +39,18 @@ PROBE = JobSpec("dashboard_probe", Priority.CRITICAL, max_attempts=1, timeout_s=
 @pytest.fixture(scope="module")
 def driver() -> Iterator[webdriver.Chrome]:
     if not Path(CHROMIUM).exists() or not Path(CHROMEDRIVER).exists():
-        pytest.fail("install Debian's chromium and chromium-driver (.ci/run does): apt-get install chromium chromium-driver")
+        pytest.fail(
+            "install Debian's chromium and chromium-driver (.ci/run does): apt-get install chromium chromium-driver"
+        )
     options = Options()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1000"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--window-size=1280,1000",
+    ):
         options.add_argument(arg)
     chrome = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
     try:
@@ -58,10 +68,20 @@ class Browser:
         await asyncio.to_thread(self.d.get, self.base + path)
 
     async def text(self, css: str) -> str:
-        return await asyncio.to_thread(lambda: self.d.find_element(By.CSS_SELECTOR, css).text)
+        # Read in the page in one step: the 2-second refresh may replace the element at any time.
+        return str(await self.js(f"return document.querySelector({css!r}).innerText"))
 
     async def click(self, css: str) -> None:
-        await asyncio.to_thread(lambda: self.d.find_element(By.CSS_SELECTOR, css).click())
+        def click() -> None:
+            for _ in range(3):  # a refresh may replace the element between finding and clicking it
+                try:
+                    self.d.find_element(By.CSS_SELECTOR, css).click()
+                    return
+                except StaleElementReferenceException:
+                    continue
+            self.d.find_element(By.CSS_SELECTOR, css).click()
+
+        await asyncio.to_thread(click)
 
     async def type(self, css: str, value: str) -> None:
         def run() -> None:
@@ -78,8 +98,11 @@ class Browser:
         """Waits for the page (its own refresh, not ours) to show `expected` in `css`."""
 
         def shown(d: webdriver.Chrome) -> bool:
-            found = d.find_elements(By.CSS_SELECTOR, css)
-            return bool(found) and found[0].text.strip() == expected
+            try:
+                found = d.find_elements(By.CSS_SELECTOR, css)
+                return bool(found) and found[0].text.strip() == expected
+            except StaleElementReferenceException:  # the page redrew it between find and read
+                return False
 
         await asyncio.to_thread(WebDriverWait(self.d, WAIT_S, poll_frequency=0.1).until, shown)
 
@@ -100,8 +123,13 @@ async def browser(bot: BotHarness, driver: webdriver.Chrome) -> AsyncIterator[Br
 async def test_sign_in_and_the_overview_shows_the_rows_inserted(browser: Browser, bot: BotHarness) -> None:
     pool, now = bot.rt.pool, datetime.now(UTC)
     for uid in (1, 2, 3):
-        await pool.execute("INSERT INTO users (telegram_id, faceit_nickname) VALUES ($1, $2)", uid, f"<b>p{uid}</b>")
-    await pool.execute("UPDATE users SET tier = 'pro', tier_expires_at = $1 WHERE telegram_id = 1", now.replace(year=now.year + 1))
+        await pool.execute(
+            "INSERT INTO users (telegram_id, faceit_nickname) VALUES ($1, $2)", uid, f"<b>p{uid}</b>"
+        )
+    await pool.execute(
+        "UPDATE users SET tier = 'pro', tier_expires_at = $1 WHERE telegram_id = 1",
+        now.replace(year=now.year + 1),
+    )
     await pool.execute(
         "INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status)"
         " VALUES ('ch1', 1, 'pro', 1000, 30, 'paid')"
@@ -118,7 +146,9 @@ async def test_sign_in_and_the_overview_shows_the_rows_inserted(browser: Browser
             status,
         )
     await bot.rt.heartbeat.beat()
-    twin = ReplicaRow("replica-b:77:c0ffee", True, 1, 3, 180 * 2**20, 2, {"players": 12, "matches": 30}, now, now)
+    twin = ReplicaRow(
+        "replica-b:77:c0ffee", True, 1, 3, 180 * 2**20, 2, {"players": 12, "matches": 30}, now, now
+    )
     await replicas_store.beat(pool, twin)
 
     await browser.open("/dashboard")
@@ -145,8 +175,10 @@ async def test_sign_in_and_the_overview_shows_the_rows_inserted(browser: Browser
     assert await browser.text(f"#r-{replicas[twin.replica]}-rss") == "180 MiB"
     points = await browser.js("return document.querySelector('#throughput polyline').getAttribute('points')")
     assert len(str(points).split()) == 30  # the sparkline, drawn by the page's script
-    await asyncio.to_thread(browser.d.save_screenshot, str(SCREENSHOT))
-    assert SCREENSHOT.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    shot = await asyncio.to_thread(browser.d.get_screenshot_as_png)
+    assert shot[:8] == b"\x89PNG\r\n\x1a\n"
+    if os.environ.get("SAVE_SCREENSHOT"):  # docs/ changes only when asked to
+        SCREENSHOT.write_bytes(shot)
 
     await browser.open("/dashboard/charts?days=30")
     bars = await browser.js("return document.querySelectorAll('#chart-dau rect').length")
@@ -179,7 +211,9 @@ async def test_a_queued_job_moves_to_done_without_a_reload(browser: Browser, bot
 
 async def test_retry_a_failed_job_from_the_jobs_page(browser: Browser, bot: BotHarness) -> None:
     pool = bot.rt.pool
-    job = await add_job(pool, Priority.LOW, "failed", payload={"match_id": "1-xyz"}, last_error="FaceitUnavailable")
+    job = await add_job(
+        pool, Priority.LOW, "failed", payload={"match_id": "1-xyz"}, last_error="FaceitUnavailable"
+    )
     await add_job(pool, Priority.LOW, "done")
     await browser.sign_in()
     await browser.click("nav a[href='/dashboard/jobs']")
