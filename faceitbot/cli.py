@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from faceitbot.config import ConfigError, load_settings
 from faceitbot.logs import setup_logging
+
+if TYPE_CHECKING:
+    from faceitbot.store.db import Pool
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -27,7 +33,9 @@ def main(argv: list[str] | None = None) -> None:
     analyze.add_argument("match", help="match id (1-<uuid>) or FACEIT room URL")
     analyze.add_argument("--json", action="store_true", help="print the documented JSON instead of text")
     analyze.add_argument("--lang", default="en", choices=("en", "ru"))
-    analyze.add_argument("--as", dest="viewer", help="write the briefing from this roster player's side (nickname or id)")
+    analyze.add_argument(
+        "--as", dest="viewer", help="write the briefing from this roster player's side (nickname or id)"
+    )
     legacy = sub.add_parser("import-legacy", help="import the JSON storage of the bot this one replaces")
     legacy.add_argument("file", type=Path, help="the old bot's data.json")
     legacy.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
@@ -43,7 +51,9 @@ def main(argv: list[str] | None = None) -> None:
         parser.error("--script only works with --demo")
 
     if args.command == "analyze":
-        raise SystemExit(asyncio.run(_analyze(args.match, as_json=args.json, lang=args.lang, viewer=args.viewer)))
+        raise SystemExit(
+            asyncio.run(_analyze(args.match, as_json=args.json, lang=args.lang, viewer=args.viewer))
+        )
 
     try:
         settings = load_settings(require_secrets=args.command == "run")
@@ -62,9 +72,10 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(run_bot(settings))
 
 
-async def _migrate(settings) -> None:
-    from loguru import logger
-
+@contextlib.asynccontextmanager
+async def _migrated_pool(settings) -> AsyncIterator[tuple[Pool, list[str]]]:
+    """A pool on the configured database (or the embedded one) with the schema up to date, and
+    the migrations applied just now."""
     from faceitbot.store import embedded, migrate
     from faceitbot.store.db import create_pool
 
@@ -77,44 +88,37 @@ async def _migrate(settings) -> None:
         pool = await create_pool(dsn)
         try:
             applied = await migrate.apply(pool)
+            yield pool, applied
         finally:
             await pool.close()
     finally:
         if pg is not None:
             pg.stop()
-    logger.info("schema is up to date ({} applied now)", len(applied))
+
+
+async def _migrate(settings) -> None:
+    from loguru import logger
+
+    async with _migrated_pool(settings) as (_, applied):
+        logger.info("schema is up to date ({} applied now)", len(applied))
 
 
 async def _import_legacy(settings, path: Path, *, dry_run: bool) -> int:
     from datetime import UTC, datetime
 
     from faceitbot.legacy.importer import Unreadable, import_legacy, read_document
-    from faceitbot.store import embedded, migrate
-    from faceitbot.store.db import create_pool
 
     try:
         document = read_document(path)
     except Unreadable as e:
         print(f"faceitbot: not importing anything, the file is unreadable: {e}", file=sys.stderr)
         return 1
-    pg = None
-    dsn = settings.database_url
-    if dsn is None:
-        pg = await embedded.start(settings.data_dir)
-        dsn = pg.uri
-    try:
-        pool = await create_pool(dsn)
+    async with _migrated_pool(settings) as (pool, _):
         try:
-            await migrate.apply(pool)
             report = await import_legacy(pool, document, datetime.now(UTC), dry_run=dry_run)
         except Unreadable as e:
             print(f"faceitbot: not importing anything: {e}", file=sys.stderr)
             return 1
-        finally:
-            await pool.close()
-    finally:
-        if pg is not None:
-            pg.stop()
     print("\n".join(report.lines()))
     return 0
 
@@ -160,10 +164,20 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
         print(json.dumps(analysis_json(result), ensure_ascii=False, indent=2))
     else:
         viewer_id = next(
-            (p.player_id for t in result.report.teams for p in t.players if viewer in (p.player_id, p.nickname)), None
+            (
+                p.player_id
+                for t in result.report.teams
+                for p in t.players
+                if viewer in (p.player_id, p.nickname)
+            ),
+            None,
         )
         rendered = render_match.analysis(
-            result.report, l10n, viewer_player_id=viewer_id, calls=result.faceit_calls, elapsed_ms=result.elapsed_ms
+            result.report,
+            l10n,
+            viewer_player_id=viewer_id,
+            calls=result.faceit_calls,
+            elapsed_ms=result.elapsed_ms,
         )
         print(rendered.text)
     return 0
