@@ -630,7 +630,9 @@ async def main() -> None:
     parser.add_argument("--webhook-share", type=float, default=1.0, help="players covered by webhook events")
     parser.add_argument("--webhook-loss", type=float, default=0.01, help="events FACEIT never delivers")
     parser.add_argument(
-        "--sweep", action="store_true", help="also: the largest N with p95 <= 15 min, adaptive and with webhooks"
+        "--sweep",
+        action="store_true",
+        help="also: the largest N with p95 <= 15 min, adaptive and with webhooks",
     )
     parser.add_argument("--sweep-hours", type=float, default=None, help="simulated hours of each sweep run")
     parser.add_argument("--sweep-policies", default="adaptive,webhooks", help="comma-separated")
@@ -678,8 +680,19 @@ async def _sweep_table(args: argparse.Namespace, hooks: dict[str, float]) -> Non
         largest, rows = await _largest_n(name, hours, args, hooks)
         print(
             table(
-                ["policy", "players", "checks/h", "mean calls/10 min", "429s", "p50 min", "p95 min", "late",
-                 "lost", "dup", "p95 <= 15"],
+                [
+                    "policy",
+                    "players",
+                    "checks/h",
+                    "mean calls/10 min",
+                    "429s",
+                    "p50 min",
+                    "p95 min",
+                    "late",
+                    "lost",
+                    "dup",
+                    "p95 <= 15",
+                ],
                 rows,
             ),
             flush=True,

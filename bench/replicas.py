@@ -80,27 +80,42 @@ def free_port() -> int:
 
 async def ready(port: int) -> bool:
     try:
-        async with aiohttp.ClientSession() as http, http.get(
-            f"http://127.0.0.1:{port}/readyz", timeout=aiohttp.ClientTimeout(total=3)
-        ) as r:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"http://127.0.0.1:{port}/readyz", timeout=aiohttp.ClientTimeout(total=3)) as r,
+        ):
             return r.status == 200
     except (aiohttp.ClientError, TimeoutError):
         return False
 
 
 def is_result(call) -> bool:
-    return call.method in ("editMessageText", "sendMessage") and "FACEIT requests" in call.params.get("text", "")
+    return call.method in ("editMessageText", "sendMessage") and "FACEIT requests" in call.params.get(
+        "text", ""
+    )
 
 
 async def one_round(n: int, rooms: list[str], faceit: FaceitSim, log_dir: Path) -> Round:
     result = Round(n, len(rooms))
     async with scratch_schema() as dsn, FakeTelegram(token=TOKEN, spec=SPEC) as tg:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))}
+        env = {
+            k: v
+            for k, v in os.environ.items()
+            if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))
+        }
         env.update(
-            TELEGRAM_BOT_TOKEN=TOKEN, FACEIT_API_KEY=KEY, DATABASE_URL=dsn, FACEIT_API_URL=faceit.base_url,
-            TELEGRAM_API_URL=tg.base_url, REDIS_URL=REDIS_URL, REDIS_PREFIX=f"benchrep:{uuid.uuid4().hex[:8]}:",
-            LOG_LEVEL="WARNING", HTTP_HOST="127.0.0.1", FACEIT_BUDGET_REQUESTS="1000000",
-            QUOTA_FREE="1000", LEADER_TTL_SECONDS="5",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            FACEIT_API_KEY=KEY,
+            DATABASE_URL=dsn,
+            FACEIT_API_URL=faceit.base_url,
+            TELEGRAM_API_URL=tg.base_url,
+            REDIS_URL=REDIS_URL,
+            REDIS_PREFIX=f"benchrep:{uuid.uuid4().hex[:8]}:",
+            LOG_LEVEL="WARNING",
+            HTTP_HOST="127.0.0.1",
+            FACEIT_BUDGET_REQUESTS="1000000",
+            QUOTA_FREE="1000",
+            LEADER_TTL_SECONDS="5",
         )
         procs: list[tuple[asyncio.subprocess.Process, int]] = []
         try:
@@ -108,7 +123,12 @@ async def one_round(n: int, rooms: list[str], faceit: FaceitSim, log_dir: Path) 
                 port = free_port()
                 out = (log_dir / f"r{n}-{i}.log").open("ab")
                 proc = await asyncio.create_subprocess_exec(
-                    sys.executable, "run.py", cwd=ROOT, env={**env, "HEALTH_PORT": str(port)}, stdout=out, stderr=out
+                    sys.executable,
+                    "run.py",
+                    cwd=ROOT,
+                    env={**env, "HEALTH_PORT": str(port)},
+                    stdout=out,
+                    stderr=out,
                 )
                 out.close()
                 procs.append((proc, port))
@@ -176,14 +196,30 @@ async def main() -> None:
     )
     print(
         table(
-            ["replicas", "results", "doubled", "seconds", "analyses/min", "vs 1", "FACEIT calls",
-             "CPU s / replica", "RSS idle MB", "RSS busy MB (max)"],
+            [
+                "replicas",
+                "results",
+                "doubled",
+                "seconds",
+                "analyses/min",
+                "vs 1",
+                "FACEIT calls",
+                "CPU s / replica",
+                "RSS idle MB",
+                "RSS busy MB (max)",
+            ],
             [
                 [
-                    r.replicas, f"{r.results}/{r.requests}", r.doubled, f"{r.seconds:.1f}", f"{r.per_minute:.0f}",
-                    f"{r.per_minute / base:.2f}x", r.faceit_calls,
+                    r.replicas,
+                    f"{r.results}/{r.requests}",
+                    r.doubled,
+                    f"{r.seconds:.1f}",
+                    f"{r.per_minute:.0f}",
+                    f"{r.per_minute / base:.2f}x",
+                    r.faceit_calls,
                     " ".join(f"{c:.1f}" for c in r.cpu_s),
-                    " ".join(f"{m:.0f}" for m in r.idle_mb), " ".join(f"{m:.0f}" for m in r.busy_mb),
+                    " ".join(f"{m:.0f}" for m in r.idle_mb),
+                    " ".join(f"{m:.0f}" for m in r.busy_mb),
                 ]
                 for r in rounds
             ],

@@ -12,9 +12,21 @@ from aiogram.methods.base import Response
 _USED_METHODS = tuple(
     getattr(methods, name)
     for name in (
-        "AnswerCallbackQuery", "AnswerInlineQuery", "AnswerPreCheckoutQuery", "CreateInvoiceLink", "DeleteMessage",
-        "EditMessageReplyMarkup", "EditMessageText", "GetMe", "GetUpdates", "RefundStarPayment", "SendChatAction",
-        "SendInvoice", "SendMessage", "SendPhoto", "SetMyCommands",
+        "AnswerCallbackQuery",
+        "AnswerInlineQuery",
+        "AnswerPreCheckoutQuery",
+        "CreateInvoiceLink",
+        "DeleteMessage",
+        "EditMessageReplyMarkup",
+        "EditMessageText",
+        "GetMe",
+        "GetUpdates",
+        "RefundStarPayment",
+        "SendChatAction",
+        "SendInvoice",
+        "SendMessage",
+        "SendPhoto",
+        "SetMyCommands",
     )
 )
 

@@ -36,7 +36,9 @@ async def run_view(ctx: JobContext, payload: dict[str, Any], reply: Reply, l10n:
         return render.sessions_report(await insights.load_sessions(ctx.faceit, ctx.pool, player), zone, l10n)
     if view is FormView.TODAY:
         zone_name = await settings_store.time_zone(ctx.pool, payload["user_id"])
-        report = await insights.load_today(ctx.faceit, ctx.pool, player, zone_name, int(time.time()), progress)
+        report = await insights.load_today(
+            ctx.faceit, ctx.pool, player, zone_name, int(time.time()), progress
+        )
         return render.today_report(report, l10n)
     return render.form_report(await insights.load_form(ctx.faceit, player, int(view.value), progress), l10n)
 

@@ -136,14 +136,19 @@ class RedisHealth:
 
         if self._down_since is None:
             self._down_since = time.monotonic()
-            logger.warning("Redis unavailable ({}): in-process cache and budget until it returns", type(error).__name__)
+            logger.warning(
+                "Redis unavailable ({}): in-process cache and budget until it returns", type(error).__name__
+            )
         self._next_try = time.monotonic() + self._retry_s
 
     def succeeded(self) -> None:
         from loguru import logger
 
         if self._down_since is not None:
-            logger.info("Redis is back after {:.0f}s: shared cache and budget again", time.monotonic() - self._down_since)
+            logger.info(
+                "Redis is back after {:.0f}s: shared cache and budget again",
+                time.monotonic() - self._down_since,
+            )
             self._down_since = None
 
 

@@ -166,8 +166,10 @@ class RedisLease:
                 if not self._redis_down:
                     self._down_since = time.monotonic()
                     logger.warning(
-                        "Redis unavailable ({}): {}", type(e).__name__,
-                        "polling leadership by a PostgreSQL lock until it returns" if self._fallback
+                        "Redis unavailable ({}): {}",
+                        type(e).__name__,
+                        "polling leadership by a PostgreSQL lock until it returns"
+                        if self._fallback
                         else "not leading until it returns",
                     )
                     self._redis_down = True

@@ -192,7 +192,9 @@ class BotHarness:
         self.tg.send_text(user_id, text, user_id=user_id, language_code=lang, first_name="Ann")
         return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies)
 
-    async def press(self, user_id: int, message_id: int, data: str, *, lang: str = "en", replies: int = 1) -> list:
+    async def press(
+        self, user_id: int, message_id: int, data: str, *, lang: str = "en", replies: int = 1
+    ) -> list:
         self.tg.mark()
         self.tg.press_button(user_id, message_id, data, user_id=user_id, language_code=lang)
         return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies)

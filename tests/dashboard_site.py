@@ -30,8 +30,12 @@ async def serve_dashboard(rt: Runtime) -> AsyncIterator[Site]:
     auth = DashboardAuth(Secret(VIEWER_TOKEN), Secret(ADMIN_TOKEN))
     server = HttpServer("health")
     ready = Readiness(rt.pool, rt.bot, rt.redis, lambda: False)
-    server.add_routes(lambda app: add_health_routes(app, ready, rt.metrics, ScrapeSources(rt.pool, rt.faceit)))
-    server.add_routes(lambda app: add_dashboard_routes(app, DashboardDeps(rt.pool, rt.queue, rt.faceit, rt.i18n, auth)))
+    server.add_routes(
+        lambda app: add_health_routes(app, ready, rt.metrics, ScrapeSources(rt.pool, rt.faceit))
+    )
+    server.add_routes(
+        lambda app: add_dashboard_routes(app, DashboardDeps(rt.pool, rt.queue, rt.faceit, rt.i18n, auth))
+    )
     port = await server.start("127.0.0.1", 0)
     try:
         yield Site(f"http://127.0.0.1:{port}", auth)

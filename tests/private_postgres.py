@@ -52,7 +52,9 @@ class PrivatePostgres:
     async def init(self) -> None:
         if self._as_postgres:
             shutil.chown(self._root, "postgres", "postgres")
-        await self._run("initdb", "-D", str(self._data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8")
+        await self._run(
+            "initdb", "-D", str(self._data), "-U", "postgres", "--auth=trust", "--no-sync", "-E", "UTF8"
+        )
         await self.start()
 
     async def start(self) -> None:
@@ -60,7 +62,17 @@ class PrivatePostgres:
             f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories={self._root} "
             "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         )
-        await self._run("pg_ctl", "-D", str(self._data), "-l", str(self._root / "server.log"), "-o", options, "-w", "start")
+        await self._run(
+            "pg_ctl",
+            "-D",
+            str(self._data),
+            "-l",
+            str(self._root / "server.log"),
+            "-o",
+            options,
+            "-w",
+            "start",
+        )
 
     async def stop(self) -> None:
         """A fast shutdown, as a restart does: open sessions are cut off."""

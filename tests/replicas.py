@@ -32,12 +32,27 @@ def free_port() -> int:
 
 
 def replica_env(
-    dsn: str, faceit_url: str, telegram_url: str, *, redis_url: str | None = None, prefix: str = "", **extra: str
+    dsn: str,
+    faceit_url: str,
+    telegram_url: str,
+    *,
+    redis_url: str | None = None,
+    prefix: str = "",
+    **extra: str,
 ) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))
+    }
     env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN, FACEIT_API_KEY=FACEIT_KEY, DATABASE_URL=dsn, FACEIT_API_URL=faceit_url,
-        TELEGRAM_API_URL=telegram_url, LOG_LEVEL="INFO", HTTP_HOST="127.0.0.1",
+        TELEGRAM_BOT_TOKEN=TOKEN,
+        FACEIT_API_KEY=FACEIT_KEY,
+        DATABASE_URL=dsn,
+        FACEIT_API_URL=faceit_url,
+        TELEGRAM_API_URL=telegram_url,
+        LOG_LEVEL="INFO",
+        HTTP_HOST="127.0.0.1",
     )
     if redis_url:
         env.update(REDIS_URL=redis_url, REDIS_PREFIX=prefix)
@@ -77,7 +92,10 @@ async def start_replica(env: dict[str, str], log: Path, health_port: int | None 
 
 
 async def get(url: str, timeout: float = 5) -> tuple[int, str]:
-    async with aiohttp.ClientSession() as http, http.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as r:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as r,
+    ):
         return r.status, await r.text()
 
 

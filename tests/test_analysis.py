@@ -67,13 +67,24 @@ def test_analysis_of_the_recorded_room(room: Match) -> None:
     t2 = room.teams["faction2"].roster
     elos1 = [1700, 1200, 1500, 1200, 1400]  # average 1400
     elos2 = [1300, 1300, 1300, 1600, 1000]  # average 1300
-    data = {p.player_id: PlayerData(_player(p.player_id, p.nickname, e), None, None) for p, e in zip(t1, elos1, strict=True)}
-    data |= {p.player_id: PlayerData(_player(p.player_id, p.nickname, e), None, None) for p, e in zip(t2, elos2, strict=True)}
+    data = {
+        p.player_id: PlayerData(_player(p.player_id, p.nickname, e), None, None)
+        for p, e in zip(t1, elos1, strict=True)
+    }
+    data |= {
+        p.player_id: PlayerData(_player(p.player_id, p.nickname, e), None, None)
+        for p, e in zip(t2, elos2, strict=True)
+    }
     # Miekooo_ plays with the recorded lifetime maps and recent rows.
     first = t1[0].player_id
-    data[first] = PlayerData(data[first].player, load("player_stats_cs2.json", PlayerStats),
-                             load("player_games_stats_cs2.json", GameStats))
-    data[t2[0].player_id] = PlayerData(data[t2[0].player_id].player, _maps(Dust2=(20, 10), Inferno=(20, 5)), None)
+    data[first] = PlayerData(
+        data[first].player,
+        load("player_stats_cs2.json", PlayerStats),
+        load("player_games_stats_cs2.json", GameStats),
+    )
+    data[t2[0].player_id] = PlayerData(
+        data[t2[0].player_id].player, _maps(Dust2=(20, 10), Inferno=(20, 5)), None
+    )
 
     report = analyse(room, data)
 
@@ -93,10 +104,16 @@ def test_analysis_of_the_recorded_room(room: Match) -> None:
     assert team1.players[0].recent.kd == 1.05
     advice = {a.map: a for a in report.map_advice}
     # Dust2: team 1 4/17 = 23.5 %, team 2 10/20 = 50 % -> ban; Inferno 82/188 = 43.6 % vs 5/20 = 25 % -> pick
-    assert (advice["Dust2"].team1_win_rate, advice["Dust2"].team2_win_rate, advice["Dust2"].recommendation) == (
-        23.5, 50.0, "ban")
-    assert (advice["Inferno"].team1_win_rate, advice["Inferno"].team2_win_rate, advice["Inferno"].recommendation) == (
-        43.6, 25.0, "pick")
+    assert (
+        advice["Dust2"].team1_win_rate,
+        advice["Dust2"].team2_win_rate,
+        advice["Dust2"].recommendation,
+    ) == (23.5, 50.0, "ban")
+    assert (
+        advice["Inferno"].team1_win_rate,
+        advice["Inferno"].team2_win_rate,
+        advice["Inferno"].recommendation,
+    ) == (43.6, 25.0, "pick")
     assert advice["Cache"].recommendation == "unknown"
     # sorted: best for team 1 first, maps without data last
     assert [a.map for a in report.map_advice][:2] == ["Inferno", "Dust2"]

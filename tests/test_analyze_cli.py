@@ -14,13 +14,30 @@ async def test_analyze_prints_the_documented_json(faceit_sim: FaceitSim, world: 
     match_id = world.live[0]
     env = {**os.environ, "FACEIT_API_KEY": FACEIT_KEY, "FACEIT_API_URL": faceit_sim.base_url}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "faceitbot.cli", "analyze", f"https://www.faceit.com/ru/cs2/room/{match_id}", "--json",
-        cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "faceitbot.cli",
+        "analyze",
+        f"https://www.faceit.com/ru/cs2/room/{match_id}",
+        "--json",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 0, err.decode()
     doc = json.loads(out)
-    assert set(doc) == {"match_id", "status", "maps", "teams", "map_advice", "faceit_calls", "cache_hits", "elapsed_ms"}
+    assert set(doc) == {
+        "match_id",
+        "status",
+        "maps",
+        "teams",
+        "map_advice",
+        "faceit_calls",
+        "cache_hits",
+        "elapsed_ms",
+    }
     assert doc["match_id"] == match_id
     assert set(doc["maps"]) == {"pool", "picked"}
     assert len(doc["teams"]) == 2
@@ -31,7 +48,18 @@ async def test_analyze_prints_the_documented_json(faceit_sim: FaceitSim, world: 
     assert all(isinstance(g, list) and len(g) >= 2 for g in team["parties"])
     player = team["players"][0]
     assert set(player) == {
-        "player_id", "nickname", "level", "elo", "lifetime", "recent", "maps", "danger", "rating", "skills", "flag"}
+        "player_id",
+        "nickname",
+        "level",
+        "elo",
+        "lifetime",
+        "recent",
+        "maps",
+        "danger",
+        "rating",
+        "skills",
+        "flag",
+    }
     assert set(player["rating"]) == {"value", "rounds", "estimated_bonus"}
     assert player["skills"]["entry"]["count"] >= player["skills"]["entry"]["wins"]
     assert set(player["lifetime"]) == {"matches", "win_rate", "kd", "hs_pct"}
@@ -40,7 +68,14 @@ async def test_analyze_prints_the_documented_json(faceit_sim: FaceitSim, world: 
     assert isinstance(team["win_probability"], float)
     assert doc["teams"][0]["win_probability"] + doc["teams"][1]["win_probability"] == 1.0
     advice = doc["map_advice"][0]
-    assert set(advice) == {"map", "team1_win_rate", "team2_win_rate", "recommendation", "team1_shrunk", "team2_shrunk"}
+    assert set(advice) == {
+        "map",
+        "team1_win_rate",
+        "team2_win_rate",
+        "recommendation",
+        "team1_shrunk",
+        "team2_shrunk",
+    }
     assert doc["faceit_calls"] == 31 and doc["cache_hits"] == 0
     assert isinstance(doc["elapsed_ms"], int)
 
@@ -48,8 +83,15 @@ async def test_analyze_prints_the_documented_json(faceit_sim: FaceitSim, world: 
 async def test_analyze_rejects_bad_input() -> None:
     env = {**os.environ, "FACEIT_API_KEY": "k", "FACEIT_API_URL": "http://127.0.0.1:9/data/v4"}
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "faceitbot.cli", "analyze", "not-a-match", cwd=ROOT, env=env,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        sys.executable,
+        "-m",
+        "faceitbot.cli",
+        "analyze",
+        "not-a-match",
+        cwd=ROOT,
+        env=env,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
     )
     _out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 1

@@ -38,7 +38,9 @@ def _player(pid: str, nick: str, elo: int, level: int = 6) -> Player:
 
 def _rows(*shared: tuple[str, str]) -> GameStats:
     """Per-match rows with only the fields parties need: (match id, team name)."""
-    return GameStats(items=[GameStatsRow(stats={"Match Id": m, "Team": t, "Rounds": "24"}) for m, t in shared])
+    return GameStats(
+        items=[GameStatsRow(stats={"Match Id": m, "Team": t, "Rounds": "24"}) for m, t in shared]
+    )
 
 
 def _room(name: str, elos1: list[int], elos2: list[int], extra: dict[str, PlayerData] | None = None):
@@ -52,7 +54,9 @@ def _room(name: str, elos1: list[int], elos2: list[int], extra: dict[str, Player
 
 
 def _text(report: MatchReport, viewer: str | None, lang: str = "en") -> str:
-    return render_match.analysis(report, L10n(I18N, lang), viewer_player_id=viewer, calls=31, elapsed_ms=900).text
+    return render_match.analysis(
+        report, L10n(I18N, lang), viewer_player_id=viewer, calls=31, elapsed_ms=900
+    ).text
 
 
 # -- FACEIT's probability and the side-aware text ---------------------------------------------
@@ -154,7 +158,10 @@ def test_a_smurf_flag_carries_its_reasons_and_a_veteran_gets_none() -> None:
     young = flag(level=5, lifetime_matches=30, recent_matches=20, kd=1.61, adr=98.0, win_rate=75.0)
     assert young is not None and young.kind == "smurf"
     assert [(r.metric, r.value, r.limit) for r in young.reasons] == [
-        ("kd", 1.61, 1.35), ("adr", 98.0, 90.0), ("win_rate", 75.0, 70.0)]
+        ("kd", 1.61, 1.35),
+        ("adr", 98.0, 90.0),
+        ("win_rate", 75.0, 70.0),
+    ]
     assert flag(level=5, lifetime_matches=2423, recent_matches=20, kd=1.61, adr=98.0, win_rate=75.0) is None
     # the same young account with ordinary numbers: no flag, and never a flag without a reason
     assert flag(level=5, lifetime_matches=30, recent_matches=20, kd=1.05, adr=75.0, win_rate=50.0) is None
@@ -168,7 +175,9 @@ def test_the_flag_is_shown_with_its_numbers() -> None:
     room = load("match_details_2.json", Match)
     target = room.teams["faction2"].roster[2]  # Nalon34
     rows = load("player_games_stats_cs2.json", GameStats)  # recent K/D 1.05, ADR 70.7, 10 of 20 won
-    hot = GameStats(items=[GameStatsRow(stats={**r.stats, "Kills": str(2 * int(r.stats["Kills"]))}) for r in rows.items])
+    hot = GameStats(
+        items=[GameStatsRow(stats={**r.stats, "Kills": str(2 * int(r.stats["Kills"]))}) for r in rows.items]
+    )
     young = PlayerStats(player_id=target.player_id, lifetime={"Matches": "42"})
     veteran = PlayerStats(player_id=target.player_id, lifetime={"Matches": "2423"})
     data = {target.player_id: PlayerData(_player(target.player_id, target.nickname, 1300), young, hot)}
@@ -176,8 +185,10 @@ def test_the_flag_is_shown_with_its_numbers() -> None:
     nalon = report.teams[1].players[2]
     # 580 kills / 277 deaths = 2.09
     assert nalon.flag is not None and [(r.metric, r.value) for r in nalon.flag.reasons] == [("kd", 2.09)]
-    assert "⚠️ <b>Nalon34</b>: possible smurf, 42 matches on the account; K/D 2.09 (typical up to 1.35)" in _text(
-        report, None)
+    assert (
+        "⚠️ <b>Nalon34</b>: possible smurf, 42 matches on the account; K/D 2.09 (typical up to 1.35)"
+        in _text(report, None)
+    )
     data[target.player_id] = PlayerData(data[target.player_id].player, veteran, hot)
     report = analyse(room, data)
     assert report.teams[1].players[2].flag is None
@@ -266,13 +277,20 @@ def test_a_three_nil_map_is_shrunk_toward_even() -> None:
     room = load("match_details_2.json", Match)
     one, two = room.teams["faction1"].roster[0], room.teams["faction2"].roster[0]
     data = {
-        one.player_id: PlayerData(_player(one.player_id, one.nickname, 1400), _maps(Dust2=(3, 3), Nuke=(40, 26)), None),
-        two.player_id: PlayerData(_player(two.player_id, two.nickname, 1400), _maps(Dust2=(20, 10), Nuke=(40, 20)), None),
+        one.player_id: PlayerData(
+            _player(one.player_id, one.nickname, 1400), _maps(Dust2=(3, 3), Nuke=(40, 26)), None
+        ),
+        two.player_id: PlayerData(
+            _player(two.player_id, two.nickname, 1400), _maps(Dust2=(20, 10), Nuke=(40, 20)), None
+        ),
     }
     advice = {a.map: a for a in analyse(room, data).map_advice}
     # Dust2: raw 3/3 = 100 % vs 10/20 = 50 %; shrunk (3 + 3) / (3 + 6) = 66.7 % vs (10 + 3) / 26 = 50 %
     assert (advice["Dust2"].team1_win_rate, advice["Dust2"].team1_shrunk, advice["Dust2"].team2_shrunk) == (
-        100.0, 66.7, 50.0)
+        100.0,
+        66.7,
+        50.0,
+    )
     # Nuke: 26/40 = 65 % -> (26 + 3) / 46 = 63.0 %, 20/40 -> 50 %: 13 points with 40 matches beats
     # 16.7 points with 3 matches? No: Dust2's shrunk gap is still larger, but much less than the raw 50.
     assert (advice["Nuke"].team1_shrunk, advice["Nuke"].team2_shrunk) == (63.0, 50.0)

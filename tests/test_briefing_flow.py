@@ -30,8 +30,11 @@ async def test_each_side_and_a_spectator_get_their_own_briefing(bot: BotHarness,
     in_room = {p["player_id"] for t in (t1, t2) for p in t["roster"]}
     outsider = next(p for p in world.players if p.player_id not in in_room)
     texts = {}
-    for who, nickname in (("one", t1["roster"][0]["nickname"]), ("two", t2["roster"][1]["nickname"]),
-                          ("out", outsider.nickname)):
+    for who, nickname in (
+        ("one", t1["roster"][0]["nickname"]),
+        ("two", t2["roster"][1]["nickname"]),
+        ("out", outsider.nickname),
+    ):
         uid = bot.new_user()
         [linked] = await bot.say(uid, f"/link {nickname}")
         assert linked.params["text"].startswith(f"✅ Linked to <b>{nickname}</b>")

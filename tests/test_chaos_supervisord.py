@@ -61,17 +61,33 @@ async def _supervised_replicas_survive_a_sigkill(
     tmp_path: Path, dsn: str, pool, redis_url: str, world_dir: Path, world: World
 ) -> None:
     prefix = port_prefix()
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY, latency_ms=150) as faceit, \
-            FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY, latency_ms=150) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         env = replica_env(
-            dsn, faceit.base_url, tg.base_url, redis_url=redis_url, prefix=f"sup{os.getpid()}:",
-            FACEITBOT_RUN_DIR=str(tmp_path), HEALTH_PORT_PREFIX=prefix, WEBHOOK_PORT_PREFIX=str(int(prefix) + 1),
-            QUEUE_LEASE_SECONDS="3", LEADER_TTL_SECONDS="3", UPDATE_CLAIM_SECONDS="5",
-            FACEIT_BUDGET_REQUESTS="100000", QUOTA_FREE="5",
+            dsn,
+            faceit.base_url,
+            tg.base_url,
+            redis_url=redis_url,
+            prefix=f"sup{os.getpid()}:",
+            FACEITBOT_RUN_DIR=str(tmp_path),
+            HEALTH_PORT_PREFIX=prefix,
+            WEBHOOK_PORT_PREFIX=str(int(prefix) + 1),
+            QUEUE_LEASE_SECONDS="3",
+            LEADER_TTL_SECONDS="3",
+            UPDATE_CLAIM_SECONDS="5",
+            FACEIT_BUDGET_REQUESTS="100000",
+            QUOTA_FREE="5",
         )
         sup = await asyncio.create_subprocess_exec(
-            str(SUPERVISORD), "-c", str(ROOT / "supervisord.conf"), cwd=ROOT, env=env,
-            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+            str(SUPERVISORD),
+            "-c",
+            str(ROOT / "supervisord.conf"),
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
         )
         health = [f"http://127.0.0.1:{prefix}{n}" for n in range(3)]
         try:
@@ -86,8 +102,12 @@ async def _supervised_replicas_survive_a_sigkill(
             # Kill the replica running the most analyses right now (its pid is in the lease owner).
             owner = await wait_until(lambda: _busiest_owner(pool), 30, "analyses running")
             victim = int(owner.split(":")[1])
-            running = {r["id"] for r in await pool.fetch(
-                "SELECT id FROM jobs WHERE status = 'running' AND lease_owner = $1", owner)}
+            running = {
+                r["id"]
+                for r in await pool.fetch(
+                    "SELECT id FROM jobs WHERE status = 'running' AND lease_owner = $1", owner
+                )
+            }
             os.kill(victim, signal.SIGKILL)
 
             await wait_until(lambda: all(_results(tg, u) for u in users), 90, "a result for every user")
@@ -99,10 +119,15 @@ async def _supervised_replicas_survive_a_sigkill(
             # Only the killed replica's jobs ran twice; none is left running.
             assert {j["id"] for j in jobs if j["attempts"] > 1} <= running
             assert await pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'running'") == 0
-            assert await pool.fetchval("SELECT count(*) FROM usage WHERE used <> 1") == 0  # quota charged once
-            assert await pool.fetchval(
-                "SELECT count(*) FROM (SELECT telegram_id, match_id FROM notifications GROUP BY 1, 2 HAVING count(*) > 1) d"
-            ) == 0
+            assert (
+                await pool.fetchval("SELECT count(*) FROM usage WHERE used <> 1") == 0
+            )  # quota charged once
+            assert (
+                await pool.fetchval(
+                    "SELECT count(*) FROM (SELECT telegram_id, match_id FROM notifications GROUP BY 1, 2 HAVING count(*) > 1) d"
+                )
+                == 0
+            )
             assert await pool.fetchval("SELECT count(*) FROM payments") == 0
             # supervisord restarted the killed replica; all three are serving again.
             for base in health:

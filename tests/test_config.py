@@ -9,7 +9,12 @@ GOOD = {"TELEGRAM_BOT_TOKEN": "123:abc", "FACEIT_API_KEY": "k"}
 
 def test_defaults_are_documented_values() -> None:
     s = load_settings(GOOD, dotenv=None)
-    assert (s.log_level, s.log_format, s.check_interval_minutes, s.queue_max_workers) == ("INFO", "text", 10, 3)
+    assert (s.log_level, s.log_format, s.check_interval_minutes, s.queue_max_workers) == (
+        "INFO",
+        "text",
+        10,
+        3,
+    )
     assert s.database_url is None and s.redis_url is None
     assert s.faceit_api_url == FACEIT_API_DEFAULT
     assert s.telegram_api_url == "https://api.telegram.org"
@@ -47,8 +52,15 @@ def test_missing_token_points_to_the_demo() -> None:
 
 def test_values_are_parsed() -> None:
     s = load_settings(
-        {**GOOD, "ADMIN_IDS": "1, 2;3", "LOG_LEVEL": "debug", "LOG_FORMAT": "JSON", "CHECK_INTERVAL_MINUTES": "5",
-         "TELEGRAM_API_URL": "http://127.0.0.1:8081/", "DATA_DIR": "/tmp/x"},
+        {
+            **GOOD,
+            "ADMIN_IDS": "1, 2;3",
+            "LOG_LEVEL": "debug",
+            "LOG_FORMAT": "JSON",
+            "CHECK_INTERVAL_MINUTES": "5",
+            "TELEGRAM_API_URL": "http://127.0.0.1:8081/",
+            "DATA_DIR": "/tmp/x",
+        },
         dotenv=None,
     )
     assert s.admin_ids == frozenset({1, 2, 3})
@@ -59,7 +71,9 @@ def test_values_are_parsed() -> None:
 
 def test_dotenv_is_read_and_the_environment_wins(tmp_path: Path) -> None:
     dotenv = tmp_path / ".env"
-    dotenv.write_text('# comment\nexport TELEGRAM_BOT_TOKEN="9:from-file"\nFACEIT_API_KEY=file-key\nLOG_LEVEL=WARNING\n')
+    dotenv.write_text(
+        '# comment\nexport TELEGRAM_BOT_TOKEN="9:from-file"\nFACEIT_API_KEY=file-key\nLOG_LEVEL=WARNING\n'
+    )
     s = load_settings({"LOG_LEVEL": "ERROR"}, dotenv=dotenv)
     assert s.telegram_bot_token == "9:from-file"
     assert s.faceit_api_key == "file-key"

@@ -28,8 +28,16 @@ async def test_start_greets_in_english_with_the_menu(bot: BotHarness) -> None:
     [reply] = await bot.say(uid, "/start")
     assert reply.params["text"].startswith("Hi, Ann! I'm your FACEIT CS2 companion.")
     assert keyboard_texts(reply) == [
-        "📊 My stats", "🕹 Last match", "📜 Match history", "👤 Profile", "📈 Form analysis",
-        "🔎 Find player", "🎯 Match analysis", "⭐ Subscription", "❓ Help", "⚙️ Settings",
+        "📊 My stats",
+        "🕹 Last match",
+        "📜 Match history",
+        "👤 Profile",
+        "📈 Form analysis",
+        "🔎 Find player",
+        "🎯 Match analysis",
+        "⭐ Subscription",
+        "❓ Help",
+        "⚙️ Settings",
     ]
     assert (await user_row(bot, uid))["language"] == "en"
 
@@ -56,7 +64,9 @@ async def test_link_then_profile_shows_the_recorded_numbers(bot: BotHarness) -> 
         "Win streak: 0 now, 10 best\n"
         "Last 5 (oldest → newest): W W W W L"
     )
-    snapshots = await bot.rt.pool.fetchval("SELECT count(*) FROM elo_snapshots WHERE player_id = $1", DARWIN["player_id"])
+    snapshots = await bot.rt.pool.fetchval(
+        "SELECT count(*) FROM elo_snapshots WHERE player_id = $1", DARWIN["player_id"]
+    )
     assert snapshots >= 1
 
 
@@ -70,11 +80,15 @@ async def test_profile_in_russian(bot: BotHarness) -> None:
 
 async def test_stats_of_a_world_player(bot: BotHarness, world: World) -> None:
     someone = world.players[3]
-    stats = json.loads((bot.faceit.data_dir / "players" / someone.player_id / "stats" / "cs2.json").read_text())
+    stats = json.loads(
+        (bot.faceit.data_dir / "players" / someone.player_id / "stats" / "cs2.json").read_text()
+    )
     [card] = await bot.say(bot.new_user(), f"/stats {someone.nickname}")
     lines = card.params["text"].splitlines()
     assert f"<b>{someone.nickname}</b>" in lines[0] and f"{someone.elo} ELO" in lines[0]
-    assert lines[1] == f"Matches: {stats['lifetime']['Matches']} · Win rate: {stats['lifetime']['Win Rate %']}%"
+    assert (
+        lines[1] == f"Matches: {stats['lifetime']['Matches']} · Win rate: {stats['lifetime']['Win Rate %']}%"
+    )
 
 
 async def test_unknown_nickname_suggests_near_misses(bot: BotHarness, world: World) -> None:
@@ -136,7 +150,9 @@ async def test_profile_before_linking_explains_how(bot: BotHarness) -> None:
         ("/frobnicate", "I don't know that command."),
     ],
 )
-async def test_bad_input_gets_a_clear_reply_and_changes_nothing(bot: BotHarness, text: str, expected: str) -> None:
+async def test_bad_input_gets_a_clear_reply_and_changes_nothing(
+    bot: BotHarness, text: str, expected: str
+) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/link Darwin")
     before = dict(await user_row(bot, uid))
@@ -190,4 +206,5 @@ async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None
 
 def test_world_fixture_is_arranged(world_dir: Path) -> None:
     assert (world_dir / "players" / f"{DARWIN['player_id']}.json").read_bytes() == (
-        SAMPLES / "player_details.json").read_bytes()
+        SAMPLES / "player_details.json"
+    ).read_bytes()

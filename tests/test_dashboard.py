@@ -53,17 +53,27 @@ async def get_json(http: aiohttp.ClientSession, url: str, headers: dict) -> dict
         return await r.json()
 
 
-async def test_nothing_is_served_without_the_token(site: Site, http: aiohttp.ClientSession, bot: BotHarness) -> None:
+async def test_nothing_is_served_without_the_token(
+    site: Site, http: aiohttp.ClientSession, bot: BotHarness
+) -> None:
     job = await add_job(bot.rt.pool, Priority.LOW, "failed")
     forged = site.auth.session(site.auth.role_of_token(ADMIN_TOKEN))[:-4] + "0000"
     for path in PAGES:
-        for headers in ({}, {"Authorization": "Bearer wrong-token-wrong-token"}, {"Cookie": f"fb_dashboard={forged}"}):
+        for headers in (
+            {},
+            {"Authorization": "Bearer wrong-token-wrong-token"},
+            {"Cookie": f"fb_dashboard={forged}"},
+        ):
             async with http.get(site.base + path, headers=headers) as r:
                 body = await r.text()
                 assert r.status == 401, (path, headers)
                 assert "fb_dashboard" not in r.cookies
                 assert '"queues"' not in body and "<td" not in body
-    for path in (f"/dashboard/jobs/{job}/retry", f"/dashboard/api/jobs/{job}/retry", "/dashboard/api/queue/low/pause"):
+    for path in (
+        f"/dashboard/jobs/{job}/retry",
+        f"/dashboard/api/jobs/{job}/retry",
+        "/dashboard/api/queue/low/pause",
+    ):
         async with http.post(site.base + path) as r:
             assert r.status == 401
     assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE id = $1", job) == "failed"
@@ -72,7 +82,9 @@ async def test_nothing_is_served_without_the_token(site: Site, http: aiohttp.Cli
     async with http.post(site.base + "/dashboard/login", data={"token": "not-the-token-at-all"}) as r:
         assert r.status == 401
         assert "Wrong token." in await r.text()
-    async with http.post(site.base + "/dashboard/login", data={"token": VIEWER_TOKEN}, allow_redirects=False) as r:
+    async with http.post(
+        site.base + "/dashboard/login", data={"token": VIEWER_TOKEN}, allow_redirects=False
+    ) as r:
         assert r.status == 303 and r.headers["Location"] == "/dashboard"
         cookie = r.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
@@ -82,7 +94,9 @@ async def test_nothing_is_served_without_the_token(site: Site, http: aiohttp.Cli
         assert "Queues" in await r.text()
 
 
-async def test_overview_numbers_are_the_rows_inserted(site: Site, http: aiohttp.ClientSession, bot: BotHarness) -> None:
+async def test_overview_numbers_are_the_rows_inserted(
+    site: Site, http: aiohttp.ClientSession, bot: BotHarness
+) -> None:
     pool, now = bot.rt.pool, datetime.now(UTC)
     for uid, tier, banned in ((1, "premium", None), (2, "pro", None), (3, "free", now), (4, "free", None)):
         await pool.execute(
@@ -101,7 +115,13 @@ async def test_overview_numbers_are_the_rows_inserted(site: Site, http: aiohttp.
             stars,
             status,
         )
-    for match, status in (("m1", "pending"), ("m2", "sent"), ("m3", "sent"), ("m4", "blocked"), ("m5", "failed")):
+    for match, status in (
+        ("m1", "pending"),
+        ("m2", "sent"),
+        ("m3", "sent"),
+        ("m4", "blocked"),
+        ("m5", "failed"),
+    ):
         await pool.execute(
             "INSERT INTO notifications (telegram_id, match_id, kind, payload, status) VALUES (2, $1, 'result', '{}', $2)",
             match,
@@ -114,8 +134,20 @@ async def test_overview_numbers_are_the_rows_inserted(site: Site, http: aiohttp.
     await add_job(pool, Priority.DEFAULT, "done", finished_ago_s=3 * 3600)  # today, not this hour
     await add_job(pool, Priority.LOW, "failed", finished_ago_s=1800)
     await add_job(pool, Priority.LOW, "done", finished_ago_s=2 * 86400)  # older than a day: nowhere
-    other = ReplicaRow("replica-b", True, 2, 3, 100 * 1024 * 1024, 4, {"players": 7}, now - timedelta(hours=2), now)
-    gone = ReplicaRow("replica-gone", False, 0, 3, 1, 9, {"players": 50}, now - timedelta(days=1), now - timedelta(minutes=10))
+    other = ReplicaRow(
+        "replica-b", True, 2, 3, 100 * 1024 * 1024, 4, {"players": 7}, now - timedelta(hours=2), now
+    )
+    gone = ReplicaRow(
+        "replica-gone",
+        False,
+        0,
+        3,
+        1,
+        9,
+        {"players": 50},
+        now - timedelta(days=1),
+        now - timedelta(minutes=10),
+    )
     await replicas_store.beat(pool, other)
     await replicas_store.beat(pool, gone)
     await bot.rt.heartbeat.beat()
@@ -124,8 +156,14 @@ async def test_overview_numbers_are_the_rows_inserted(site: Site, http: aiohttp.
 
     q = ov["queues"]
     assert q["high"] == {
-        "queued": 2, "running": 0, "done_hour": 0, "failed_hour": 0, "done_day": 0, "failed_day": 0,
-        "oldest_s": q["high"]["oldest_s"], "paused": False,
+        "queued": 2,
+        "running": 0,
+        "done_hour": 0,
+        "failed_hour": 0,
+        "done_day": 0,
+        "failed_day": 0,
+        "oldest_s": q["high"]["oldest_s"],
+        "paused": False,
     }
     assert 5 <= q["high"]["oldest_s"] < 60
     assert (q["default"]["done_hour"], q["default"]["done_day"]) == (3, 4)
@@ -136,7 +174,13 @@ async def test_overview_numbers_are_the_rows_inserted(site: Site, http: aiohttp.
     replicas = {r["id"]: r for r in ov["replicas"]}
     assert set(replicas) == {"replica-b", bot.rt.queue.owner}  # replica-gone stopped beating
     b = replicas["replica-b"]
-    assert (b["leader"], b["busy"], b["workers"], b["rss_bytes"], b["telegram_429"]) == (True, 2, 3, 100 * 2**20, 4)
+    assert (b["leader"], b["busy"], b["workers"], b["rss_bytes"], b["telegram_429"]) == (
+        True,
+        2,
+        3,
+        100 * 2**20,
+        4,
+    )
     assert 7190 <= b["uptime_s"] <= 7230
     mine = replicas[bot.rt.queue.owner]
     assert mine["workers"] == bot.rt.settings.queue_max_workers and mine["rss_bytes"] > 10 * 2**20
@@ -146,20 +190,34 @@ async def test_overview_numbers_are_the_rows_inserted(site: Site, http: aiohttp.
     assert ov["faceit"]["budget_limit"] == budget.limit == bot.rt.settings.faceit_budget_requests
     assert ov["faceit"]["budget_used"] + ov["faceit"]["budget_left"] == budget.limit
     assert ov["notifications"] == {"pending": 1, "sent": 2, "failed": 1, "blocked": 1, "skipped": 0}
-    assert ov["users"] == {"total": 4, "active_today": 2, "banned": 1, "by_tier": {"free": 2, "premium": 1, "pro": 1}}
+    assert ov["users"] == {
+        "total": 4,
+        "active_today": 2,
+        "banned": 1,
+        "by_tier": {"free": 2, "premium": 1, "pro": 1},
+    }
     assert ov["stars_month"] == 1500
 
     # The HTML overview (what a browser without JavaScript reads) shows the same numbers.
     async with http.get(site.base + "/dashboard", headers=VIEWER) as r:
         html = await r.text()
-    for ident, value in (("q-high-queued", 2), ("q-default-done_hour", 3), ("u-total", 4), ("stars-month", 1500)):
+    for ident, value in (
+        ("q-high-queued", 2),
+        ("q-default-done_hour", 3),
+        ("u-total", 4),
+        ("stars-month", 1500),
+    ):
         assert f'id="{ident}">{value}<' in html or f"id={ident}>{value}<" in html, ident
     assert "replica-gone" not in html and "replica-b" in html
 
 
-async def test_jobs_are_filtered_and_shown_in_full(site: Site, http: aiohttp.ClientSession, bot: BotHarness) -> None:
+async def test_jobs_are_filtered_and_shown_in_full(
+    site: Site, http: aiohttp.ClientSession, bot: BotHarness
+) -> None:
     pool = bot.rt.pool
-    failed = await add_job(pool, Priority.LOW, "failed", payload={"match_id": "1-abc"}, last_error="FaceitUnavailable: 503")
+    failed = await add_job(
+        pool, Priority.LOW, "failed", payload={"match_id": "1-abc"}, last_error="FaceitUnavailable: 503"
+    )
     queued = await add_job(pool, Priority.HIGH, "queued")
     done = await add_job(pool, Priority.LOW, "done")
     listed = await get_json(http, site.base + "/dashboard/api/jobs?state=failed", VIEWER)
@@ -169,7 +227,12 @@ async def test_jobs_are_filtered_and_shown_in_full(site: Site, http: aiohttp.Cli
     listed = await get_json(http, site.base + "/dashboard/api/jobs", VIEWER)
     assert [j["id"] for j in listed["jobs"]] == [done, queued, failed]
     job = await get_json(http, site.base + f"/dashboard/api/jobs/{failed}", VIEWER)
-    assert (job["payload"], job["attempts"], job["status"], job["priority"]) == ({"match_id": "1-abc"}, 3, "failed", "low")
+    assert (job["payload"], job["attempts"], job["status"], job["priority"]) == (
+        {"match_id": "1-abc"},
+        3,
+        "failed",
+        "low",
+    )
     assert job["last_error"] == "FaceitUnavailable: 503"
     assert datetime.fromisoformat(job["started_at"]) < datetime.fromisoformat(job["finished_at"])
 
@@ -230,13 +293,19 @@ async def test_queue_actions_need_the_admin_role_and_csrf_and_are_audited(
         assert queue.paused == set()
         # A plain form post (JavaScript off) carries the CSRF token as a field and is redirected back.
         async with http.post(
-            site.base + f"/dashboard/jobs/{queued}/retry", headers=ADMIN, data={"csrf": csrf}, allow_redirects=False
+            site.base + f"/dashboard/jobs/{queued}/retry",
+            headers=ADMIN,
+            data={"csrf": csrf},
+            allow_redirects=False,
         ) as r:
             assert r.status == 303 and r.headers["Location"] == f"/dashboard/jobs/{queued}"
         assert await pool.fetchval("SELECT status FROM jobs WHERE id = $1", queued) == "queued"
     finally:
         queue.paused.clear()
-    audit = [tuple(r) for r in await pool.fetch("SELECT admin_id, action, args, result FROM admin_audit ORDER BY id")]
+    audit = [
+        tuple(r)
+        for r in await pool.fetch("SELECT admin_id, action, args, result FROM admin_audit ORDER BY id")
+    ]
     assert audit == [
         (0, "web", f"retry {failed}", "requeued"),
         (0, "web", f"retry {failed}", "unchanged"),
@@ -253,13 +322,24 @@ async def test_user_content_is_escaped_and_no_secret_is_rendered(
 ) -> None:
     evil = "<script>alert('x')</script>"
     job = await add_job(
-        bot.rt.pool, Priority.LOW, "failed", kind=evil, payload={"nickname": evil}, last_error=f"{evil} not found"
+        bot.rt.pool,
+        Priority.LOW,
+        "failed",
+        kind=evil,
+        payload={"nickname": evil},
+        last_error=f"{evil} not found",
     )
     now = datetime.now(UTC)
     await replicas_store.beat(bot.rt.pool, ReplicaRow(evil, None, 0, 1, 1, 0, {evil: 1}, now, now))
     secrets = (TOKEN, FACEIT_KEY, VIEWER_TOKEN, ADMIN_TOKEN)
     escaped = "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;"
-    pages = {"/dashboard": 1, "/dashboard/live": 1, "/dashboard/jobs": 2, f"/dashboard/jobs/{job}": 2, "/dashboard/charts": 0}
+    pages = {
+        "/dashboard": 1,
+        "/dashboard/live": 1,
+        "/dashboard/jobs": 2,
+        f"/dashboard/jobs/{job}": 2,
+        "/dashboard/charts": 0,
+    }
     for path, shown in pages.items():
         async with http.get(site.base + path, headers=ADMIN) as r:
             assert r.status == 200, path
@@ -267,7 +347,10 @@ async def test_user_content_is_escaped_and_no_secret_is_rendered(
         assert "<script>alert" not in body, path
         assert body.count(escaped) >= shown, path  # the replica id; the job's kind and error
         assert not any(s in body for s in secrets), path
-        assert r.headers["X-Frame-Options"] == "DENY" and "default-src 'self'" in r.headers["Content-Security-Policy"]
+        assert (
+            r.headers["X-Frame-Options"] == "DENY"
+            and "default-src 'self'" in r.headers["Content-Security-Policy"]
+        )
     async with http.get(site.base + f"/dashboard/jobs/{job}", headers=ADMIN) as r:
         assert "&quot;nickname&quot;: &quot;&lt;script&gt;" in await r.text()  # the payload
     async with http.get(site.base + "/dashboard/api/overview", headers=ADMIN) as r:
@@ -284,7 +367,9 @@ async def test_pages_are_translated(site: Site, http: aiohttp.ClientSession) -> 
     async with http.get(site.base + "/dashboard/jobs?lang=en", headers=VIEWER) as r:
         assert "Очереди" not in await r.text() and "Show" in await r.text()
     async with aiohttp.ClientSession() as fresh:
-        async with fresh.get(site.base + "/dashboard", headers={**VIEWER, "Accept-Language": "ru-RU,ru;q=0.9"}) as r:
+        async with fresh.get(
+            site.base + "/dashboard", headers={**VIEWER, "Accept-Language": "ru-RU,ru;q=0.9"}
+        ) as r:
             assert "Очереди" in await r.text()
         async with fresh.get(site.base + "/dashboard/login", headers={"Accept-Language": "en"}) as r:
             assert r.status == 401 and "Dashboard token" in await r.text()
@@ -295,7 +380,9 @@ async def test_charts_cover_14_or_30_days_of_the_analytics_table(
 ) -> None:
     today = datetime.now(UTC).date()
     await bot.rt.pool.execute("INSERT INTO users (telegram_id) VALUES (1), (2), (3)")
-    await bot.rt.pool.execute("INSERT INTO user_activity (day, telegram_id) VALUES ($1, 1), ($1, 2), ($1, 3)", today)
+    await bot.rt.pool.execute(
+        "INSERT INTO user_activity (day, telegram_id) VALUES ($1, 1), ($1, 2), ($1, 3)", today
+    )
     # Earlier days come from the nightly analytics table; today is computed on the spot (3 active).
     await bot.rt.pool.execute(
         """
@@ -319,7 +406,9 @@ async def test_charts_cover_14_or_30_days_of_the_analytics_table(
         assert r.content_type == "image/png" and (await r.read())[:8] == b"\x89PNG\r\n\x1a\n"
     async with http.get(site.base + "/dashboard/charts", headers=VIEWER) as r:
         body = await r.text()
-        assert 'id=chart-data>{"days"' in body and "/dashboard/charts.png?days=14" in body  # the no-JS fallback
+        assert (
+            'id=chart-data>{"days"' in body and "/dashboard/charts.png?days=14" in body
+        )  # the no-JS fallback
 
 
 def test_calls_per_minute_count_only_the_last_minute() -> None:

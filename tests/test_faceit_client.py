@@ -40,7 +40,10 @@ def test_every_recorded_payload_decodes(name: str) -> None:
 
 
 def test_every_sample_file_is_covered() -> None:
-    recorded = {p.name for p in SAMPLES.glob("*.json")} - {"response_headers.json", "webhook_match_status_ready.json"}
+    recorded = {p.name for p in SAMPLES.glob("*.json")} - {
+        "response_headers.json",
+        "webhook_match_status_ready.json",
+    }
     assert recorded == set(MODELS)
 
 
@@ -68,7 +71,9 @@ async def test_every_endpoint_through_the_simulator(client_for, faceit_sim: Face
     assert len((await c.history(DARWIN_ID, limit=5)).items) == 5
     assert len((await c.game_stats(DARWIN_ID, limit=20)).items) == 20
     assert (await c.match("1-58f7a7d3-47c3-442a-bf36-b7a6e89345cf")).status == "FINISHED"
-    assert (await c.match_stats("1-58f7a7d3-47c3-442a-bf36-b7a6e89345cf")).rounds[0].round_stats["Map"] == "de_dust2"
+    assert (await c.match_stats("1-58f7a7d3-47c3-442a-bf36-b7a6e89345cf")).rounds[0].round_stats[
+        "Map"
+    ] == "de_dust2"
     assert any(p.nickname == "Darwin" for p in (await c.search_players("darw")).items)
     assert faceit_sim.stats()["total"] == 8
 
@@ -192,5 +197,3 @@ def test_memory_kv_is_bounded() -> None:
         return [await kv.get(k) for k in ("a", "b", "c")]
 
     assert asyncio.run(fill()) == [None, b"1", b"1"]
-
-

@@ -38,10 +38,19 @@ def test_match_lines_read_the_rows_newest_first(lines: list[MatchLine]) -> None:
     newest = lines[0]
     # "Match Finished At": 1773703361000 (ms) = 2026-03-16 23:22:41 UTC, de_inferno "11 / 13", Result "0"
     assert (newest.match_id, newest.finished_at, newest.map, newest.score, newest.won) == (
-        "1-6e9986d0-fca9-4840-986a-cd2cc127b227", 1773703361, "de_inferno", "11 / 13", False
+        "1-6e9986d0-fca9-4840-986a-cd2cc127b227",
+        1773703361,
+        "de_inferno",
+        "11 / 13",
+        False,
     )
     assert (newest.kills, newest.deaths, newest.assists, newest.adr, newest.rounds, newest.doubles) == (
-        19, 15, 2, 75.0, 24, 5
+        19,
+        15,
+        2,
+        75.0,
+        24,
+        5,
     )
     assert all(a.finished_at > b.finished_at for a, b in pairwise(lines))
     # "Score" is in faction order; the player's side comes first in own_score: row 2 won
@@ -90,7 +99,14 @@ def test_sessions_split_on_gaps_of_more_than_two_hours(lines: list[MatchLine]) -
     # 02-26 22:59–23:40 (2: W W), 02-25 22:06 → 02-26 00:15 (4: L W W L), 02-24 22:28–23:03 (2: L L),
     # 02-23 23:18 → 02-24 00:57 (3: W L W), 02-22 (3: L W W), 02-16 22:58 → 02-17 00:29 (3: L L L).
     assert [(s.totals.matches, s.totals.wins) for s in spans] == [
-        (1, 0), (2, 2), (2, 2), (4, 2), (2, 0), (3, 2), (3, 2), (3, 0)
+        (1, 0),
+        (2, 2),
+        (2, 2),
+        (4, 2),
+        (2, 0),
+        (3, 2),
+        (3, 2),
+        (3, 0),
     ]
     assert spans[3].started == utc(2026, 2, 25, 22, 6, 46) and spans[3].ended == utc(2026, 2, 26, 0, 15, 27)
     # 02-25 session: kills 11+17+14+14 = 56, deaths 18+10+10+14 = 52.
@@ -142,7 +158,13 @@ def test_last_match_card_from_the_recorded_scoreboard() -> None:
     assert (card.map, card.score, card.rounds, card.won) == ("de_inferno", "13 / 10", 23, True)
     me = card.player
     assert (me.nickname, me.kills, me.deaths, me.assists, me.adr, me.hs_pct, me.mvps) == (
-        "DARTS", 19, 18, 2, 89.0, 53.0, 2
+        "DARTS",
+        19,
+        18,
+        2,
+        89.0,
+        53.0,
+        2,
     )
     assert me.kd == pytest.approx(19 / 18)
     assert (me.doubles, me.triples, me.quadros, me.pentas) == (4, 1, 0, 0)
@@ -165,8 +187,16 @@ def test_last_match_of_a_loser_puts_their_score_first() -> None:
 def test_maps_view_of_the_recorded_lifetime_segments() -> None:
     view = maps_view(load("player_stats_cs2.json", PlayerStats))
     assert [(m.map, m.matches) for m in view.maps] == [
-        ("Mirage", 259), ("Inferno", 188), ("Anubis", 173), ("Ancient", 158), ("Nuke", 96),
-        ("Overpass", 63), ("Vertigo", 54), ("Dust2", 17), ("Train", 3), ("Mills", 1),
+        ("Mirage", 259),
+        ("Inferno", 188),
+        ("Anubis", 173),
+        ("Ancient", 158),
+        ("Nuke", 96),
+        ("Overpass", 63),
+        ("Vertigo", 54),
+        ("Dust2", 17),
+        ("Train", 3),
+        ("Mills", 1),
     ]
     mirage = view.maps[0]
     assert mirage.wins == 125 and mirage.kd == pytest.approx(3884 / 4074) and mirage.adr == 76.5

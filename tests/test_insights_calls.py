@@ -46,6 +46,8 @@ async def test_calls_per_view_cold_and_warm(bot: BotHarness) -> None:
             bot.tg.mark()
             bot.tg.press_button(uid, menu.response["result"]["message_id"], buttons(menu)[label], user_id=uid)
             await bot.tg.wait_for(
-                "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"][:1] in "📈🎮📅" and "⏳" not in c.params["text"]
+                "editMessageText",
+                chat_id=uid,
+                predicate=lambda c: c.params["text"][:1] in "📈🎮📅" and "⏳" not in c.params["text"],
             )
             assert bot.faceit.stats()["total"] == expected, label

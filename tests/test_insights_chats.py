@@ -83,7 +83,9 @@ async def test_the_fake_bot_api_rejects_malformed_inline_answers(bot: BotHarness
     with pytest.raises(TelegramBadRequest, match="RESULT_ID_DUPLICATE"):
         await bot.rt.bot.answer_inline_query("1", [article, article])
     broken = InlineQueryResultArticle(
-        id="a", title="t", input_message_content=InputTextMessageContent(message_text="<b>x", parse_mode="HTML")
+        id="a",
+        title="t",
+        input_message_content=InputTextMessageContent(message_text="<b>x", parse_mode="HTML"),
     )
     with pytest.raises(TelegramBadRequest, match="can't parse entities"):
         await bot.rt.bot.answer_inline_query("1", [broken])
@@ -102,13 +104,19 @@ async def test_group_commands_answer_the_caller(bot: BotHarness) -> None:
     bot.tg.mark()
     bot.tg.send_text(GROUP, "/form", user_id=uid, chat_type="supergroup", first_name="Ann")
     [menu] = await bot.tg.wait_for("sendMessage", chat_id=GROUP)
-    data = next(b["callback_data"] for row in menu.params["reply_markup"]["inline_keyboard"] for b in row
-                if b["text"] == "20 matches")
+    data = next(
+        b["callback_data"]
+        for row in menu.params["reply_markup"]["inline_keyboard"]
+        for b in row
+        if b["text"] == "20 matches"
+    )
     bot.tg.mark()
     bot.tg.press_button(GROUP, menu.response["result"]["message_id"], data, user_id=uid)
     [ack] = await bot.tg.wait_for("sendMessage", chat_id=GROUP)
     assert ack.params["text"] == f'<a href="tg://user?id={uid}">Ann</a>, ⏳ Reading the matches…'
-    [done] = await bot.tg.wait_for("editMessageText", chat_id=GROUP, predicate=lambda c: "last 20" in c.params["text"])
+    [done] = await bot.tg.wait_for(
+        "editMessageText", chat_id=GROUP, predicate=lambda c: "last 20" in c.params["text"]
+    )
     assert done.params["text"].splitlines()[1] == "Matches 20: 10 W / 10 L · win rate 50%"
     # Groups are never users: nothing the bot keeps per user (notifications included) points at one.
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM users WHERE telegram_id < 0") == 0
@@ -142,7 +150,10 @@ async def test_match_analysis_in_a_group_is_the_callers(bot: BotHarness, world: 
     [ack] = await bot.tg.wait_for("sendMessage", chat_id=GROUP)
     assert ack.response["result"]["reply_to_message"]["from"]["id"] == uid
     [result] = await bot.tg.wait_for(
-        "editMessageText", chat_id=GROUP, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText",
+        chat_id=GROUP,
+        predicate=lambda c: "FACEIT requests" in c.params["text"],
+        timeout=20,
     )
     assert result.params["message_id"] == ack.response["result"]["message_id"]
     assert await quotas.used(bot.rt.pool, uid, datetime.now(UTC).date()) == 1  # the caller's quota

@@ -25,11 +25,15 @@ def calls(bot: BotHarness) -> int:
 async def test_last_match_card_of_a_world_player_then_the_scoreboard(bot: BotHarness, world: World) -> None:
     someone = world.players[2]
     root = bot.faceit.data_dir
-    rows = json.loads((root / "players" / someone.player_id / "games" / "cs2" / "stats.json").read_text())["items"]
+    rows = json.loads((root / "players" / someone.player_id / "games" / "cs2" / "stats.json").read_text())[
+        "items"
+    ]
     newest = rows[0]["stats"]
     match_stats = json.loads((root / "matches" / newest["Match Id"] / "stats.json").read_text())
     mine = next(
-        p["player_stats"] for t in match_stats["rounds"][0]["teams"] for p in t["players"]
+        p["player_stats"]
+        for t in match_stats["rounds"][0]["teams"]
+        for p in t["players"]
         if p["player_id"] == someone.player_id
     )
     uid = bot.new_user()
@@ -43,7 +47,9 @@ async def test_last_match_card_of_a_world_player_then_the_scoreboard(bot: BotHar
         f"MVPs {mine['MVPs']} · 2k {mine['Double Kills']} · 3k {mine['Triple Kills']}"
         f" · 4k {mine['Quadro Kills']} · 5k {mine['Penta Kills']}"
     )
-    assert lines[4].startswith(f"Entries won {mine['Entry Wins']}/{mine['Entry Count']} · 1v1 {mine['1v1Wins']}/")
+    assert lines[4].startswith(
+        f"Entries won {mine['Entry Wins']}/{mine['Entry Count']} · 1v1 {mine['1v1Wins']}/"
+    )
     # Cold: the player by nickname, the newest 20 per-match rows, the match scoreboard.
     assert calls(bot) == 3
     bot.faceit.reset_stats()
@@ -121,7 +127,9 @@ async def test_form_views_run_as_jobs_with_the_recorded_numbers(bot: BotHarness)
     bot.faceit.reset_stats()
     await bot.press(uid, message_id, data_of(menu, "100"))
     [done] = await bot.tg.wait_for(
-        "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — last")
+        "editMessageText",
+        chat_id=uid,
+        predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — last"),
     )
     assert done.params["text"].splitlines()[-1] == "Only 20 of 100 matches exist."
     # The page read was reported as progress in the same message before the result.
@@ -171,7 +179,10 @@ async def test_settings_change_the_time_zone_and_refuse_a_bad_one(bot: BotHarnes
     [view] = await bot.say(uid, "/settings")
     assert view.params["text"].splitlines()[1].startswith("Time zone: Europe/Moscow (now ")
     [bad] = await bot.say(uid, "/settings Mars/Olympus")
-    assert bad.params["text"] == "«Mars/Olympus» is not a time zone I know. Use Area/City, e.g. /settings Europe/Berlin"
+    assert (
+        bad.params["text"]
+        == "«Mars/Olympus» is not a time zone I know. Use Area/City, e.g. /settings Europe/Berlin"
+    )
     [typed] = await bot.say(uid, "/settings asia/almaty")
     assert typed.params["text"].splitlines()[1].startswith("Time zone: Asia/Almaty (now ")
 
@@ -250,11 +261,16 @@ async def test_last_match_shows_the_elo_change_the_snapshots_tell(bot: BotHarnes
     # A snapshot between the previous match and the last one: the ELO before it.
     await bot.rt.pool.execute(
         "INSERT INTO players (player_id, nickname, level, elo, updated_at) VALUES ($1, $2, 1, $3, to_timestamp($4))",
-        someone.player_id, someone.nickname, someone.elo - 23, (newest + previous) // 2,
+        someone.player_id,
+        someone.nickname,
+        someone.elo - 23,
+        (newest + previous) // 2,
     )
     await bot.rt.pool.execute(
         "INSERT INTO elo_snapshots (player_id, taken_at, elo, level) VALUES ($1, to_timestamp($2), $3, 1)",
-        someone.player_id, (newest + previous) // 2, someone.elo - 23,
+        someone.player_id,
+        (newest + previous) // 2,
+        someone.elo - 23,
     )
     # Reading the player now keeps the ELO after it: +23.
     [card] = await bot.say(bot.new_user(), f"/last {someone.nickname}")

@@ -17,7 +17,10 @@ def write_rows(root: Path, n: int) -> list[str]:
     template = json.loads((SAMPLES / "player_games_stats_cs2.json").read_text())["items"][0]
     ids, items = [], []
     for i in range(n):
-        stats = dict(template["stats"], **{"Match Id": f"1-m{i:04d}", "Match Finished At": (1_773_700_000 - 3600 * i) * 1000})
+        stats = dict(
+            template["stats"],
+            **{"Match Id": f"1-m{i:04d}", "Match Finished At": (1_773_700_000 - 3600 * i) * 1000},
+        )
         ids.append(stats["Match Id"])
         items.append({"stats": stats})
     path = root / "players" / PLAYER / "games" / "cs2" / "stats.json"

@@ -17,7 +17,11 @@ SAMPLE = SHARED / "legacy" / "sample-data.json"
 def run_import(dsn: str, *args: str) -> subprocess.CompletedProcess[str]:
     env = replica_env(dsn, "http://127.0.0.1:9", "http://127.0.0.1:9")
     return subprocess.run(
-        [PYTHON, "-m", "faceitbot.cli", "import-legacy", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+        [PYTHON, "-m", "faceitbot.cli", "import-legacy", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 
@@ -34,7 +38,9 @@ async def snapshot(pool) -> list:
     return [list(map(tuple, x)) for x in (rows, usage, refs, follows, tracked)]
 
 
-async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(dsn: str, pool, tmp_path: Path) -> None:
+async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(
+    dsn: str, pool, tmp_path: Path
+) -> None:
     # 444444444 already uses this bot and was seen after the legacy file was written: ours wins.
     await pool.execute(
         "INSERT INTO users (telegram_id, language, last_seen_at) VALUES (444444444, 'en', now())"
@@ -65,14 +71,18 @@ async def test_import_of_the_sample_counts_exactly_and_a_second_run_is_a_no_op(d
     assert (u["tier"], u["tier_expires_at"]) == ("premium", datetime(2030, 2, 15, 12, 30, tzinfo=UTC))
     assert (u["faceit_nickname"], u["language"], u["referral_code"]) == ("Tomassenz", "ru", "A1B2C3D4")
     assert u["last_seen_at"] == datetime(2026, 11, 21, 9, 15, tzinfo=UTC)
-    assert await pool.fetchval(
-        "SELECT used FROM usage WHERE telegram_id = 111111111 AND day = $1", date(2026, 11, 21)
-    ) == 4
+    assert (
+        await pool.fetchval(
+            "SELECT used FROM usage WHERE telegram_id = 111111111 AND day = $1", date(2026, 11, 21)
+        )
+        == 4
+    )
     u = await pool.fetchrow("SELECT * FROM users WHERE telegram_id = 222222222")
     assert (u["language"], u["notifications"], u["faceit_player_id"]) == ("en", False, None)
     assert u["created_at"] == datetime(2025, 6, 11, 18, 42, 7, 500000, tzinfo=UTC)
     assert await pool.fetchrow("SELECT referrer_id, bonus FROM referrals WHERE referred_id = 222222222") == (
-        111111111, 0,
+        111111111,
+        0,
     )
     u = await pool.fetchrow("SELECT * FROM users WHERE telegram_id = 333333333")
     assert (u["tier"], u["tier_expires_at"], u["faceit_nickname"]) == ("free", None, "MelMA")
@@ -97,11 +107,24 @@ async def test_a_truncated_file_imports_nothing(dsn: str, pool, tmp_path: Path) 
 
 async def test_users_keyed_by_telegram_id_are_accepted(dsn: str, pool, tmp_path: Path) -> None:
     keyed = tmp_path / "data.json"
-    keyed.write_text(json.dumps({"users": {"777000111": {"language": "EN", "subscription": {"tier": "Premium",
-                                                                                           "expires_at": "2031-01-01T00:00:00"}}}}))
+    keyed.write_text(
+        json.dumps(
+            {
+                "users": {
+                    "777000111": {
+                        "language": "EN",
+                        "subscription": {"tier": "Premium", "expires_at": "2031-01-01T00:00:00"},
+                    }
+                }
+            }
+        )
+    )
     proc = run_import(dsn, str(keyed))
     assert proc.stdout.splitlines()[0] == "imported 1, skipped 0, invalid 0, tracked 0", proc.stderr
-    assert await pool.fetchrow("SELECT language, tier FROM users WHERE telegram_id = 777000111") == ("en", "premium")
+    assert await pool.fetchrow("SELECT language, tier FROM users WHERE telegram_id = 777000111") == (
+        "en",
+        "premium",
+    )
 
 
 X = "aaaaaaaa-0000-4000-8000-00000000000a"
@@ -111,22 +134,47 @@ Z = "cccccccc-0000-4000-8000-00000000000c"
 
 async def test_tracked_players_are_followed_from_now_once(dsn: str, pool, tmp_path: Path) -> None:
     data = tmp_path / "data.json"
-    data.write_text(json.dumps({"users": [
-        {"user_id": 778000001, "faceit_player_id": X, "faceit_nickname": "Ex", "last_active_at": "2026-11-20T10:00:00",
-         # Y twice, the linked account again and an id that is no FACEIT id: X, Y and Z are followed.
-         "tracked_players": [Y, {"player_id": Z, "nickname": "Zed"}, "not-an-id", X, {"faceit_player_id": Y}]},
-        {"user_id": 778000002, "tracked_players": "oops"},
-    ]}))
+    data.write_text(
+        json.dumps(
+            {
+                "users": [
+                    {
+                        "user_id": 778000001,
+                        "faceit_player_id": X,
+                        "faceit_nickname": "Ex",
+                        "last_active_at": "2026-11-20T10:00:00",
+                        # Y twice, the linked account again and an id that is no FACEIT id: X, Y and Z are followed.
+                        "tracked_players": [
+                            Y,
+                            {"player_id": Z, "nickname": "Zed"},
+                            "not-an-id",
+                            X,
+                            {"faceit_player_id": Y},
+                        ],
+                    },
+                    {"user_id": 778000002, "tracked_players": "oops"},
+                ]
+            }
+        )
+    )
     started = int(datetime.now(UTC).timestamp())
     first = run_import(dsn, str(data))
     assert first.returncode == 0, first.stderr
     lines = first.stdout.splitlines()
     assert lines[0] == "imported 1, skipped 0, invalid 1, tracked 3"
     assert "invalid: entry 2 (user 778000002): tracked_players is not a list" in lines
-    assert await pool.fetch("SELECT player_id, linked FROM follows WHERE telegram_id = 778000001 ORDER BY 1") == [
-        (X, True), (Y, False), (Z, False),
+    assert await pool.fetch(
+        "SELECT player_id, linked FROM follows WHERE telegram_id = 778000001 ORDER BY 1"
+    ) == [
+        (X, True),
+        (Y, False),
+        (Z, False),
     ]
-    assert await pool.fetch("SELECT player_id, nickname FROM players ORDER BY 1") == [(X, "Ex"), (Y, Y), (Z, "Zed")]
+    assert await pool.fetch("SELECT player_id, nickname FROM players ORDER BY 1") == [
+        (X, "Ex"),
+        (Y, Y),
+        (Z, "Zed"),
+    ]
     # Watermarks at the import: matches the old bot had already reported are never sent again.
     assert all(r["seen_until"] >= started for r in await pool.fetch("SELECT seen_until FROM tracked_players"))
 

@@ -17,7 +17,9 @@ ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"
 
 
 def is_result(call) -> bool:
-    return "FACEIT requests" in call.params.get("text", "") or "запросов к FACEIT" in call.params.get("text", "")
+    return "FACEIT requests" in call.params.get("text", "") or "запросов к FACEIT" in call.params.get(
+        "text", ""
+    )
 
 
 async def wait_result(bot: BotHarness, uid: int):
@@ -52,7 +54,9 @@ async def test_two_users_share_one_set_of_faceit_calls(bot: BotHarness, world: W
     match_id = world.live[1]
     bot.tg.mark()
     bot.tg.send_text(a, f"/match {match_id}", user_id=a, first_name="A")
-    bot.tg.send_text(b, ROOM.format(lang="ru", match_id=match_id), user_id=b, language_code="ru", first_name="B")
+    bot.tg.send_text(
+        b, ROOM.format(lang="ru", match_id=match_id), user_id=b, language_code="ru", first_name="B"
+    )
     await wait_result(bot, a)
     result_b = await wait_result(bot, b)
     assert "запросов к FACEIT" in result_b.params["text"]
@@ -65,8 +69,19 @@ async def test_the_same_request_twice_is_one_job(bot: BotHarness, world: World) 
     user = await users_store.get(bot.rt.pool, uid)
     now = datetime.now(UTC)
     first, second = await asyncio.gather(
-        *(match_requests.request_analysis(bot.rt.pool, bot.rt.queue, bot.rt.settings, user, world.finished[0],
-                                          chat_id=uid, locale="en", now=now) for _ in range(2))
+        *(
+            match_requests.request_analysis(
+                bot.rt.pool,
+                bot.rt.queue,
+                bot.rt.settings,
+                user,
+                world.finished[0],
+                chat_id=uid,
+                locale="en",
+                now=now,
+            )
+            for _ in range(2)
+        )
     )
     assert {first.created, second.created} == {True, False}
     assert first.job_id == second.job_id
@@ -82,25 +97,35 @@ async def test_quota_race_gives_exactly_the_daily_limit(bot: BotHarness, world: 
     matches = [*world.finished, *world.live][:20]
     assert len(matches) == 20
     results = await asyncio.gather(
-        *(match_requests.request_analysis(bot.rt.pool, bot.rt.queue, bot.rt.settings, user, m, chat_id=uid,
-                                          locale="en", now=now) for m in matches),
+        *(
+            match_requests.request_analysis(
+                bot.rt.pool, bot.rt.queue, bot.rt.settings, user, m, chat_id=uid, locale="en", now=now
+            )
+            for m in matches
+        ),
         return_exceptions=True,
     )
     accepted = [r for r in results if not isinstance(r, BaseException)]
     refused = [r for r in results if isinstance(r, QuotaExceeded)]
     assert (len(accepted), len(refused)) == (5, 15)
     assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 5
-    assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE payload->>'user_id' = $1", str(uid)) == 5
+    assert (
+        await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE payload->>'user_id' = $1", str(uid)) == 5
+    )
     await bot.rt.pool.execute("DELETE FROM jobs")  # held for acknowledgements that never come
 
 
 async def test_at_the_limit_the_user_is_told_and_nothing_is_queued(bot: BotHarness, world: World) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/start")
-    await bot.rt.pool.execute("INSERT INTO usage (telegram_id, day, used) VALUES ($1, $2, 5)", uid,
-                              datetime.now(UTC).date())
+    await bot.rt.pool.execute(
+        "INSERT INTO usage (telegram_id, day, used) VALUES ($1, $2, 5)", uid, datetime.now(UTC).date()
+    )
     [reply] = await bot.say(uid, f"/match {world.finished[1]}")
-    assert reply.params["text"] == "You've used all 5 match analyses for today. The limit resets at 00:00 UTC; for more a day: /subscribe"
+    assert (
+        reply.params["text"]
+        == "You've used all 5 match analyses for today. The limit resets at 00:00 UTC; for more a day: /subscribe"
+    )
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs") == 0
 
 
@@ -143,7 +168,10 @@ async def test_unknown_match_is_reported(bot: BotHarness) -> None:
     ("text", "expected"),
     [
         ("/match 1-nonsense", "That isn't a FACEIT match room."),
-        ("/match https://example.com/en/cs2/room/1-bb13fd78-e183-4d37-8a4b-ceed67da5265", "That link isn't a FACEIT"),
+        (
+            "/match https://example.com/en/cs2/room/1-bb13fd78-e183-4d37-8a4b-ceed67da5265",
+            "That link isn't a FACEIT",
+        ),
         ("/match https://www.faceit.com/en/players/Darwin", "That isn't a FACEIT match room."),
     ],
 )
@@ -157,8 +185,11 @@ async def test_bad_match_input(bot: BotHarness, text: str, expected: str) -> Non
 async def test_match_without_argument_uses_the_linked_players_latest(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/link Darwin")
-    history = json.loads((bot.faceit.data_dir / "players" / "ffe3566c-9574-4f1b-8012-bf4d42aeb898" /
-                          "history.json").read_text())
+    history = json.loads(
+        (
+            bot.faceit.data_dir / "players" / "ffe3566c-9574-4f1b-8012-bf4d42aeb898" / "history.json"
+        ).read_text()
+    )
     latest = history["items"][0]["match_id"]
     await bot.say(uid, "/match")
     # The recorded history's latest match is not among the recorded rooms: FACEIT says 404.

@@ -30,8 +30,10 @@ async def test_fresh_apply_then_rerun_is_a_noop(scratch: str) -> None:
         files = [m.name for m in migrate.load(migrate.default_dir())]
         assert await migrate.apply(pool) == files
         assert await migrate.apply(pool) == []
-        tables = {r["tablename"] for r in await pool.fetch(
-            "SELECT tablename FROM pg_tables WHERE schemaname = $1", scratch)}
+        tables = {
+            r["tablename"]
+            for r in await pool.fetch("SELECT tablename FROM pg_tables WHERE schemaname = $1", scratch)
+        }
         assert {"users", "players", "elo_snapshots", "schema_migrations"} <= tables
         assert await pool.fetchval("SELECT count(*) FROM schema_migrations") == len(files)
     finally:
@@ -68,7 +70,9 @@ async def test_an_edited_applied_file_stops_start_up(scratch: str, tmp_path: Pat
 async def test_a_failing_file_applies_nothing(scratch: str, tmp_path: Path) -> None:
     sql_dir = tmp_path / "sql"
     shutil.copytree(migrate.default_dir(), sql_dir, ignore=shutil.ignore_patterns("__*"))
-    (sql_dir / "9999_broken.sql").write_text("CREATE TABLE ok_table (id int);\nSELECT no_such_column FROM users;\n")
+    (sql_dir / "9999_broken.sql").write_text(
+        "CREATE TABLE ok_table (id int);\nSELECT no_such_column FROM users;\n"
+    )
     pool = await create_pool(PG_DSN, schema=scratch)
     try:
         with pytest.raises(asyncpg.PostgresError):

@@ -454,7 +454,9 @@ async def test_a_flood_wait_pauses_every_sender_then_each_is_delivered_once(
     bot.tg.flood(None, retry_after=2, times=1)  # the next send, whoever's, gets 429 retry_after=2
     matches.finish(first)
     budget = bot.rt.faceit.budget
-    assert await bot.rt.monitor.tick(slot(0)), f"no polls allowed: FACEIT budget {await budget.used()}/{budget.limit}"
+    assert await bot.rt.monitor.tick(slot(0)), (
+        f"no polls allowed: FACEIT budget {await budget.used()}/{budget.limit}"
+    )
     await settle(bot.rt.pool, [bot.rt.queue], kinds=("monitor.poll",))
     notify = await bot.rt.pool.fetchval("SELECT id FROM jobs WHERE kind = 'monitor.notify'")
     bot.rt.queue.outcomes.pop(notify, None)

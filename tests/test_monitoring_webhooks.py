@@ -122,7 +122,10 @@ async def test_events_the_bot_cannot_use_change_nothing(
     template, _ = a_finished_match(matches, world)
     new = matches.finish(template)  # nobody tracks anyone in it
     assert (await bot.faceit.post_event(hook, SECRET, new))[1] == {
-        "ok": True, "duplicate": False, "tracked": 0, "queued": False
+        "ok": True,
+        "duplicate": False,
+        "tracked": 0,
+        "queued": False,
     }
     status, answer = await bot.faceit.post_event(hook, SECRET, body={"event": "match_status_finished"})
     assert (status, answer["error"]) == (400, "bad event")
@@ -145,7 +148,10 @@ async def test_a_ready_event_brings_a_linked_user_the_pregame_analysis_at_once(
     status, answer = await bot.faceit.post_event(hook, SECRET, live, "match_status_ready")
     assert (status, answer["queued"]) == (200, True)
     [ack] = await bot.tg.wait_for("sendMessage", chat_id=fan, predicate=lambda c: "🎮" in c.params["text"])
-    assert ack.params["text"] == f"🎮 <b>{player['nickname']}</b>'s match is starting — analysing the room for you…"
+    assert (
+        ack.params["text"]
+        == f"🎮 <b>{player['nickname']}</b>'s match is starting — analysing the room for you…"
+    )
     await settle(bot.rt.pool, [bot.rt.queue])
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE kind = 'analysis'") == 1
     # The same event again: nothing more.
@@ -180,7 +186,9 @@ def test_webhook_coverage_makes_polling_rarer_within_a_day() -> None:
 def test_webhook_and_pruning_settings() -> None:
     s = bot_settings("postgresql://x", "http://f", "http://t")
     assert (s.faceit_webhook_secret, s.notification_keep_days) == ("", 30)
-    s = bot_settings("postgresql://x", "http://f", "http://t", FACEIT_WEBHOOK_SECRET=SECRET, NOTIFICATION_KEEP_DAYS="7")
+    s = bot_settings(
+        "postgresql://x", "http://f", "http://t", FACEIT_WEBHOOK_SECRET=SECRET, NOTIFICATION_KEEP_DAYS="7"
+    )
     assert (s.faceit_webhook_secret, s.notification_keep_days) == (SECRET, 7)
     assert SECRET in s.secrets  # scrubbed from every log line
     with pytest.raises(ConfigError, match="FACEIT_WEBHOOK_SECRET"):
@@ -254,8 +262,13 @@ async def test_two_bot_processes_ticking_and_taking_the_same_event_send_one_mess
             FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
         ):
             env = replica_env(
-                dsn, faceit.base_url, tg.base_url, redis_url=redis_url, prefix=f"mon{os.getpid()}:",
-                MONITOR_TICK_SECONDS="5", FACEIT_WEBHOOK_SECRET=SECRET,
+                dsn,
+                faceit.base_url,
+                tg.base_url,
+                redis_url=redis_url,
+                prefix=f"mon{os.getpid()}:",
+                MONITOR_TICK_SECONDS="5",
+                FACEIT_WEBHOOK_SECRET=SECRET,
             )
             replicas = [await start_replica(env, tmp_path / f"replica{i}.log") for i in range(2)]
             try:
@@ -264,7 +277,8 @@ async def test_two_bot_processes_ticking_and_taking_the_same_event_send_one_mess
 
                 def sent(uid: int) -> list[str]:
                     return [
-                        button_match(c) for c in tg.calls_for(uid, "sendMessage")
+                        button_match(c)
+                        for c in tg.calls_for(uid, "sendMessage")
                         if c.ok and "🏁 Match finished" in c.params["text"]
                     ]
 
@@ -272,7 +286,9 @@ async def test_two_bot_processes_ticking_and_taking_the_same_event_send_one_mess
                     try:
                         await wait_until(predicate, timeout, what)
                     except AssertionError as e:  # say what the processes were doing
-                        raise AssertionError(f"{e}\n" + "\n".join(r.logs()[-4000:] for r in replicas)) from None
+                        raise AssertionError(
+                            f"{e}\n" + "\n".join(r.logs()[-4000:] for r in replicas)
+                        ) from None
 
                 await waited(lambda: all(sent(u) for u in (ua, ub, both)), 60, "the polled match's messages")
                 # The same finished-match event to both processes at once.

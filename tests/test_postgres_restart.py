@@ -33,7 +33,8 @@ async def private_pg() -> AsyncIterator[PrivatePostgres]:
 
 def _results(tg: FakeTelegram, user: int) -> list:
     return [
-        c for c in tg.calls_for(user)
+        c
+        for c in tg.calls_for(user)
         if c.method in ("editMessageText", "sendMessage") and "FACEIT requests" in c.params.get("text", "")
     ]
 
@@ -50,10 +51,14 @@ async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_every
     tmp_path: Path, private_pg: PrivatePostgres, world_dir: Path, world: World
 ) -> None:
     dsn = private_pg.dsn
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY, latency_ms=150) as faceit, \
-            FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY, latency_ms=150) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         # One replica without Redis: PostgreSQL is all the shared state it has.
-        env = replica_env(dsn, faceit.base_url, tg.base_url, QUEUE_LEASE_SECONDS="5", FACEIT_BUDGET_REQUESTS="100000")
+        env = replica_env(
+            dsn, faceit.base_url, tg.base_url, QUEUE_LEASE_SECONDS="5", FACEIT_BUDGET_REQUESTS="100000"
+        )
         replica = await start_replica(env, tmp_path / "replica.log")
         try:
             await wait_ready(replica)
@@ -63,7 +68,9 @@ async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_every
             for i, u in enumerate(before):
                 tg.send_text(u, f"/match {rooms[i]}", user_id=u, first_name="Pg")
             await wait_until(
-                lambda: _fetchval(dsn, "SELECT count(*) FROM jobs WHERE status = 'running'"), 30, "analyses running"
+                lambda: _fetchval(dsn, "SELECT count(*) FROM jobs WHERE status = 'running'"),
+                30,
+                "analyses running",
             )
 
             await private_pg.stop()
@@ -78,7 +85,8 @@ async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_every
             await wait_until(lambda: all(_results(tg, u) for u in everyone), 90, "a result for every user")
             await wait_until(
                 lambda: _fetchval(dsn, "SELECT count(*) = 0 FROM jobs WHERE status IN ('queued', 'running')"),
-                30, "every job to finish",
+                30,
+                "every job to finish",
             )
             for u in everyone:
                 assert len(_results(tg, u)) == 1, u
@@ -86,8 +94,14 @@ async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_every
                 texts = [c.params.get("text", "") for c in tg.calls_for(u) if c.method == "sendMessage"]
                 failures = [line for line in replica.logs().splitlines() if "failed" in line][-10:]
                 assert not any("went wrong" in t.lower() for t in texts), (u, texts, failures)
-            assert await _fetchval(dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status = 'done'") == 12
-            assert await _fetchval(dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status <> 'done'") == 0
+            assert (
+                await _fetchval(dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status = 'done'")
+                == 12
+            )
+            assert (
+                await _fetchval(dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status <> 'done'")
+                == 0
+            )
             # Each user was charged one analysis, once.
             assert await _fetchval(dsn, "SELECT count(*) FROM usage WHERE used <> 1") == 0
             assert await _fetchval(dsn, "SELECT count(*) FROM usage") == 12

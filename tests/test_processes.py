@@ -20,13 +20,19 @@ PYTHON = sys.executable
 
 
 def clean_env(**extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))
+    }
     env.update(extra)
     return env
 
 
 def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
-    proc = subprocess.run([PYTHON, "run.py"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [PYTHON, "run.py"], cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 2
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1, proc.stderr
@@ -44,20 +50,29 @@ def test_bad_setting_names_the_variable() -> None:
 def test_scripted_demo_shows_the_fixture_profile(tmp_path: Path) -> None:
     world = demo_world_path()
     player = next(
-        json.loads(p.read_text()) for p in (world / "players").glob("*.json")
+        json.loads(p.read_text())
+        for p in (world / "players").glob("*.json")
         if json.loads(p.read_text())["nickname"] == "s1mple_fan"
     )
-    life = json.loads((world / "players" / player["player_id"] / "stats" / "cs2.json").read_text())["lifetime"]
+    life = json.loads((world / "players" / player["player_id"] / "stats" / "cs2.json").read_text())[
+        "lifetime"
+    ]
     script = tmp_path / "demo.txt"
     script.write_text("/start\n/link s1mple_fan\n/profile\n")
     proc = subprocess.run(
         [PYTHON, "run.py", "--demo", "--script", str(script)],
-        cwd=ROOT, env=clean_env(), capture_output=True, text=True, timeout=120,
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout
     assert "bot › Hi, Demo!" in out
-    assert f"level {player['games']['cs2']['skill_level']} · {player['games']['cs2']['faceit_elo']} ELO" in out
+    assert (
+        f"level {player['games']['cs2']['skill_level']} · {player['games']['cs2']['faceit_elo']} ELO" in out
+    )
     assert f"Win rate: {life['Win Rate %']}%" in out
     assert f"K/D: {life['Average K/D Ratio']}" in out
 
@@ -82,14 +97,30 @@ async def test_run_against_simulators_with_real_postgres_and_redis(
     tmp_path: Path, dsn: str, pool, redis_url: str, world_dir: Path
 ) -> None:
     """The production entry point, pointed at the simulators: same code path as the demo."""
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         env = clean_env(
-            TELEGRAM_BOT_TOKEN=TOKEN, FACEIT_API_KEY=FACEIT_KEY, DATABASE_URL=dsn, REDIS_URL=redis_url,
-            FACEIT_API_URL=faceit.base_url, TELEGRAM_API_URL=tg.base_url, LOG_LEVEL="DEBUG", LOG_FORMAT="json",
-            DATA_DIR=str(tmp_path), REDIS_PREFIX=f"proc{os.getpid()}:", HEALTH_PORT="0",
+            TELEGRAM_BOT_TOKEN=TOKEN,
+            FACEIT_API_KEY=FACEIT_KEY,
+            DATABASE_URL=dsn,
+            REDIS_URL=redis_url,
+            FACEIT_API_URL=faceit.base_url,
+            TELEGRAM_API_URL=tg.base_url,
+            LOG_LEVEL="DEBUG",
+            LOG_FORMAT="json",
+            DATA_DIR=str(tmp_path),
+            REDIS_PREFIX=f"proc{os.getpid()}:",
+            HEALTH_PORT="0",
         )
         proc = await asyncio.create_subprocess_exec(
-            PYTHON, "run.py", cwd=ROOT, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+            PYTHON,
+            "run.py",
+            cwd=ROOT,
+            env=env,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
         )
         try:
             await tg.wait_polling(timeout=60)

@@ -15,12 +15,16 @@ match_ids = st.uuids().map(lambda u: f"1-{u}")
 langs = st.sampled_from(["", "en/", "ru/", "pt-br/", "de/"])
 games = st.sampled_from(["cs2", "csgo"])
 tails = st.sampled_from(["", "/", "/scoreboard", "/stats", "/overview"])
-hosts = st.sampled_from(["https://www.faceit.com", "http://faceit.com", "www.faceit.com", "faceit.com", "HTTPS://WWW.FACEIT.COM"])
+hosts = st.sampled_from(
+    ["https://www.faceit.com", "http://faceit.com", "www.faceit.com", "faceit.com", "HTTPS://WWW.FACEIT.COM"]
+)
 elos = st.integers(min_value=1, max_value=5000)
 
 
 @given(match_ids, hosts, langs, games, tails, st.booleans())
-def test_any_room_url_gives_its_match_id(mid: str, host: str, lang: str, game: str, tail: str, upper: bool) -> None:
+def test_any_room_url_gives_its_match_id(
+    mid: str, host: str, lang: str, game: str, tail: str, upper: bool
+) -> None:
     url = f"{host}/{lang}{game}/room/{mid.upper() if upper else mid}{tail}"
     assert inputs.match_id(f"  {url}\n") == mid.lower()
     assert inputs.looks_like_match(url)
@@ -41,7 +45,10 @@ def test_any_text_is_a_match_id_or_a_clear_error(text: str) -> None:
         assert got.startswith("1-") and uuid.UUID(got[2:])
 
 
-@given(match_ids, st.sampled_from(["https://faceit.com.evil.io", "https://evilfaceit.com", "https://example.com"]))
+@given(
+    match_ids,
+    st.sampled_from(["https://faceit.com.evil.io", "https://evilfaceit.com", "https://example.com"]),
+)
 def test_other_hosts_are_refused(mid: str, host: str) -> None:
     with pytest.raises(BadInput) as e:
         inputs.match_id(f"{host}/en/cs2/room/{mid}")

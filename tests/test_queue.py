@@ -52,7 +52,9 @@ class Recorder:
 async def make_queue(pool: asyncpg.Pool) -> AsyncIterator:
     queues: list[TaskQueue] = []
 
-    async def factory(rec: Recorder, *, workers: int = 2, lease_s: float = 5.0, start: bool = True) -> TaskQueue:
+    async def factory(
+        rec: Recorder, *, workers: int = 2, lease_s: float = 5.0, start: bool = True
+    ) -> TaskQueue:
         q = TaskQueue(pool, workers=workers, lease_s=lease_s, poll_s=0.1)
         q.register(ECHO, rec.run, rec.failed)
         if start:

@@ -26,13 +26,22 @@ pytestmark = pytest.mark.asyncio
 async def test_webhook_replicas_take_each_update_once_and_report_health(
     tmp_path: Path, dsn: str, pool, redis_url: str, world_dir: Path
 ) -> None:
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         ports = [free_port(), free_port()]
         replicas = []
         for i, port in enumerate(ports):
             env = replica_env(
-                dsn, faceit.base_url, tg.base_url, redis_url=redis_url, prefix=f"wh{os.getpid()}:",
-                WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}/webhook", WEBHOOK_SECRET=SECRET, PORT=str(port),
+                dsn,
+                faceit.base_url,
+                tg.base_url,
+                redis_url=redis_url,
+                prefix=f"wh{os.getpid()}:",
+                WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}/webhook",
+                WEBHOOK_SECRET=SECRET,
+                PORT=str(port),
             )
             replicas.append(await start_replica(env, tmp_path / f"replica{i}.log"))
         try:
@@ -60,7 +69,10 @@ async def test_webhook_replicas_take_each_update_once_and_report_health(
             replies = [c for c in tg.calls_for(user, "sendMessage")]
             assert len(replies) == 1
             assert replies[0].params["text"].startswith("✅ Linked to <b>Darwin</b> — level 10, 2014 ELO.")
-            assert await pool.fetchval("SELECT faceit_nickname FROM users WHERE telegram_id = $1", user) == "Darwin"
+            assert (
+                await pool.fetchval("SELECT faceit_nickname FROM users WHERE telegram_id = $1", user)
+                == "Darwin"
+            )
 
             status, body = await get(replicas[0].base + "/healthz")
             assert (status, body) == (200, '{"status": "ok"}')
@@ -71,7 +83,13 @@ async def test_webhook_replicas_take_each_update_once_and_report_health(
             assert handled == 1
             assert sum(_sample(m, 'faceitbot_updates_duplicate_total{claim="done"}') for m in metrics) >= 2
             # /link Darwin looked the nickname up once on FACEIT.
-            assert sum(_sample(m, 'faceitbot_faceit_calls_total{endpoint="players",status="200"}') for m in metrics) == 1
+            assert (
+                sum(
+                    _sample(m, 'faceitbot_faceit_calls_total{endpoint="players",status="200"}')
+                    for m in metrics
+                )
+                == 1
+            )
             assert sum(_sample(m, 'faceitbot_handler_seconds_count{type="message"}') for m in metrics) == 1
             for m in metrics:
                 assert 'faceitbot_queue_jobs{priority="high",status="queued"}' in m
@@ -102,10 +120,19 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
     tmp_path: Path, dsn: str, pool, redis_url: str, world_dir: Path
 ) -> None:
     ttl = 2
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         env = replica_env(
-            dsn, faceit.base_url, tg.base_url, redis_url=redis_url, prefix=f"lead{os.getpid()}:",
-            LEADER_TTL_SECONDS=str(ttl), UPDATE_CLAIM_SECONDS="3", DASHBOARD_TOKEN=DASHBOARD_TOKEN,
+            dsn,
+            faceit.base_url,
+            tg.base_url,
+            redis_url=redis_url,
+            prefix=f"lead{os.getpid()}:",
+            LEADER_TTL_SECONDS=str(ttl),
+            UPDATE_CLAIM_SECONDS="3",
+            DASHBOARD_TOKEN=DASHBOARD_TOKEN,
         )
         replicas = [await start_replica(env, tmp_path / f"replica{i}.log") for i in range(2)]
         try:
@@ -121,8 +148,11 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
             users = list(range(882001, 882021))
             for u in users[:10]:
                 tg.send_text(u, "/link Darwin", user_id=u, first_name="Lead")
-            await wait_until(lambda: sum(bool(tg.calls_for(u, "sendMessage")) for u in users[:10]) >= 3, 30,
-                             "the leader to answer some users")
+            await wait_until(
+                lambda: sum(bool(tg.calls_for(u, "sendMessage")) for u in users[:10]) >= 3,
+                30,
+                "the leader to answer some users",
+            )
             for u in users[10:]:
                 tg.send_text(u, "/link Darwin", user_id=u, first_name="Lead")
             leader.proc.send_signal(signal.SIGKILL)
@@ -131,16 +161,22 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
             # Updates the dead leader had claimed but not finished. Their reply may already have
             # been sent: redoing them is the documented at-least-once window (README, Operations).
             # The standby cannot lead yet, so every 'handling' row is the dead leader's.
-            in_flight = {r["update_id"] for r in await pool.fetch(
-                "SELECT update_id FROM processed_updates WHERE status = 'handling'")}
+            in_flight = {
+                r["update_id"]
+                for r in await pool.fetch("SELECT update_id FROM processed_updates WHERE status = 'handling'")
+            }
             by_update = {upd["update_id"]: upd["message"]["chat"]["id"] for upd in tg.pushed}
             window = {by_update[i] for i in in_flight}
 
             await wait_until(lambda: _leading(other), 3 * ttl, "the standby to take over")
             took = asyncio.get_running_loop().time() - killed_at
-            assert took <= 2 * ttl + 1, took  # the lock expires after one TTL; polling state is read every 0.1 s
+            assert took <= 2 * ttl + 1, (
+                took
+            )  # the lock expires after one TTL; polling state is read every 0.1 s
 
-            await wait_until(lambda: all(tg.calls_for(u, "sendMessage") for u in users), 30, "every user's reply")
+            await wait_until(
+                lambda: all(tg.calls_for(u, "sendMessage") for u in users), 30, "every user's reply"
+            )
             for u in users:
                 replies = tg.calls_for(u, "sendMessage")
                 assert len(replies) == 1 or (u in window and len(replies) == 2), (u, window, len(replies))
@@ -160,9 +196,12 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
 
 
 async def _dashboard_leaders(replica) -> dict[str, bool] | None:
-    async with aiohttp.ClientSession() as http, http.get(
-        replica.base + "/dashboard/api/overview", headers={"Authorization": f"Bearer {DASHBOARD_TOKEN}"}
-    ) as r:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.get(
+            replica.base + "/dashboard/api/overview", headers={"Authorization": f"Bearer {DASHBOARD_TOKEN}"}
+        ) as r,
+    ):
         assert r.status == 200
         rows = (await r.json())["replicas"]
     # Only pollers have a leader flag; the test session's own bot (same schema) has none.
@@ -195,15 +234,34 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
 ) -> None:
     """A private redis-server (the shared one on 6379 is never stopped)."""
     redis_port = free_port()
-    redis_cmd = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    redis_cmd = [
+        "redis-server",
+        "--port",
+        str(redis_port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
     server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         ports = [free_port(), free_port()]
         replicas = []
         for i, port in enumerate(ports):
             env = replica_env(
-                dsn, faceit.base_url, tg.base_url, redis_url=f"redis://127.0.0.1:{redis_port}/0", prefix="out:",
-                WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}/webhook", WEBHOOK_SECRET=SECRET, PORT=str(port),
+                dsn,
+                faceit.base_url,
+                tg.base_url,
+                redis_url=f"redis://127.0.0.1:{redis_port}/0",
+                prefix="out:",
+                WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}/webhook",
+                WEBHOOK_SECRET=SECRET,
+                PORT=str(port),
             )
             replicas.append(await start_replica(env, tmp_path / f"replica{i}.log"))
         hooks = [f"http://127.0.0.1:{p}/webhook" for p in ports]
@@ -242,9 +300,12 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
             # Said once per outage, not once per request.
             assert r.logs().count("Redis unavailable") <= 1
         # PostgreSQL fenced every periodic tick: one run per (job, slot) whatever Redis did.
-        assert await pool.fetchval(
-            "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
-        ) == 0
+        assert (
+            await pool.fetchval(
+                "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
+            )
+            == 0
+        )
 
 
 async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_answering(
@@ -252,12 +313,30 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
 ) -> None:
     """Two polling replicas on a private redis-server that is stopped and started again."""
     redis_port = free_port()
-    redis_cmd = ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    redis_cmd = [
+        "redis-server",
+        "--port",
+        str(redis_port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+    ]
     server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
-    async with FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit, FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg:
+    async with (
+        FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
+        FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
+    ):
         env = replica_env(
-            dsn, faceit.base_url, tg.base_url, redis_url=f"redis://127.0.0.1:{redis_port}/0",
-            prefix=f"pgl{os.getpid()}:", LEADER_TTL_SECONDS="2", UPDATE_CLAIM_SECONDS="3",
+            dsn,
+            faceit.base_url,
+            tg.base_url,
+            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            prefix=f"pgl{os.getpid()}:",
+            LEADER_TTL_SECONDS="2",
+            UPDATE_CLAIM_SECONDS="3",
         )
         replicas = [await start_replica(env, tmp_path / f"replica{i}.log") for i in range(2)]
 
@@ -298,7 +377,9 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
             await wait_until(lambda: linked(after), 30, "replies after Redis returned")
             for u in [886001, *during, *after]:
                 replies = tg.calls_for(u, "sendMessage")
-                assert len(replies) == 1 and replies[0].params["text"].startswith("✅ Linked to <b>Darwin</b>"), u
+                assert len(replies) == 1 and replies[0].params["text"].startswith(
+                    "✅ Linked to <b>Darwin</b>"
+                ), u
             assert leader in replicas
         finally:
             results = [await r.stop(signal.SIGTERM) for r in replicas]
@@ -310,6 +391,9 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
         assert fallback in logs
         for r in replicas:
             assert r.logs().count("Redis unavailable") <= 2  # once for the lease, once for cache/budget
-        assert await pool.fetchval(
-            "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
-        ) == 0
+        assert (
+            await pool.fetchval(
+                "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
+            )
+            == 0
+        )

@@ -42,7 +42,12 @@ async def test_scorecard_arithmetic_from_stored_rows(bot: BotHarness) -> None:
     card = await scorecard.accuracy(pool)
     # finished: m1-m5 (m6 void, m7 open). Ours won m1, m3, m4 = 3 of 5; FACEIT named a favourite
     # in m1, m2, m4, m5 and it won all 4.
-    assert (card.total.matches, card.total.ours_won, card.total.faceit_matches, card.total.faceit_won) == (5, 3, 4, 4)
+    assert (card.total.matches, card.total.ours_won, card.total.faceit_matches, card.total.faceit_won) == (
+        5,
+        3,
+        4,
+        4,
+    )
     tiers = {t.tier: (t.matches, t.ours_won, t.faceit_matches, t.faceit_won) for t in card.tiers}
     # 50-60: m1 (won), m2 (lost); 60-70: m3 (won, no FACEIT favourite); 70+: m4 (won), m5 (lost)
     assert tiers == {"50-60": (2, 1, 2, 2), "60-70": (1, 1, 0, 0), "70+": (2, 1, 2, 2)}
@@ -72,15 +77,23 @@ def _doc(bot: BotHarness, match_id: str) -> dict:
     return json.loads((bot.faceit.data_dir / "matches" / f"{match_id}.json").read_text())
 
 
-async def test_a_briefing_of_a_live_room_is_stored_and_a_finished_one_is_not(bot: BotHarness, world: World) -> None:
+async def test_a_briefing_of_a_live_room_is_stored_and_a_finished_one_is_not(
+    bot: BotHarness, world: World
+) -> None:
     uid = bot.new_user()
     live, done = world.live[0], world.finished[0]
     for match_id in (live, done):
         bot.tg.mark()
         bot.tg.send_text(uid, f"/match {match_id}", user_id=uid, first_name="A")
-        await bot.tg.wait_for("editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"],
-                              timeout=20)
-    rows = await bot.rt.pool.fetch("SELECT match_id, predicted_faction, predicted_chance, faceit_faction FROM predictions")
+        await bot.tg.wait_for(
+            "editMessageText",
+            chat_id=uid,
+            predicate=lambda c: "FACEIT requests" in c.params["text"],
+            timeout=20,
+        )
+    rows = await bot.rt.pool.fetch(
+        "SELECT match_id, predicted_faction, predicted_chance, faceit_faction FROM predictions"
+    )
     assert [r["match_id"] for r in rows] == [live]
     doc = _doc(bot, live)
     elo = {k: doc["teams"][k]["stats"]["rating"] for k in ("faction1", "faction2")}
@@ -108,14 +121,27 @@ async def test_the_outcome_is_learnt_by_one_low_priority_lookup(bot: BotHarness,
         assert await bot.rt.queue.wait_outcome(j["id"]) == "done"
     assert bot.faceit.stats()["total"] == 2, bot.faceit.stats()  # one match-details call each
     row = await pool.fetchrow("SELECT outcome, winner, played_map FROM predictions WHERE match_id = $1", done)
-    played = next(e["name"] for e in doc["voting"]["map"]["entities"] if e["class_name"] == doc["voting"]["map"]["pick"][0])
-    assert (row["outcome"], row["winner"], row["played_map"]) == ("finished", doc["results"]["winner"], played)
-    assert await pool.fetchval("SELECT outcome FROM predictions WHERE match_id = $1", cancelled_or_unknown) == "void"
+    played = next(
+        e["name"]
+        for e in doc["voting"]["map"]["entities"]
+        if e["class_name"] == doc["voting"]["map"]["pick"][0]
+    )
+    assert (row["outcome"], row["winner"], row["played_map"]) == (
+        "finished",
+        doc["results"]["winner"],
+        played,
+    )
+    assert (
+        await pool.fetchval("SELECT outcome FROM predictions WHERE match_id = $1", cancelled_or_unknown)
+        == "void"
+    )
     # claimed rows are pushed ahead: the next tick has nothing to look up
     assert await scorecard.due_lookups(pool, bot.rt.queue) == []
 
 
-async def test_monitoring_records_the_outcome_for_free(bot: BotHarness, world: World, matches: Matches) -> None:
+async def test_monitoring_records_the_outcome_for_free(
+    bot: BotHarness, world: World, matches: Matches
+) -> None:
     template, roster = a_finished_match(matches, world)
     _pid, nick = roster[0]
     uid = bot.new_user()
@@ -125,7 +151,9 @@ async def test_monitoring_records_the_outcome_for_free(bot: BotHarness, world: W
     new = matches.finish(template)
     await store.insert(bot.rt.pool, Prediction(new, "faction1", 0.6, None, None, "Dust2", "faction1"))
     await check(bot, 1)
-    row = await bot.rt.pool.fetchrow("SELECT outcome, winner, played_map FROM predictions WHERE match_id = $1", new)
+    row = await bot.rt.pool.fetchrow(
+        "SELECT outcome, winner, played_map FROM predictions WHERE match_id = $1", new
+    )
     doc = _doc(bot, template)
     assert (row["outcome"], row["winner"]) == ("finished", doc["results"]["winner"])
     assert row["played_map"] == results.map_name(matches.stats(new)["rounds"][0]["round_stats"]["Map"])

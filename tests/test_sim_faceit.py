@@ -27,8 +27,11 @@ from faceitbot.sim.fixtures import (
 SAMPLES = default_samples_dir()
 KEY = "sim-test-key"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-NOT_FOUND = {"errors": [{"message": "The resource was not found.", "code": "err_nf0", "http_status": 404,
-                         "parameters": []}]}
+NOT_FOUND = {
+    "errors": [
+        {"message": "The resource was not found.", "code": "err_nf0", "http_status": 404, "parameters": []}
+    ]
+}
 DEMO_NICKNAMES = ("s1mple_fan", "half_buy", "igl_brain")  # the ones demo_world/README.md suggests
 
 
@@ -97,7 +100,10 @@ async def test_every_sample_is_served_byte_identical(sim: FaceitSim, http, tree)
         assert body == _sample(sample), path
         assert headers["Content-Type"] == "application/json; charset=utf-8"
         assert (headers["ratelimit-limit"], headers["ratelimit-remaining"], headers["ratelimit-reset"]) == (
-            "10, 10;w=1", "8", "0")
+            "10, 10;w=1",
+            "8",
+            "0",
+        )
     assert ids.nickname == "Darwin" and len(ids.match_ids) == 2
 
 
@@ -111,7 +117,9 @@ async def test_nickname_lookup_is_exact_and_sees_files_added_later(sim: FaceitSi
     steam = _load(root / "players" / f"{someone.player_id}.json")["games"]["cs2"]["game_player_id"]
     assert (await _get(http, sim, f"/players?game=cs2&game_player_id={steam}"))[1] == body
 
-    late = dict(_load(root / "players" / f"{someone.player_id}.json"), player_id="late-1", nickname="LateComer")
+    late = dict(
+        _load(root / "players" / f"{someone.player_id}.json"), player_id="late-1", nickname="LateComer"
+    )
     (root / "players" / "late-1.json").write_text(json.dumps(late))
     try:
         status, body, _ = await _get(http, sim, "/players?nickname=LateComer")
@@ -137,7 +145,10 @@ async def test_search_is_case_insensitive_substring_with_paging(sim: FaceitSim, 
         assert isinstance(item["games"][0]["skill_level"], str)
     someone = next(p for p in world.players if needle in p.nickname.lower())
     found = next(i for i in doc["items"] if i["nickname"] == someone.nickname)
-    assert (found["player_id"], found["games"][0]["skill_level"]) == (someone.player_id, str(someone.skill_level))
+    assert (found["player_id"], found["games"][0]["skill_level"]) == (
+        someone.player_id,
+        str(someone.skill_level),
+    )
 
     status, body, _ = await _get(http, sim, f"/search/players?nickname={needle}&offset=2&limit=3")
     page = json.loads(body)
@@ -154,7 +165,9 @@ async def test_history_paging_and_time_window(sim: FaceitSim, http, tree) -> Non
     page = json.loads((await _get(http, sim, base + "&offset=3&limit=5"))[1])
     assert page["items"] == recorded["items"][3:8]
     assert (page["start"], page["end"]) == (3, 8)
-    assert json.loads((await _get(http, sim, base + "&offset=18&limit=5"))[1])["items"] == recorded["items"][18:]
+    assert (
+        json.loads((await _get(http, sim, base + "&offset=18&limit=5"))[1])["items"] == recorded["items"][18:]
+    )
 
     cut = recorded["items"][5]["finished_at"]
     window = json.loads((await _get(http, sim, base + f"&from={cut}"))[1])
@@ -168,7 +181,12 @@ async def test_history_paging_and_time_window(sim: FaceitSim, http, tree) -> Non
 
 async def test_missing_resource_is_faceit_shaped_404(sim: FaceitSim, http, tree) -> None:
     _, _, world = tree
-    for path in ("/matches/1-nope", "/players/nope/stats/cs2", f"/matches/{world.live[0]}/stats", "/players/.."):
+    for path in (
+        "/matches/1-nope",
+        "/players/nope/stats/cs2",
+        f"/matches/{world.live[0]}/stats",
+        "/players/..",
+    ):
         status, body, headers = await _get(http, sim, path)
         assert status == 404, path
         assert json.loads(body) == NOT_FOUND
@@ -251,9 +269,17 @@ async def test_faults_over_http(sim: FaceitSim, http, tree) -> None:
 
 async def test_call_counts_by_route_and_reset(sim: FaceitSim, http, tree) -> None:
     pid, mid = tree[1].player_id, tree[1].match_ids[0]
-    for path in (f"/players/{pid}", f"/players/{pid}/stats/cs2", f"/players/{pid}/stats/cs2",
-                 f"/players/{pid}/history?limit=5", f"/players/{pid}/games/cs2/stats", f"/matches/{mid}",
-                 f"/matches/{mid}/stats", "/players?nickname=Darwin", "/search/players?nickname=x"):
+    for path in (
+        f"/players/{pid}",
+        f"/players/{pid}/stats/cs2",
+        f"/players/{pid}/stats/cs2",
+        f"/players/{pid}/history?limit=5",
+        f"/players/{pid}/games/cs2/stats",
+        f"/matches/{mid}",
+        f"/matches/{mid}/stats",
+        "/players?nickname=Darwin",
+        "/search/players?nickname=x",
+    ):
         await _get(http, sim, path)
     stats_url = sim.base_url.replace("/data/v4", "/_sim/stats")
     async with http.get(stats_url) as resp:
@@ -261,9 +287,14 @@ async def test_call_counts_by_route_and_reset(sim: FaceitSim, http, tree) -> Non
     assert served == sim.stats()
     assert served["total"] == 9
     assert served["by_route"] == {
-        "/v4/players/{playerId}": 1, "/v4/players/{playerId}/stats/{gameId}": 2,
-        "/v4/players/{playerId}/history": 1, "/v4/players/{playerId}/games/{gameId}/stats": 1,
-        "/v4/matches/{matchId}": 1, "/v4/matches/{matchId}/stats": 1, "/v4/players": 1, "/v4/search/players": 1,
+        "/v4/players/{playerId}": 1,
+        "/v4/players/{playerId}/stats/{gameId}": 2,
+        "/v4/players/{playerId}/history": 1,
+        "/v4/players/{playerId}/games/{gameId}/stats": 1,
+        "/v4/matches/{matchId}": 1,
+        "/v4/matches/{matchId}/stats": 1,
+        "/v4/players": 1,
+        "/v4/search/players": 1,
     }
     assert served["by_path"][f"/data/v4/players/{pid}/stats/cs2"] == 2
     async with http.post(stats_url.replace("/stats", "/reset")) as resp:
@@ -273,8 +304,10 @@ async def test_call_counts_by_route_and_reset(sim: FaceitSim, http, tree) -> Non
 
 async def test_simulated_rate_limit_headers(tree) -> None:
     now = [100.25]
-    async with FaceitSim(tree[0], api_key=KEY, rate_limit=3, clock=lambda: now[0]) as sim, \
-            aiohttp.ClientSession(headers=AUTH) as http:
+    async with (
+        FaceitSim(tree[0], api_key=KEY, rate_limit=3, clock=lambda: now[0]) as sim,
+        aiohttp.ClientSession(headers=AUTH) as http,
+    ):
         seen = [await _get(http, sim, f"/players/{tree[1].player_id}") for _ in range(4)]
         assert [s for s, _, _ in seen] == [200, 200, 200, 429]
         assert [h["ratelimit-remaining"] for _, _, h in seen] == ["2", "1", "0", "0"]
@@ -338,14 +371,20 @@ def test_world_is_consistent(tree) -> None:
         assert stats["round_stats"]["Score"] == f"{score['faction1']} / {score['faction2']}"
         assert int(stats["round_stats"]["Rounds"]) == score["faction1"] + score["faction2"]
         assert {t["team_id"]: {p["player_id"] for p in t["players"]} for t in stats["teams"]} == rosters
-        kills = {t["team_id"]: sum(int(p["player_stats"]["Kills"]) for p in t["players"]) for t in stats["teams"]}
-        deaths = {t["team_id"]: sum(int(p["player_stats"]["Deaths"]) for p in t["players"]) for t in stats["teams"]}
+        kills = {
+            t["team_id"]: sum(int(p["player_stats"]["Kills"]) for p in t["players"]) for t in stats["teams"]
+        }
+        deaths = {
+            t["team_id"]: sum(int(p["player_stats"]["Deaths"]) for p in t["players"]) for t in stats["teams"]
+        }
         a, b = kills
         assert deaths[b] - 1 <= kills[a] <= deaths[b] and deaths[a] - 1 <= kills[b] <= deaths[a]
         for team in stats["teams"]:
             won = team["team_id"] == winner
             assert team["team_stats"]["Team Win"] == str(int(won))
-            assert sum(int(p["player_stats"]["MVPs"]) for p in team["players"]) == int(team["team_stats"]["Final Score"])
+            assert sum(int(p["player_stats"]["MVPs"]) for p in team["players"]) == int(
+                team["team_stats"]["Final Score"]
+            )
             for p in team["players"]:
                 _same_keys(p["player_stats"], rec_line, "player_stats")
                 assert p["player_stats"]["Result"] == str(int(won))
@@ -367,7 +406,9 @@ def test_world_is_consistent(tree) -> None:
         rows = [r["stats"] for r in _load(base / "games" / "cs2" / "stats.json")["items"]]
         mine = [m for m in world.finished if (m, wp.player_id) in lines]
         assert {h["match_id"] for h in history} == set(mine)
-        assert [h["finished_at"] for h in history] == sorted((h["finished_at"] for h in history), reverse=True)
+        assert [h["finished_at"] for h in history] == sorted(
+            (h["finished_at"] for h in history), reverse=True
+        )
         assert [r["Match Id"] for r in rows] == [h["match_id"] for h in history]
         for h, row in zip(history, rows, strict=True):
             _same_keys(h, rec_item, "history item")
@@ -376,7 +417,11 @@ def test_world_is_consistent(tree) -> None:
             assert row["Match Finished At"] == h["finished_at"] * 1000 and row["Map"].startswith("de_")
             line = lines[(h["match_id"], wp.player_id)]
             assert (row["Kills"], row["Deaths"], row["ADR"], row["Result"]) == (
-                line["Kills"], line["Deaths"], line["ADR"], line["Result"])
+                line["Kills"],
+                line["Deaths"],
+                line["ADR"],
+                line["Result"],
+            )
         stats = _load(base / "stats" / "cs2.json")
         _same_keys(stats["lifetime"], rec_lifetime["lifetime"], "lifetime")
         life = stats["lifetime"]

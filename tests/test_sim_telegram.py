@@ -126,15 +126,17 @@ async def test_group_chats_and_message_ids(api: Bot, chat: int) -> None:
 
 async def test_edit_message_text(tg: FakeTelegram, api: Bot, chat: int) -> None:
     sent = await api.send_message(chat, "old", reply_markup=keyboard("x"))
-    edited = await api.edit_message_text(text="<i>new</i>", chat_id=chat, message_id=sent.message_id,
-                                         reply_markup=keyboard("y"))
+    edited = await api.edit_message_text(
+        text="<i>new</i>", chat_id=chat, message_id=sent.message_id, reply_markup=keyboard("y")
+    )
     assert not isinstance(edited, bool) and edited.text == "new"
     [state] = tg.chat_messages(chat)
     assert state["text"] == "new" and state["reply_markup"] == keyboard("y").model_dump(exclude_none=True)
 
     with pytest.raises(TelegramBadRequest, match="message is not modified"):
-        await api.edit_message_text(text="<i>new</i>", chat_id=chat, message_id=sent.message_id,
-                                    reply_markup=keyboard("y"))
+        await api.edit_message_text(
+            text="<i>new</i>", chat_id=chat, message_id=sent.message_id, reply_markup=keyboard("y")
+        )
     with pytest.raises(TelegramBadRequest, match="message to edit not found"):
         await api.edit_message_text(text="x", chat_id=chat, message_id=sent.message_id + 50)
 
@@ -172,7 +174,9 @@ def test_parse_html_offsets_are_utf16() -> None:
 
 async def test_unknown_method_and_bad_token(tg: FakeTelegram, api: Bot) -> None:
     assert await raw_post(tg, "sendMesage", {"chat_id": "1", "text": "x"}) == (
-        404, {"ok": False, "error_code": 404, "description": "Not Found"})
+        404,
+        {"ok": False, "error_code": 404, "description": "Not Found"},
+    )
     status, body = await raw_post(tg, "getMe", token="777:wrong")
     assert (status, body["description"]) == (401, "Unauthorized")
     status, body = await raw_post(tg, "GETME")  # method names are case-insensitive
@@ -206,30 +210,55 @@ async def test_json_urlencoded_and_query_bodies(tg: FakeTelegram, api: Bot, chat
 async def test_subscription_period_only_on_create_invoice_link(tg: FakeTelegram, api: Bot, chat: int) -> None:
     prices = [LabeledPrice(label="Pro, 30 days", amount=250)]
     with pytest.raises(TelegramBadRequest, match="unknown parameter 'subscription_period'"):
-        await api(SendInvoice(chat_id=chat, title="Pro", description="Pro for 30 days", payload="pro",
-                              currency="XTR", prices=prices, subscription_period=2592000))
+        await api(
+            SendInvoice(
+                chat_id=chat,
+                title="Pro",
+                description="Pro for 30 days",
+                payload="pro",
+                currency="XTR",
+                prices=prices,
+                subscription_period=2592000,
+            )
+        )
     link = await api.create_invoice_link(
-        title="Pro", description="Pro for 30 days", payload="pro", currency="XTR", prices=prices,
+        title="Pro",
+        description="Pro for 30 days",
+        payload="pro",
+        currency="XTR",
+        prices=prices,
         subscription_period=2592000,
     )
     assert link.startswith("https://t.me/$")
     assert tg.invoice_links[link]["subscription_period"] == 2592000
     with pytest.raises(TelegramBadRequest, match="SUBSCRIPTION_PERIOD_INVALID"):
         await api.create_invoice_link(
-            title="Pro", description="d", payload="pro", currency="XTR", prices=prices,
+            title="Pro",
+            description="d",
+            payload="pro",
+            currency="XTR",
+            prices=prices,
             subscription_period=86400,
         )
 
 
 async def test_invoice_and_payment_flow(tg: FakeTelegram, api: Bot, chat: int) -> None:
     invoice = await api.send_invoice(
-        chat, title="Pro", description="30 days", payload="pro:30", currency="XTR",
+        chat,
+        title="Pro",
+        description="30 days",
+        payload="pro:30",
+        currency="XTR",
         prices=[LabeledPrice(label="Pro", amount=250)],
     )
     assert invoice.invoice is not None and invoice.invoice.total_amount == 250
     with pytest.raises(TelegramBadRequest, match="exactly one price"):
         await api.send_invoice(
-            chat, title="Pro", description="d", payload="p", currency="XTR",
+            chat,
+            title="Pro",
+            description="d",
+            payload="p",
+            currency="XTR",
             prices=[LabeledPrice(label="a", amount=1), LabeledPrice(label="b", amount=2)],
         )
 
@@ -241,7 +270,12 @@ async def test_invoice_and_payment_flow(tg: FakeTelegram, api: Bot, chat: int) -
         await api.answer_pre_checkout_query(query_id, ok=True)
 
     update_id = tg.successful_payment(
-        chat, "pro:30", 250, "charge-1", is_recurring=True, is_first_recurring=True,
+        chat,
+        "pro:30",
+        250,
+        "charge-1",
+        is_recurring=True,
+        is_first_recurring=True,
         subscription_expiration_date=1_900_000_000,
     )
     [update] = await api.get_updates(offset=update.update_id + 1, timeout=0)
@@ -255,8 +289,10 @@ async def test_invoice_and_payment_flow(tg: FakeTelegram, api: Bot, chat: int) -
     with pytest.raises(TelegramBadRequest, match="CHARGE_ALREADY_REFUNDED"):
         await api.refund_star_payment(chat, "charge-1")
     ledger = [t for t in (await api.get_star_transactions()).transactions if t.id == "charge-1"]
-    assert [(t.amount, t.source is not None, t.receiver is not None) for t in ledger] == [(250, True, False),
-                                                                                           (250, False, True)]
+    assert [(t.amount, t.source is not None, t.receiver is not None) for t in ledger] == [
+        (250, True, False),
+        (250, False, True),
+    ]
 
 
 async def test_long_poll_returns_an_update_pushed_meanwhile(tg: FakeTelegram, api: Bot, chat: int) -> None:
@@ -343,7 +379,9 @@ async def test_flood_raises_retry_after(tg: FakeTelegram, api: Bot, chat: int) -
     assert caught.value.retry_after == 7
     assert tg.calls[-1].status == 429
     assert tg.calls[-1].response == {
-        "ok": False, "error_code": 429, "description": "Too Many Requests: retry after 7",
+        "ok": False,
+        "error_code": 429,
+        "description": "Too Many Requests: retry after 7",
         "parameters": {"retry_after": 7},
     }
     await api.send_message(chat, "after the wait")
@@ -368,6 +406,7 @@ async def test_wait_for_times_out_with_what_it_saw(tg: FakeTelegram, api: Bot, c
 async def test_wait_for_counts_only_after_mark(tg: FakeTelegram, api: Bot, chat: int) -> None:
     await api.send_message(chat, "before")
     tg.mark()
+
     def not_skipped(call: Call) -> bool:
         return call.params.get("text") != "skip"
 

@@ -71,8 +71,10 @@ def estimated_rating(lines: Sequence[MatchLine]) -> float:
     impact = 2.13 * kpr + 0.42 * apr - 0.41
     base = 0.0073 * 73 + 0.3591 * kpr - 0.5329 * dpr + 0.2372 * impact + 0.0032 * adr + 0.1587
     bonus = (
-        sum(0.0125 * m.doubles + 0.0375 * m.triples + 0.0875 * m.quadros + 0.15 * m.pentas + 0.0375 * m.mvps
-            for m in lines)
+        sum(
+            0.0125 * m.doubles + 0.0375 * m.triples + 0.0875 * m.quadros + 0.15 * m.pentas + 0.0375 * m.mvps
+            for m in lines
+        )
         / rounds
     )
     return (base + bonus) * 1.03
@@ -103,7 +105,9 @@ def map_forms(lines: Sequence[MatchLine]) -> list[MapForm]:
     forms = []
     for name, ms in by_map.items():
         kills, deaths = sum(m.kills for m in ms), sum(m.deaths for m in ms)
-        forms.append(MapForm(name, len(ms), sum(m.won for m in ms), kills / deaths if deaths else float(kills)))
+        forms.append(
+            MapForm(name, len(ms), sum(m.won for m in ms), kills / deaths if deaths else float(kills))
+        )
     return sorted(forms, key=lambda f: (-f.matches, f.map))
 
 

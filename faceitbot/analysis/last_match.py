@@ -75,7 +75,9 @@ def score_line(p: MatchPlayerStats) -> ScoreLine:
     )
 
 
-def last_match(stats: MatchStats, player_id: str, *, finished_at: int = 0, elo_change: int | None = None) -> LastMatch:
+def last_match(
+    stats: MatchStats, player_id: str, *, finished_at: int = 0, elo_change: int | None = None
+) -> LastMatch:
     """The card of `player_id` in the first map of the match. KeyError when they did not play it."""
     if not stats.rounds:
         raise KeyError(player_id)

@@ -11,11 +11,17 @@ PARTY_MIN_SHARED = 3
 
 
 def _sides(rows: Iterable[Mapping[str, object]]) -> set[tuple[str, str]]:
-    return {(str(r.get("Match Id", "")), str(r.get("Team", ""))) for r in rows if r.get("Match Id") and r.get("Team")}
+    return {
+        (str(r.get("Match Id", "")), str(r.get("Team", "")))
+        for r in rows
+        if r.get("Match Id") and r.get("Team")
+    }
 
 
 def find_parties(
-    team: Iterable[str], rows: Mapping[str, Iterable[Mapping[str, object]]], min_shared: int = PARTY_MIN_SHARED
+    team: Iterable[str],
+    rows: Mapping[str, Iterable[Mapping[str, object]]],
+    min_shared: int = PARTY_MIN_SHARED,
 ) -> tuple[tuple[str, ...], ...]:
     """Groups (in roster order, largest first) among the players of one team; solo players are in none."""
     ids = list(dict.fromkeys(team))

@@ -20,13 +20,22 @@ from faceitbot.analysis.numbers import num
 KAST_DEFAULT = 73.0
 SCALE = 1.03
 # Bonus per event, per round played.
-MULTI_KILL_BONUS = {"Double Kills": 0.0125, "Triple Kills": 0.0375, "Quadro Kills": 0.0875, "Penta Kills": 0.15}
+MULTI_KILL_BONUS = {
+    "Double Kills": 0.0125,
+    "Triple Kills": 0.0375,
+    "Quadro Kills": 0.0875,
+    "Penta Kills": 0.15,
+}
 MVP_BONUS = 0.0375
 ENTRY_WIN_BONUS = 0.03
 CLUTCH_1V1_BONUS = 0.05
 CLUTCH_1V2_BONUS = 0.10
 # Lifetime totals that stand in for the per-match entry/clutch counts the rows lack.
-_LIFETIME_EVENTS = {"Total Entry Wins": ENTRY_WIN_BONUS, "Total 1v1 Wins": CLUTCH_1V1_BONUS, "Total 1v2 Wins": CLUTCH_1V2_BONUS}
+_LIFETIME_EVENTS = {
+    "Total Entry Wins": ENTRY_WIN_BONUS,
+    "Total 1v1 Wins": CLUTCH_1V1_BONUS,
+    "Total 1v2 Wins": CLUTCH_1V2_BONUS,
+}
 _MATCH_EVENTS = {"Entry Wins": ENTRY_WIN_BONUS, "1v1Wins": CLUTCH_1V1_BONUS, "1v2Wins": CLUTCH_1V2_BONUS}
 
 
@@ -38,7 +47,13 @@ class Rating:
 
 
 def hltv_rating(
-    *, kills: float, deaths: float, assists: float, adr: float, rounds: float, bonus_events: float = 0.0,
+    *,
+    kills: float,
+    deaths: float,
+    assists: float,
+    adr: float,
+    rounds: float,
+    bonus_events: float = 0.0,
     kast: float = KAST_DEFAULT,
 ) -> float:
     """`bonus_events` is Σ weight × count over the same rounds."""
@@ -58,14 +73,24 @@ def match_rating(stats: Mapping[str, object], rounds: float) -> float | None:
     """One scoreboard line of /matches/{id}/stats: every field the formula needs is real."""
     if rounds <= 0:
         return None
-    events = _weighted(stats, MULTI_KILL_BONUS) + MVP_BONUS * num(stats.get("MVPs")) + _weighted(stats, _MATCH_EVENTS)
+    events = (
+        _weighted(stats, MULTI_KILL_BONUS)
+        + MVP_BONUS * num(stats.get("MVPs"))
+        + _weighted(stats, _MATCH_EVENTS)
+    )
     return hltv_rating(
-        kills=num(stats.get("Kills")), deaths=num(stats.get("Deaths")), assists=num(stats.get("Assists")),
-        adr=num(stats.get("ADR")), rounds=rounds, bonus_events=events,
+        kills=num(stats.get("Kills")),
+        deaths=num(stats.get("Deaths")),
+        assists=num(stats.get("Assists")),
+        adr=num(stats.get("ADR")),
+        rounds=rounds,
+        bonus_events=events,
     )
 
 
-def recent_rating(rows: Iterable[Mapping[str, object]], lifetime: Mapping[str, object] | None) -> Rating | None:
+def recent_rating(
+    rows: Iterable[Mapping[str, object]], lifetime: Mapping[str, object] | None
+) -> Rating | None:
     """Over per-match rows taken together (sums, ADR weighted by rounds)."""
     rows = list(rows)
     rounds = sum(num(r.get("Rounds")) for r in rows)
@@ -81,5 +106,7 @@ def recent_rating(rows: Iterable[Mapping[str, object]], lifetime: Mapping[str, o
     estimated = life_rounds > 0
     if estimated:
         events += rounds * _weighted(life, _LIFETIME_EVENTS) / life_rounds
-    value = hltv_rating(kills=kills, deaths=deaths, assists=assists, adr=damage / rounds, rounds=rounds, bonus_events=events)
+    value = hltv_rating(
+        kills=kills, deaths=deaths, assists=assists, adr=damage / rounds, rounds=rounds, bonus_events=events
+    )
     return Rating(round(value, 2), round(rounds), estimated)

@@ -70,6 +70,6 @@ def match_lines(rows: Iterable[GameStatsRow]) -> list[MatchLine]:
 
 
 def map_label(map_id: str) -> str:
-    """"de_inferno" → "Inferno"; the lifetime segments use the label, the matches the id."""
+    """ "de_inferno" → "Inferno"; the lifetime segments use the label, the matches the id."""
     name = map_id.removeprefix("de_").removeprefix("cs_")
     return name[:1].upper() + name[1:] if name else "?"

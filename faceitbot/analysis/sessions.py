@@ -29,7 +29,9 @@ class Span:
     elo_change: int | None
 
 
-def elo_change(snapshots: Sequence[Snapshot], *, after: int, first: int, last: int, until: int | None) -> int | None:
+def elo_change(
+    snapshots: Sequence[Snapshot], *, after: int, first: int, last: int, until: int | None
+) -> int | None:
     """ELO after the span minus ELO before it.
 
     Before: the newest snapshot taken after `after` (the previous match's finish) and before

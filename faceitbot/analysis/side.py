@@ -41,7 +41,8 @@ def threat(p: PlayerReport) -> tuple[float, int]:
 
 def briefing(report: MatchReport, viewer_player_id: str | None) -> Briefing:
     index = next(
-        (i for i, t in enumerate(report.teams) if any(p.player_id == viewer_player_id for p in t.players)), None
+        (i for i, t in enumerate(report.teams) if any(p.player_id == viewer_player_id for p in t.players)),
+        None,
     )
     ours = report.teams[index] if index is not None else None
     theirs = report.teams[1 - index] if index is not None else None

@@ -49,9 +49,13 @@ def skills(lifetime: Mapping[str, object] | None, rows: Iterable[Mapping[str, ob
         clutch_1v1=_duels(life, "Total 1v1 Wins", "Total 1v1 Count"),
         clutch_1v2=_duels(life, "Total 1v2 Wins", "Total 1v2 Count"),
         utility_damage_per_round=(
-            round(num(life.get("Total Utility Damage")) / rounds, 2) if rounds and "Total Utility Damage" in life else None
+            round(num(life.get("Total Utility Damage")) / rounds, 2)
+            if rounds and "Total Utility Damage" in life
+            else None
         ),
         flash=_duels(life, "Total Flash Successes", "Total Flash Count"),
-        multi_kills=round(sum(num(r.get(k)) for r in rows for k in ("Triple Kills", "Quadro Kills", "Penta Kills"))),
+        multi_kills=round(
+            sum(num(r.get(k)) for r in rows for k in ("Triple Kills", "Quadro Kills", "Penta Kills"))
+        ),
         recent_matches=len(rows),
     )

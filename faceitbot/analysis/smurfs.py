@@ -33,7 +33,9 @@ class Flag:
     reasons: tuple[Reason, ...]
 
 
-def flag(*, level: int, lifetime_matches: int, recent_matches: int, kd: float, adr: float, win_rate: float) -> Flag | None:
+def flag(
+    *, level: int, lifetime_matches: int, recent_matches: int, kd: float, adr: float, win_rate: float
+) -> Flag | None:
     if lifetime_matches >= NEW_ACCOUNT_MATCHES or recent_matches < MIN_RECENT:
         return None
     above = []
@@ -46,5 +48,7 @@ def flag(*, level: int, lifetime_matches: int, recent_matches: int, kd: float, a
     if above:
         return Flag("smurf", lifetime_matches, tuple(above))
     if level >= BOOSTED_MIN_LEVEL and kd <= BOOSTED_KD and adr <= BOOSTED_ADR:
-        return Flag("boosted", lifetime_matches, (Reason("kd", kd, BOOSTED_KD), Reason("adr", adr, BOOSTED_ADR)))
+        return Flag(
+            "boosted", lifetime_matches, (Reason("kd", kd, BOOSTED_KD), Reason("adr", adr, BOOSTED_ADR))
+        )
     return None

@@ -40,7 +40,14 @@ async def group_match(
 ) -> None:
     match_id = await match_requests.requested_match_id(faceit, user, command.args)
     accepted = await match_requests.request_analysis(
-        pool, queue, settings, user, match_id, chat_id=message.chat.id, locale=l10n.locale, now=datetime.now(UTC)
+        pool,
+        queue,
+        settings,
+        user,
+        match_id,
+        chat_id=message.chat.id,
+        locale=l10n.locale,
+        now=datetime.now(UTC),
     )
     if not accepted.created:
         await respond(message, Rendered(l10n("analysis-already", position=accepted.position)))

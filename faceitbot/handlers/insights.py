@@ -39,7 +39,12 @@ def _args(command: CommandObject | None) -> str | None:
 @router.message(Command("last"))
 @router.message(MenuButton("menu-last"))
 async def cmd_last(
-    message: Message, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n, command: CommandObject | None = None
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
+    command: CommandObject | None = None,
 ) -> None:
     player = await insights.target(faceit, pool, user, _args(command))
     card = await insights.load_last_match(faceit, pool, player.player_id)
@@ -47,7 +52,9 @@ async def cmd_last(
 
 
 @router.callback_query(ScoreboardCb.filter())
-async def on_scoreboard(query: CallbackQuery, callback_data: ScoreboardCb, faceit: FaceitClient, l10n: L10n) -> None:
+async def on_scoreboard(
+    query: CallbackQuery, callback_data: ScoreboardCb, faceit: FaceitClient, l10n: L10n
+) -> None:
     await query.answer()
     card = await insights.load_scoreboard(faceit, callback_data.match_id)
     if isinstance(query.message, Message):
@@ -70,23 +77,37 @@ def history_args(text: str | None) -> tuple[int, str | None]:
 @router.message(Command("matches"))
 @router.message(MenuButton("menu-history"))
 async def cmd_matches(
-    message: Message, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n, command: CommandObject | None = None
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
+    command: CommandObject | None = None,
 ) -> None:
     count, nickname = history_args(_args(command))
     player = await insights.target(faceit, pool, user, nickname)
     lines = await insights.load_history(faceit, player.player_id, count)
-    page = render.history_page(lines, player.nickname, player.player_id, count, 0, await _zone(pool, user), l10n)
+    page = render.history_page(
+        lines, player.nickname, player.player_id, count, 0, await _zone(pool, user), l10n
+    )
     await respond(message, page)
 
 
 @router.callback_query(MatchesCb.filter())
 async def on_history_page(
-    query: CallbackQuery, callback_data: MatchesCb, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n
+    query: CallbackQuery,
+    callback_data: MatchesCb,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
 ) -> None:
     await query.answer()
     cb = callback_data
     lines = await insights.load_history(faceit, cb.player_id, cb.count)
-    page = render.history_page(lines, lines[0].nickname, cb.player_id, cb.count, cb.page, await _zone(pool, user), l10n)
+    page = render.history_page(
+        lines, lines[0].nickname, cb.player_id, cb.count, cb.page, await _zone(pool, user), l10n
+    )
     if isinstance(query.message, Message):
         await query.message.edit_text(page.text, reply_markup=page.markup)
 
@@ -94,7 +115,12 @@ async def on_history_page(
 @router.message(Command("form"))
 @router.message(MenuButton("menu-form"))
 async def cmd_form(
-    message: Message, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n, command: CommandObject | None = None
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
+    command: CommandObject | None = None,
 ) -> None:
     player = await insights.target(faceit, pool, user, _args(command))
     await respond(message, render.form_menu(player.nickname, player.player_id, l10n))
@@ -108,7 +134,13 @@ async def on_form_view(
     if not isinstance(query.message, Message):
         return
     job_id, created = await request_form(
-        pool, queue, user, callback_data.view, callback_data.player_id, chat_id=query.message.chat.id, locale=l10n.locale
+        pool,
+        queue,
+        user,
+        callback_data.view,
+        callback_data.player_id,
+        chat_id=query.message.chat.id,
+        locale=l10n.locale,
     )
     if created:
         ack = await respond(query.message, Rendered(l10n("form-queued")), caller=query.from_user)
@@ -117,7 +149,12 @@ async def on_form_view(
 
 @router.message(Command("maps"))
 async def cmd_maps(
-    message: Message, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n, command: CommandObject | None = None
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
+    command: CommandObject | None = None,
 ) -> None:
     player = await insights.target(faceit, pool, user, _args(command))
     view = await insights.load_maps(faceit, player.player_id)

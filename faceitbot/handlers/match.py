@@ -51,10 +51,23 @@ async def pasted_room(
 
 
 async def _request(
-    message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n, match_id: str
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    queue: TaskQueue,
+    settings: Settings,
+    l10n: L10n,
+    match_id: str,
 ) -> None:
     accepted = await match_requests.request_analysis(
-        pool, queue, settings, user, match_id, chat_id=message.chat.id, locale=l10n.locale, now=datetime.now(UTC)
+        pool,
+        queue,
+        settings,
+        user,
+        match_id,
+        chat_id=message.chat.id,
+        locale=l10n.locale,
+        now=datetime.now(UTC),
     )
     if not accepted.created:
         await message.answer(l10n("analysis-already", position=accepted.position))

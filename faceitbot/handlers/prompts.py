@@ -51,11 +51,17 @@ async def menu_link(message: Message, user: UserRow, pool: Pool, l10n: L10n) -> 
 class Answering(Filter):
     """Plain text (no command, menu button or room link) from a user the bot asked a question."""
 
-    async def __call__(self, message: Message, i18n: I18n, pool: Pool, user: UserRow | None = None) -> bool | dict[str, Any]:
+    async def __call__(
+        self, message: Message, i18n: I18n, pool: Pool, user: UserRow | None = None
+    ) -> bool | dict[str, Any]:
         text = message.text or ""
         if user is None or not text.strip() or text.startswith("/") or inputs.looks_like_match(text):
             return False
-        if any(text == i18n.gettext(key, locale=loc) for key in keyboards.MENU_KEYS for loc in i18n.available_locales):
+        if any(
+            text == i18n.gettext(key, locale=loc)
+            for key in keyboards.MENU_KEYS
+            for loc in i18n.available_locales
+        ):
             return False
         return await settings_store.pending(pool, message.chat.id, user.telegram_id) is not None
 

@@ -55,7 +55,9 @@ async def cmd_settings(
 
 
 @router.callback_query(SettingsCb.filter(F.action == SettingsAction.ZONE))
-async def on_zone(query: CallbackQuery, callback_data: SettingsCb, user: UserRow, pool: Pool, l10n: L10n) -> None:
+async def on_zone(
+    query: CallbackQuery, callback_data: SettingsCb, user: UserRow, pool: Pool, l10n: L10n
+) -> None:
     zone = checked_zone(callback_data.value)
     await settings_store.set_time_zone(pool, user.telegram_id, zone)
     await query.answer(l10n("settings-zone-set", zone=zone))

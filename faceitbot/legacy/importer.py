@@ -45,7 +45,9 @@ def read_document(path: Path) -> object:
         raise Unreadable(f"{path}: {e}") from None
 
 
-async def import_legacy(pool: asyncpg.Pool, document: object, now: datetime, *, dry_run: bool = False) -> Report:
+async def import_legacy(
+    pool: asyncpg.Pool, document: object, now: datetime, *, dry_run: bool = False
+) -> Report:
     try:
         parsed = parse(document, now)
     except Invalid as e:
@@ -59,19 +61,27 @@ async def import_legacy(pool: asyncpg.Pool, document: object, now: datetime, *, 
             for user in parsed.users:
                 reason = await legacy_store.newer_than(conn, user.telegram_id, user.seen_at)
                 if reason is not None:
-                    report.skipped.append(Problem(parsed.entry_of[user.telegram_id], user.telegram_id, reason))
+                    report.skipped.append(
+                        Problem(parsed.entry_of[user.telegram_id], user.telegram_id, reason)
+                    )
                     continue
                 await legacy_store.upsert_user(conn, user)
                 written.append(user)
-                follows = [(user.faceit_player_id, user.faceit_nickname, True)] if user.faceit_player_id else []
+                follows = (
+                    [(user.faceit_player_id, user.faceit_nickname, True)] if user.faceit_player_id else []
+                )
                 follows += [(pid, nick, False) for pid, nick in user.tracked]
                 for player_id, nickname, linked in follows:
-                    if await legacy_store.follow_player(conn, user.telegram_id, player_id, nickname, linked=linked):
+                    if await legacy_store.follow_player(
+                        conn, user.telegram_id, player_id, nickname, linked=linked
+                    ):
                         report.tracked += 1
             report.imported = len(written)
             for user in written:  # referrers may come later in the file
                 if user.referred_by is not None:
-                    why = await legacy_store.add_referral(conn, user.telegram_id, user.referred_by, user.created_at)
+                    why = await legacy_store.add_referral(
+                        conn, user.telegram_id, user.referred_by, user.created_at
+                    )
                     if why is not None:
                         report.notes.append(f"user {user.telegram_id}: referral not kept, {why}")
         except BaseException:
@@ -82,4 +92,3 @@ async def import_legacy(pool: asyncpg.Pool, document: object, now: datetime, *, 
         else:
             await tx.commit()
     return report
-

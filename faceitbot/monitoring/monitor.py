@@ -264,7 +264,9 @@ class Monitor:
                     await store.nudge(conn, others, wait, item.finished_at)
             if item.results is not None and item.results.winner in ("faction1", "faction2"):
                 # The scorecard learns this outcome for free (no lookup of its own later).
-                played = results.map_name(stats.rounds[0].round_stats.get("Map", "")) if stats.rounds else None
+                played = (
+                    results.map_name(stats.rounds[0].round_stats.get("Map", "")) if stats.rounds else None
+                )
                 await predictions_store.record_outcome(conn, item.match_id, item.results.winner, played)
             await store.advance(conn, row.player_id, item.finished_at)
         logger.info("match {} resolved for {} tracked players", item.match_id, len(lines))
@@ -322,7 +324,9 @@ class Monitor:
         if note is None or note.status != "pending":
             # Sent (or settled) by an earlier attempt. Logged: a job that ends here without a
             # message is otherwise indistinguishable from one that sent it.
-            logger.info("notification {} is {}: nothing to send", payload["id"], note.status if note else "gone")
+            logger.info(
+                "notification {} is {}: nothing to send", payload["id"], note.status if note else "gone"
+            )
             return
         if not note.notifications:
             logger.info("notification {} skipped: {} turned notifications off", note.id, note.telegram_id)

@@ -32,7 +32,13 @@ from faceitbot.store.jobs import JobRow
 FINISHED = "match_status_finished"
 LIVE = frozenset({"match_status_configuring", "match_status_ready"})  # a match about to start
 MATCH_EVENTS = frozenset(
-    {"match_object_created", "match_status_configuring", "match_status_ready", FINISHED, "match_status_cancelled"}
+    {
+        "match_object_created",
+        "match_status_configuring",
+        "match_status_ready",
+        FINISHED,
+        "match_status_cancelled",
+    }
 )
 RESOLVE = JobSpec("monitor.webhook", Priority.DEFAULT, max_attempts=4, timeout_s=60, backoff_s=5.0)
 HISTORY_LAG_S = 20.0  # the history may list a finished match a little after the event

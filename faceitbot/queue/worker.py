@@ -147,7 +147,9 @@ class TaskQueue:
         self._stopping = False
         await self._listen()
         self._tasks = [asyncio.create_task(self._feed(), name="queue-feeder")]
-        self._tasks += [asyncio.create_task(self._work(i), name=f"queue-worker-{i}") for i in range(self._workers)]
+        self._tasks += [
+            asyncio.create_task(self._work(i), name=f"queue-worker-{i}") for i in range(self._workers)
+        ]
         logger.info("queue started: {} workers, owner {}", self._workers, self.owner)
 
     async def stop(self, grace_s: float = 8.0) -> None:
@@ -207,7 +209,9 @@ class TaskQueue:
                 with contextlib.suppress(Exception):
                     await self._pool.release(listener)
             if not self._unheard:  # said once per outage, not once per poll
-                logger.warning("job notifications unavailable ({}); polling every {}s", type(e).__name__, self._poll_s)
+                logger.warning(
+                    "job notifications unavailable ({}); polling every {}s", type(e).__name__, self._poll_s
+                )
             self._unheard = True
             return
         self._listener = listener

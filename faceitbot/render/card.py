@@ -19,8 +19,18 @@ TEXT = (240, 240, 240)
 MUTED = (150, 155, 165)
 ACCENT = (255, 85, 0)  # FACEIT orange
 WIN, LOSS = (52, 168, 83), (219, 68, 55)
-LEVEL_COLOURS = {1: (238, 238, 238), 2: (28, 232, 28), 3: (28, 232, 28), 4: (255, 192, 0), 5: (255, 192, 0),
-                 6: (255, 192, 0), 7: (255, 192, 0), 8: (255, 102, 0), 9: (255, 102, 0), 10: (254, 31, 0)}
+LEVEL_COLOURS = {
+    1: (238, 238, 238),
+    2: (28, 232, 28),
+    3: (28, 232, 28),
+    4: (255, 192, 0),
+    5: (255, 192, 0),
+    6: (255, 192, 0),
+    7: (255, 192, 0),
+    8: (255, 102, 0),
+    9: (255, 102, 0),
+    10: (254, 31, 0),
+}
 
 
 def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -35,7 +45,9 @@ def stat_card(card: ProfileCard, recent: Totals | None = None) -> bytes:
     draw.text((72, 68), str(card.level), fill=level_colour, font=_font(36), anchor="mm")
     draw.text((136, 30), card.nickname, fill=TEXT, font=_font(40))
     country = card.country.upper()
-    draw.text((136, 80), f"{card.elo} ELO" + (f"  ·  {country}" if country else ""), fill=ACCENT, font=_font(26))
+    draw.text(
+        (136, 80), f"{card.elo} ELO" + (f"  ·  {country}" if country else ""), fill=ACCENT, font=_font(26)
+    )
 
     tiles = [
         ("MATCHES", str(card.matches)),
@@ -71,13 +83,19 @@ def match_card(report: MatchReport) -> bytes:
     """Both rosters side by side (level, ELO, last-20 K/D), team ELO and chances, map advice."""
     image = Image.new("RGB", (WIDTH, 520), BACKGROUND)
     draw = ImageDraw.Draw(image)
-    draw.text((WIDTH // 2, 30), (report.competition or "FACEIT")[:48], fill=MUTED, font=_font(18), anchor="mm")
+    draw.text(
+        (WIDTH // 2, 30), (report.competition or "FACEIT")[:48], fill=MUTED, font=_font(18), anchor="mm"
+    )
     for side, team in enumerate(report.teams):
         x = 32 + side * 380
         draw.rounded_rectangle((x, 56, x + 356, 396), radius=12, fill=PANEL)
         draw.text((x + 16, 68), team.name[:22], fill=TEXT, font=_font(26))
-        draw.text((x + 16, 104), f"AVG {team.avg_elo} ELO  ·  {fmt(100 * team.win_probability, 0)}%",
-                  fill=ACCENT, font=_font(18))
+        draw.text(
+            (x + 16, 104),
+            f"AVG {team.avg_elo} ELO  ·  {fmt(100 * team.win_probability, 0)}%",
+            fill=ACCENT,
+            font=_font(18),
+        )
         for i, p in enumerate(team.players[:5]):
             y = 146 + i * 48
             colour = LEVEL_COLOURS.get(p.level, MUTED)

@@ -134,11 +134,11 @@ def page(title: str, body: str, l10n: L10n, *, script: bool = True) -> str:
 
 
 def login(l10n: L10n, *, failed: bool) -> str:
-    error = f'<p class=error id=login-error>{_e(l10n("dash-login-wrong"))}</p>' if failed else ""
+    error = f"<p class=error id=login-error>{_e(l10n('dash-login-wrong'))}</p>" if failed else ""
     body = (
         f"{error}<form method=post action=/dashboard/login>"
-        f'<label>{_e(l10n("dash-login-token"))} <input type=password name=token id=token autofocus></label> '
-        f'<button type=submit id=login>{_e(l10n("dash-login-submit"))}</button></form>'
+        f"<label>{_e(l10n('dash-login-token'))} <input type=password name=token id=token autofocus></label> "
+        f"<button type=submit id=login>{_e(l10n('dash-login-submit'))}</button></form>"
     )
     return page(l10n("dash-login-title"), body, l10n, script=False)
 
@@ -196,7 +196,9 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
         button = ""
         if csrf:
             verb = "resume" if q["paused"] else "pause"
-            button = " " + _form(f"/dashboard/queue/{key}/{verb}", l10n(f"dash-{verb}"), csrf, f"{verb}-{key}")
+            button = " " + _form(
+                f"/dashboard/queue/{key}/{verb}", l10n(f"dash-{verb}"), csrf, f"{verb}-{key}"
+            )
         rows.append(
             f"<tr><th>{p.name}</th>{cells}{_cell(f'q-{key}-oldest', age(q['oldest_s']))}"
             f'<td id="q-{key}-state">{_e(state)}{button}</td></tr>'
@@ -204,7 +206,7 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
     spark = ",".join(str(n) for n in ov.throughput)
     queue = (
         f"<section class=wide><h2>{_e(l10n('dash-queues'))}</h2><table id=queues><tr>{head}</tr>{''.join(rows)}</table>"
-        f'<p>{_e(l10n("dash-throughput", minutes=len(ov.throughput), total=sum(ov.throughput)))} '
+        f"<p>{_e(l10n('dash-throughput', minutes=len(ov.throughput), total=sum(ov.throughput)))} "
         f'<svg class=spark id=throughput data-points="{spark}" width=240 height=32 role=img></svg></p></section>'
     )
     replica_rows = "".join(_replica_row(i, r, l10n) for i, r in enumerate(data["replicas"]))
@@ -220,20 +222,22 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
     calls = ", ".join(f"{_e(k)}: {v}" for k, v in f["calls_per_min"].items()) or "—"
     faceit = (
         f"<section><h2>FACEIT</h2><ul>"
-        f'<li>{_e(l10n("dash-budget"))}: <b id=budget-used>{f["budget_used"]}</b> / {f["budget_limit"]} · '
-        f'{_e(l10n("dash-budget-left"))} <b id=budget-left>{f["budget_left"]}</b> · '
-        f'{_e(l10n("dash-window", seconds=fmt(f["window_s"], 0)))}</li>'
-        f'<li>{_e(l10n("dash-calls-per-min"))}: <span id=calls-per-min>{calls}</span></li>'
-        f'<li>{_e(l10n("dash-cache"))}: <b id=cache-rate>{hit_rate(c.cache_hits, c.cache_misses)}</b> '
+        f"<li>{_e(l10n('dash-budget'))}: <b id=budget-used>{f['budget_used']}</b> / {f['budget_limit']} · "
+        f"{_e(l10n('dash-budget-left'))} <b id=budget-left>{f['budget_left']}</b> · "
+        f"{_e(l10n('dash-window', seconds=fmt(f['window_s'], 0)))}</li>"
+        f"<li>{_e(l10n('dash-calls-per-min'))}: <span id=calls-per-min>{calls}</span></li>"
+        f"<li>{_e(l10n('dash-cache'))}: <b id=cache-rate>{hit_rate(c.cache_hits, c.cache_misses)}</b> "
         f"({c.cache_hits}/{c.cache_misses})</li></ul></section>"
     )
     n = data["notifications"]
     t = data["telegram"]
     notes = (
         f"<section><h2>{_e(l10n('dash-notifications'))}</h2><ul>"
-        + "".join(f'<li>{_e(l10n("dash-note-" + s))}: <b id="n-{s}">{n[s]}</b></li>' for s in NOTIFICATION_STATES)
-        + f'<li>{_e(l10n("dash-telegram-429"))}: <b id=tg-429>{t["rate_limited"]}</b></li>'
-        f'<li>{_e(l10n("dash-blocked-chats"))}: <b id=tg-blocked>{t["blocked_chats"]}</b></li></ul></section>'
+        + "".join(
+            f'<li>{_e(l10n("dash-note-" + s))}: <b id="n-{s}">{n[s]}</b></li>' for s in NOTIFICATION_STATES
+        )
+        + f"<li>{_e(l10n('dash-telegram-429'))}: <b id=tg-429>{t['rate_limited']}</b></li>"
+        f"<li>{_e(l10n('dash-blocked-chats'))}: <b id=tg-blocked>{t['blocked_chats']}</b></li></ul></section>"
     )
     u = data["users"]
     tiers = " · ".join(
@@ -241,12 +245,12 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
     )
     users = (
         f"<section><h2>{_e(l10n('dash-users'))}</h2><ul>"
-        f'<li>{_e(l10n("dash-users-total"))}: <b id=u-total>{u["total"]}</b> · '
-        f'{_e(l10n("dash-users-active"))}: <b id=u-active>{u["active_today"]}</b> · '
-        f'{_e(l10n("dash-users-banned"))}: <b id=u-banned>{u["banned"]}</b></li><li>{tiers}</li>'
-        f'<li>{_e(l10n("dash-stars-month"))}: <b id=stars-month>{data["stars_month"]}</b></li></ul></section>'
+        f"<li>{_e(l10n('dash-users-total'))}: <b id=u-total>{u['total']}</b> · "
+        f"{_e(l10n('dash-users-active'))}: <b id=u-active>{u['active_today']}</b> · "
+        f"{_e(l10n('dash-users-banned'))}: <b id=u-banned>{u['banned']}</b></li><li>{tiers}</li>"
+        f"<li>{_e(l10n('dash-stars-month'))}: <b id=stars-month>{data['stars_month']}</b></li></ul></section>"
     )
-    stamp = f'<p class=muted id=updated>{_e(l10n("dash-updated", at=_ts(c.at)))}</p>'
+    stamp = f"<p class=muted id=updated>{_e(l10n('dash-updated', at=_ts(c.at)))}</p>"
     return f"{stamp}<div class=grid>{queue}{replicas}{faceit}{notes}{users}</div>"
 
 
@@ -265,20 +269,28 @@ def _replica_row(i: int, r: dict[str, Any], l10n: L10n) -> str:
 
 def jobs(rows: list[JobDetail], state: str | None, priority: Priority | None, l10n: L10n) -> str:
     def options(name: str, values: list[str], chosen: str | None) -> str:
-        opts = [f'<option value=all>{_e(l10n("dash-all"))}</option>']
+        opts = [f"<option value=all>{_e(l10n('dash-all'))}</option>"]
         opts += [f'<option value="{v}"{" selected" if v == chosen else ""}>{v}</option>' for v in values]
         return f'<select name={name} id="filter-{name}">{"".join(opts)}</select>'
 
     chosen_p = priority.name.lower() if priority is not None else None
     form = (
         "<form method=get action=/dashboard/jobs class=filters>"
-        f'{_e(l10n("dash-state"))} {options("state", list(JOB_STATES), state)} '
-        f'{_e(l10n("dash-priority"))} {options("priority", [p.name.lower() for p in Priority], chosen_p)} '
-        f'<button type=submit id=filter>{_e(l10n("dash-filter"))}</button></form>'
+        f"{_e(l10n('dash-state'))} {options('state', list(JOB_STATES), state)} "
+        f"{_e(l10n('dash-priority'))} {options('priority', [p.name.lower() for p in Priority], chosen_p)} "
+        f"<button type=submit id=filter>{_e(l10n('dash-filter'))}</button></form>"
     )
     head = "".join(
         f"<th>{_e(l10n(k))}</th>"
-        for k in ("dash-job", "dash-kind", "dash-priority", "dash-state", "dash-attempts", "dash-created", "dash-error")
+        for k in (
+            "dash-job",
+            "dash-kind",
+            "dash-priority",
+            "dash-state",
+            "dash-attempts",
+            "dash-created",
+            "dash-error",
+        )
     )
     body = "".join(
         f'<tr id="job-{j.id}"><td><a href="/dashboard/jobs/{j.id}">#{j.id}</a></td><td>{_e(j.kind)}</td>'
@@ -287,7 +299,7 @@ def jobs(rows: list[JobDetail], state: str | None, priority: Priority | None, l1
         f"<td>{_e((j.last_error or '')[:120])}</td></tr>"
         for j in rows
     )
-    empty = f'<tr><td colspan=7>{_e(l10n("dash-no-jobs"))}</td></tr>'
+    empty = f"<tr><td colspan=7>{_e(l10n('dash-no-jobs'))}</td></tr>"
     return page(l10n("dash-nav-jobs"), f"{form}<table id=jobs><tr>{head}</tr>{body or empty}</table>", l10n)
 
 
@@ -325,7 +337,11 @@ def charts(rows: list[DayRow], days: int, l10n: L10n) -> str:
         for d in (14, 30)
     )
     labels = json.dumps(
-        {"dau": l10n("dash-chart-dau"), "analyses": l10n("dash-chart-analyses"), "stars": l10n("dash-chart-stars")}
+        {
+            "dau": l10n("dash-chart-dau"),
+            "analyses": l10n("dash-chart-analyses"),
+            "stars": l10n("dash-chart-stars"),
+        }
     ).replace("</", "<\\/")
     body = (
         f"<p>{links}</p><div id=charts data-labels='{_e(labels)}'></div>"

@@ -26,8 +26,9 @@ def player_result(card: ProfileCard, l10n: L10n) -> InlineQueryResultArticle:
     return InlineQueryResultArticle(
         id=_id("player", card.player_id, l10n.locale),
         title=l10n("inline-player-title", nickname=card.nickname, level=card.level, elo=card.elo),
-        description=l10n("inline-player-description", kd=fmt(card.kd), win_rate=fmt(card.win_rate, 0),
-                         matches=card.matches),
+        description=l10n(
+            "inline-player-description", kd=fmt(card.kd), win_rate=fmt(card.win_rate, 0), matches=card.matches
+        ),
         input_message_content=InputTextMessageContent(message_text=text, parse_mode="HTML"),
     )
 
@@ -36,8 +37,13 @@ def match_summary(report: MatchReport, l10n: L10n) -> str:
     one, two = report.teams
     lines = [
         l10n("inline-match-head", team1=escape(one.name), team2=escape(two.name)),
-        l10n("inline-match-elo", elo1=one.avg_elo, elo2=two.avg_elo,
-             chance1=fmt(100 * one.win_probability, 0), chance2=fmt(100 * two.win_probability, 0)),
+        l10n(
+            "inline-match-elo",
+            elo1=one.avg_elo,
+            elo2=two.avg_elo,
+            chance1=fmt(100 * one.win_probability, 0),
+            chance2=fmt(100 * two.win_probability, 0),
+        ),
     ]
     picks = [a.map for a in report.map_advice if a.recommendation == "pick"]
     bans = [a.map for a in report.map_advice if a.recommendation == "ban"]
@@ -51,7 +57,9 @@ def match_result(report: MatchReport, l10n: L10n) -> InlineQueryResultArticle:
         id=_id("match", report.match_id, l10n.locale),
         title=l10n("inline-match-title", team1=one.name, team2=two.name),
         description=l10n("inline-match-description", elo1=one.avg_elo, elo2=two.avg_elo),
-        input_message_content=InputTextMessageContent(message_text=match_summary(report, l10n), parse_mode="HTML"),
+        input_message_content=InputTextMessageContent(
+            message_text=match_summary(report, l10n), parse_mode="HTML"
+        ),
     )
 
 

@@ -28,7 +28,10 @@ def main_menu(l10n: L10n) -> ReplyKeyboardMarkup:
     """The old bot's menu, two buttons a row; language and linking live in the settings."""
     keys = MENU_KEYS[:10]
     return ReplyKeyboardMarkup(
-        keyboard=[[KeyboardButton(text=l10n(a)), KeyboardButton(text=l10n(b))] for a, b in zip(keys[::2], keys[1::2], strict=True)],
+        keyboard=[
+            [KeyboardButton(text=l10n(a)), KeyboardButton(text=l10n(b))]
+            for a, b in zip(keys[::2], keys[1::2], strict=True)
+        ],
         resize_keyboard=True,
         is_persistent=True,
         input_field_placeholder=l10n("menu-placeholder"),

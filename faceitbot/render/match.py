@@ -68,7 +68,9 @@ def _maps(report: MatchReport, l10n: L10n) -> str:
     for a in report.map_advice:
         r1 = "-" if a.team1_shrunk is None else fmt(a.team1_shrunk, 0)
         r2 = "-" if a.team2_shrunk is None else fmt(a.team2_shrunk, 0)
-        lines.append(f"{_cell(a.map, 9, left=True)}{_cell(r1, 4)} /{_cell(r2, 4)}  {verdicts[a.recommendation]}")
+        lines.append(
+            f"{_cell(a.map, 9, left=True)}{_cell(r1, 4)} /{_cell(r2, 4)}  {verdicts[a.recommendation]}"
+        )
     return l10n("brief-maps-title") + "\n<pre>" + escape("\n".join(lines)) + "</pre>"
 
 
@@ -83,7 +85,12 @@ def _calls(calls: tuple[MapCall, ...]) -> str:
 def _chances(b: Briefing, report: MatchReport, l10n: L10n) -> list[str]:
     if b.ours is None:
         lines = [
-            l10n("brief-chance-team", name=escape(t.name), ours=_pct(t.win_probability), faceit=_pct(t.faceit_win_probability))
+            l10n(
+                "brief-chance-team",
+                name=escape(t.name),
+                ours=_pct(t.win_probability),
+                faceit=_pct(t.faceit_win_probability),
+            )
             if t.faceit_win_probability is not None
             else l10n("brief-chance-team-ours", name=escape(t.name), ours=_pct(t.win_probability))
             for t in report.teams
@@ -119,7 +126,9 @@ def _watch_line(p: PlayerReport, l10n: L10n) -> str:
     sk = p.skills
     if sk is not None:
         if sk.entry is not None and sk.entry.rate is not None:
-            bits.append(l10n("watch-entry", rate=fmt(sk.entry.rate, 0), wins=sk.entry.wins, count=sk.entry.count))
+            bits.append(
+                l10n("watch-entry", rate=fmt(sk.entry.rate, 0), wins=sk.entry.wins, count=sk.entry.count)
+            )
         for key, c in (("1v1", sk.clutch_1v1), ("1v2", sk.clutch_1v2)):
             if c is not None and c.rate is not None:
                 bits.append(l10n("watch-clutch", kind=key, rate=fmt(c.rate, 0), wins=c.wins, count=c.count))
@@ -134,7 +143,11 @@ def _watch_line(p: PlayerReport, l10n: L10n) -> str:
 
 def _reasons(flag: Flag, l10n: L10n) -> str:
     return ", ".join(
-        l10n(f"reason-{r.metric}-{'above' if flag.kind == 'smurf' else 'below'}", value=fmt(r.value), limit=fmt(r.limit))
+        l10n(
+            f"reason-{r.metric}-{'above' if flag.kind == 'smurf' else 'below'}",
+            value=fmt(r.value),
+            limit=fmt(r.limit),
+        )
         for r in flag.reasons
     )
 
@@ -157,7 +170,9 @@ def _flags(report: MatchReport, l10n: L10n) -> list[str]:
 def _parties(report: MatchReport) -> str:
     names = {p.player_id: p.nickname for t in report.teams for p in t.players}
     groups = [
-        f"{escape(t.name)}: " + " + ".join(escape(names.get(pid, pid)) for pid in g) for t in report.teams for g in t.parties
+        f"{escape(t.name)}: " + " + ".join(escape(names.get(pid, pid)) for pid in g)
+        for t in report.teams
+        for g in t.parties
     ]
     return "; ".join(groups)
 

@@ -28,11 +28,17 @@ def _player(p: PlayerReport) -> dict[str, Any]:
             "adr": p.recent.adr,
             "avg_kills": p.recent.avg_kills,
         },
-        "maps": {name: {"matches": m.matches, "win_rate": m.win_rate, "kd": m.kd} for name, m in p.maps.items()},
+        "maps": {
+            name: {"matches": m.matches, "win_rate": m.win_rate, "kd": m.kd} for name, m in p.maps.items()
+        },
         "danger": p.danger,
         "rating": None
         if p.rating is None
-        else {"value": p.rating.value, "rounds": p.rating.rounds, "estimated_bonus": p.rating.estimated_bonus},
+        else {
+            "value": p.rating.value,
+            "rounds": p.rating.rounds,
+            "estimated_bonus": p.rating.estimated_bonus,
+        },
         "skills": None
         if p.skills is None
         else {

@@ -65,5 +65,10 @@ def match_png(report: MatchReport) -> bytes:
 
 def match_caption(report: MatchReport, l10n: L10n) -> str:
     one, two = report.teams
-    return l10n("matchcard-caption", team1=escape(one.name), team2=escape(two.name),
-                elo1=one.avg_elo, elo2=two.avg_elo)
+    return l10n(
+        "matchcard-caption",
+        team1=escape(one.name),
+        team2=escape(two.name),
+        elo1=one.avg_elo,
+        elo2=two.avg_elo,
+    )

@@ -30,13 +30,19 @@ def accuracy(card: Scorecard, l10n: L10n) -> Rendered:
             )
         )
     else:
-        lines.append(l10n("accuracy-overall-no-faceit", rate=_pct(total.ours_won, total.matches), n=total.matches))
+        lines.append(
+            l10n("accuracy-overall-no-faceit", rate=_pct(total.ours_won, total.matches), n=total.matches)
+        )
     lines.append(l10n("accuracy-tiers"))
     for t in card.tiers:
         label, ours = _TIER_LABELS.get(t.tier, t.tier), _pct(t.ours_won, t.matches)
         if t.faceit_matches:
             fav = _pct(t.faceit_won, t.faceit_matches)
-            lines.append(l10n("accuracy-tier", tier=label, rate=ours, n=t.matches, fav_rate=fav, fav_n=t.faceit_matches))
+            lines.append(
+                l10n(
+                    "accuracy-tier", tier=label, rate=ours, n=t.matches, fav_rate=fav, fav_n=t.faceit_matches
+                )
+            )
         else:
             lines.append(l10n("accuracy-tier-no-faceit", tier=label, rate=ours, n=t.matches))
     if card.maps.played:

@@ -14,10 +14,18 @@ from faceitbot.store.users import UserRow
 
 # The zones most of our players live in; any other IANA zone can be typed: /settings Area/City.
 ZONES = (
-    "Europe/Kaliningrad", "Europe/Moscow", "Europe/Samara",
-    "Asia/Yekaterinburg", "Asia/Almaty", "Asia/Novosibirsk",
-    "Europe/Kyiv", "Europe/Minsk", "Europe/Berlin",
-    "Europe/London", "UTC", "America/New_York",
+    "Europe/Kaliningrad",
+    "Europe/Moscow",
+    "Europe/Samara",
+    "Asia/Yekaterinburg",
+    "Asia/Almaty",
+    "Asia/Novosibirsk",
+    "Europe/Kyiv",
+    "Europe/Minsk",
+    "Europe/Berlin",
+    "Europe/London",
+    "UTC",
+    "America/New_York",
 )
 
 
@@ -34,14 +42,22 @@ def settings_view(zone: str, now: datetime, user: UserRow, l10n: L10n) -> Render
         )
 
     rows = [[zone_button(z) for z in ZONES[i : i + 3]] for i in range(0, len(ZONES), 3)]
-    rows.append([
-        InlineKeyboardButton(text=l10n("menu-language"), callback_data=SettingsCb(action=SettingsAction.LANGUAGE).pack()),
-        InlineKeyboardButton(text=l10n("menu-link"), callback_data=SettingsCb(action=SettingsAction.LINK).pack()),
-    ])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=l10n("menu-language"), callback_data=SettingsCb(action=SettingsAction.LANGUAGE).pack()
+            ),
+            InlineKeyboardButton(
+                text=l10n("menu-link"), callback_data=SettingsCb(action=SettingsAction.LINK).pack()
+            ),
+        ]
+    )
     return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))
 
 
 def prompt(kind: str, l10n: L10n) -> tuple[str, ForceReply]:
     text = l10n("prompt-find") if kind == "find" else l10n("prompt-link")
     # selective: in a group only the caller gets the reply field.
-    return text, ForceReply(force_reply=True, selective=True, input_field_placeholder=l10n("prompt-placeholder"))
+    return text, ForceReply(
+        force_reply=True, selective=True, input_field_placeholder=l10n("prompt-placeholder")
+    )

@@ -40,7 +40,9 @@ class AnalysisResult:
     elapsed_ms: int
 
 
-async def analyse_match(faceit: FaceitClient, match_id: str, progress: Progress | None = None) -> AnalysisResult:
+async def analyse_match(
+    faceit: FaceitClient, match_id: str, progress: Progress | None = None
+) -> AnalysisResult:
     started = time.perf_counter()
     with tally() as counted:
         try:

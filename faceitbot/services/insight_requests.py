@@ -14,7 +14,14 @@ ACK_HOLD_S = 5.0
 
 
 async def request_form(
-    pool: asyncpg.Pool, queue: TaskQueue, user: UserRow, view: FormView, player_id: str, *, chat_id: int, locale: str
+    pool: asyncpg.Pool,
+    queue: TaskQueue,
+    user: UserRow,
+    view: FormView,
+    player_id: str,
+    *,
+    chat_id: int,
+    locale: str,
 ) -> tuple[int, bool]:
     """(job id, created). A second press while the same view is queued or running adds nothing."""
     payload = {
@@ -25,6 +32,9 @@ async def request_form(
         "locale": locale,
     }
     job, created = await queue.submit(
-        INSIGHT, payload, dedupe_key=f"insight:{chat_id}:{user.telegram_id}:{view.value}:{player_id}", hold_s=ACK_HOLD_S
+        INSIGHT,
+        payload,
+        dedupe_key=f"insight:{chat_id}:{user.telegram_id}:{view.value}:{player_id}",
+        hold_s=ACK_HOLD_S,
     )
     return job.id, created

@@ -83,7 +83,9 @@ async def target(faceit: FaceitClient, pool: asyncpg.Pool, user: UserRow | None,
     return player
 
 
-async def recent_lines(faceit: FaceitClient, player_id: str, count: int, progress: Progress | None = None) -> list[MatchLine]:
+async def recent_lines(
+    faceit: FaceitClient, player_id: str, count: int, progress: Progress | None = None
+) -> list[MatchLine]:
     """The newest `count` per-match rows, newest first, in pages of at most 100."""
     lines: list[MatchLine] = []
     while len(lines) < count:
@@ -108,7 +110,9 @@ async def load_last_match(faceit: FaceitClient, pool: asyncpg.Pool, player_id: s
     except FaceitNotFound:
         raise NoMatches() from None
     snapshots = await players_store.elo_since(pool, player_id, previous)
-    change = elo_change(snapshots, after=previous, first=newest.finished_at, last=newest.finished_at, until=None)
+    change = elo_change(
+        snapshots, after=previous, first=newest.finished_at, last=newest.finished_at, until=None
+    )
     try:
         return last_match(stats, player_id, finished_at=newest.finished_at, elo_change=change)
     except KeyError:
@@ -151,7 +155,12 @@ async def load_sessions(faceit: FaceitClient, pool: asyncpg.Pool, player: Player
 
 
 async def load_today(
-    faceit: FaceitClient, pool: asyncpg.Pool, player: Player, zone: str, now: int, progress: Progress | None = None
+    faceit: FaceitClient,
+    pool: asyncpg.Pool,
+    player: Player,
+    zone: str,
+    now: int,
+    progress: Progress | None = None,
 ) -> TodayReport:
     tz = ZoneInfo(zone)
     lines = await recent_lines(faceit, player.player_id, RECENT)
@@ -177,7 +186,9 @@ async def elo_series(pool: asyncpg.Pool, player_id: str) -> list[tuple[int, int]
     return await players_store.elo_history(pool, player_id, limit=ELO_POINTS)
 
 
-async def load_card(faceit: FaceitClient, pool: asyncpg.Pool, player_id: str) -> tuple[ProfileCard, Totals | None]:
+async def load_card(
+    faceit: FaceitClient, pool: asyncpg.Pool, player_id: str
+) -> tuple[ProfileCard, Totals | None]:
     card = await players.load_profile(faceit, pool, player_id)
     lines = await recent_lines(faceit, player_id, RECENT)
     return card, totals(lines) if lines else None
@@ -199,7 +210,9 @@ class NotAnalysed(FaceitBotError):
         return {"match_id": self.match_id}
 
 
-async def analysed_match(faceit: FaceitClient, pool: asyncpg.Pool, telegram_id: int, match_id: str) -> MatchReport:
+async def analysed_match(
+    faceit: FaceitClient, pool: asyncpg.Pool, telegram_id: int, match_id: str
+) -> MatchReport:
     if not await quotas.recently_requested(pool, telegram_id, match_id, MATCHCARD_WINDOW_S):
         raise NotAnalysed(match_id)
     return (await analyse_match(faceit, match_id)).report

@@ -147,9 +147,21 @@ def _decode(name: str, value: Any, types: tuple[str, ...]) -> Any:
 # --- HTML parse mode, following the rules and error texts of Telegram's own parser (tdlib) ---
 
 _TAGS = {
-    "b": "bold", "strong": "bold", "i": "italic", "em": "italic", "u": "underline", "ins": "underline",
-    "s": "strikethrough", "strike": "strikethrough", "del": "strikethrough", "span": "spoiler",
-    "tg-spoiler": "spoiler", "a": "text_link", "code": "code", "pre": "pre", "blockquote": "blockquote",
+    "b": "bold",
+    "strong": "bold",
+    "i": "italic",
+    "em": "italic",
+    "u": "underline",
+    "ins": "underline",
+    "s": "strikethrough",
+    "strike": "strikethrough",
+    "del": "strikethrough",
+    "span": "spoiler",
+    "tg-spoiler": "spoiler",
+    "a": "text_link",
+    "code": "code",
+    "pre": "pre",
+    "blockquote": "blockquote",
     "tg-emoji": "custom_emoji",
 }
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
@@ -250,8 +262,16 @@ def _html_entity(tag: str, attrs: dict[str, str], offset: int, length: int) -> d
 # --- content rules ---
 
 BUTTON_ACTIONS = (
-    "url", "callback_data", "web_app", "login_url", "switch_inline_query", "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat", "copy_text", "callback_game", "pay",
+    "url",
+    "callback_data",
+    "web_app",
+    "login_url",
+    "switch_inline_query",
+    "switch_inline_query_current_chat",
+    "switch_inline_query_chosen_chat",
+    "copy_text",
+    "callback_game",
+    "pay",
 )
 _COMMAND = re.compile(r"[a-z0-9_]{1,32}")
 
@@ -288,8 +308,9 @@ def inline_markup(markup: Any) -> dict[str, Any] | None:
 def check_invoice(p: Mapping[str, Any]) -> None:
     """The spec's invoice and Telegram Stars rules (the error texts are this fake's own)."""
     prices = p["prices"]
-    if not isinstance(prices, list) or not all(isinstance(x, dict) and isinstance(x.get("amount"), int)
-                                               for x in prices):
+    if not isinstance(prices, list) or not all(
+        isinstance(x, dict) and isinstance(x.get("amount"), int) for x in prices
+    ):
         raise bad_request("can't parse prices JSON object")
     if not 1 <= len(p["title"]) <= 32 or not 1 <= len(p["description"]) <= 255:
         raise bad_request("invoice title must be 1-32 and description 1-255 characters long")
@@ -351,7 +372,7 @@ def check_inline_answer(p: Mapping[str, Any]) -> None:
         seen.add(result_id)
         for field in _RESULT_NEEDS[result["type"]]:
             if result.get(field) in (None, ""):
-                raise bad_request(f"can't parse inline query result: field \"{field}\" must be non-empty")
+                raise bad_request(f'can\'t parse inline query result: field "{field}" must be non-empty')
         content = result.get("input_message_content")
         if isinstance(content, dict) and "message_text" in content:
             format_text(content["message_text"], content.get("parse_mode"), content.get("entities"))
@@ -361,6 +382,8 @@ def check_inline_answer(p: Mapping[str, Any]) -> None:
         if not isinstance(button, dict) or not str(button.get("text", "")).strip():
             raise bad_request("can't parse inline query results button: text must be non-empty")
         if ("web_app" in button) == ("start_parameter" in button):
-            raise bad_request("can't parse inline query results button: exactly one of web_app and start_parameter")
+            raise bad_request(
+                "can't parse inline query results button: exactly one of web_app and start_parameter"
+            )
         if "start_parameter" in button and not _START_PARAMETER.fullmatch(str(button["start_parameter"])):
             raise bad_request("START_PARAM_INVALID")

@@ -135,8 +135,11 @@ class FaceitSim:
                 "id": team.get("faction_id", name),
                 "name": team.get("name", name),
                 "roster": [
-                    {"id": p["player_id"], "nickname": p.get("nickname", ""),
-                     "game_skill_level": p.get("game_skill_level", 0)}
+                    {
+                        "id": p["player_id"],
+                        "nickname": p.get("nickname", ""),
+                        "game_skill_level": p.get("game_skill_level", 0),
+                    }
                     for p in team.get("roster", [])
                 ],
             }
@@ -147,8 +150,11 @@ class FaceitSim:
             "organizer_id": details.get("organizer_id", "faceit"),
             "region": details.get("region", "EU"),
             "game": details.get("game", "cs2"),
-            "entity": {"id": details.get("competition_id", ""), "name": details.get("competition_name", ""),
-                       "type": details.get("competition_type", "matchmaking")},
+            "entity": {
+                "id": details.get("competition_id", ""),
+                "name": details.get("competition_name", ""),
+                "type": details.get("competition_type", "matchmaking"),
+            },
             "teams": teams,
             "started_at": details.get("started_at"),
             "finished_at": details.get("finished_at"),
@@ -166,15 +172,23 @@ class FaceitSim:
         }
 
     async def post_event(
-        self, url: str, secret: str | None, match_id: str | None = None, event: str = "match_status_finished",
-        *, body: dict[str, Any] | None = None,
+        self,
+        url: str,
+        secret: str | None,
+        match_id: str | None = None,
+        event: str = "match_status_finished",
+        *,
+        body: dict[str, Any] | None = None,
     ) -> tuple[int, dict[str, Any]]:
         """POST a webhook event (built from `match_id`, or `body` as given) to `url` over HTTP."""
         doc = body if body is not None else self.webhook_event(str(match_id), event)
         headers = {"Content-Type": "application/json"}
         if secret is not None:
             headers["X-Faceit-Webhook-Secret"] = secret
-        async with aiohttp.ClientSession() as http, http.post(url, data=json.dumps(doc), headers=headers) as resp:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(url, data=json.dumps(doc), headers=headers) as resp,
+        ):
             try:
                 answer = await resp.json(content_type=None)
             except ValueError:
@@ -346,11 +360,17 @@ class FaceitSim:
             return 400, error_body(400, "invalid offset or limit")
         country = (query.get("country") or "").upper()
         found = [
-            p for p in self._players()
+            p
+            for p in self._players()
             if needle in p.nickname.casefold() and (not country or p.search_item["country"] == country)
         ]
-        found.sort(key=lambda p: (p.nickname.casefold() != needle, not p.nickname.casefold().startswith(needle),
-                                  p.nickname.casefold()))
+        found.sort(
+            key=lambda p: (
+                p.nickname.casefold() != needle,
+                not p.nickname.casefold().startswith(needle),
+                p.nickname.casefold(),
+            )
+        )
         offset, limit = window
         page = [p.search_item for p in found[offset : offset + limit]]
         return 200, json.dumps({"items": page, "start": offset, "end": offset + len(page)}).encode()
@@ -401,11 +421,16 @@ class FaceitSim:
                 raise web.HTTPMethodNotAllowed(request.method, ["GET", "POST", "DELETE"])
         except (ValueError, TypeError, AttributeError) as e:
             return web.json_response({"error": str(e)}, status=400)
-        return web.json_response({
-            "rate": self.fault_rate, "kind": self.fault_kind, "retry_after": self.retry_after,
-            "hang_s": self.hang_s, "latency_ms": self.latency_ms,
-            "next": [{"left": s.left, "kind": s.kind, "path": s.path} for s in self._scripted],
-        })
+        return web.json_response(
+            {
+                "rate": self.fault_rate,
+                "kind": self.fault_kind,
+                "retry_after": self.retry_after,
+                "hang_s": self.hang_s,
+                "latency_ms": self.latency_ms,
+                "next": [{"left": s.left, "kind": s.kind, "path": s.path} for s in self._scripted],
+            }
+        )
 
 
 def _check_kind(kind: str) -> str:
@@ -518,8 +543,14 @@ def main(argv: list[str]) -> None:
 
 async def _serve(args: argparse.Namespace) -> None:
     sim = FaceitSim(
-        args.data, api_key=args.api_key, latency_ms=args.latency_ms, fault_rate=args.fault_rate,
-        fault_kind=args.fault_kind, retry_after=args.retry_after, seed=args.seed, hang_s=args.hang_s,
+        args.data,
+        api_key=args.api_key,
+        latency_ms=args.latency_ms,
+        fault_rate=args.fault_rate,
+        fault_kind=args.fault_kind,
+        retry_after=args.retry_after,
+        seed=args.seed,
+        hang_s=args.hang_s,
         rate_limit=args.rate_limit,
     )
     url = await sim.start(args.host, args.port)

@@ -46,8 +46,17 @@ from faceitbot.sim.botapi_spec import (
 )
 
 __all__ = [
-    "BUNDLED_SPEC", "ApiError", "Call", "FakeTelegram", "Fault", "UploadedFile", "WaitTimeout",
-    "compact_spec", "main", "run_cli", "write_compact_spec",
+    "BUNDLED_SPEC",
+    "ApiError",
+    "Call",
+    "FakeTelegram",
+    "Fault",
+    "UploadedFile",
+    "WaitTimeout",
+    "compact_spec",
+    "main",
+    "run_cli",
+    "write_compact_spec",
 ]
 
 log = logging.getLogger(__name__)
@@ -95,8 +104,14 @@ class Call:
 
     def to_json(self) -> dict[str, Any]:
         params = {k: v.to_json() if isinstance(v, UploadedFile) else v for k, v in self.params.items()}
-        return {"method": self.method, "params": params, "status": self.status, "response": self.response,
-                "at": self.at, "chat_id": self.chat_id}
+        return {
+            "method": self.method,
+            "params": params,
+            "status": self.status,
+            "response": self.response,
+            "at": self.at,
+            "chat_id": self.chat_id,
+        }
 
 
 @dataclass(frozen=True)
@@ -108,8 +123,13 @@ class UploadedFile:
     head: bytes  # the first 64 bytes: enough to tell a PNG from a JPEG
 
     def to_json(self) -> dict[str, Any]:
-        return {"file_id": self.file_id, "filename": self.filename, "content_type": self.content_type,
-                "size": self.size, "head": self.head.hex()}
+        return {
+            "file_id": self.file_id,
+            "filename": self.filename,
+            "content_type": self.content_type,
+            "size": self.size,
+            "head": self.head.hex(),
+        }
 
 
 @dataclass
@@ -190,8 +210,12 @@ class FakeTelegram:
         prefix = token.split(":", 1)[0]
         # A real bot's id is the number before the colon of its token.
         bot_id = int(prefix) if prefix.isdigit() else 123456
-        self.me: dict[str, Any] = {"id": bot_id, "is_bot": True, "first_name": first_name,
-                                   "username": username}
+        self.me: dict[str, Any] = {
+            "id": bot_id,
+            "is_bot": True,
+            "first_name": first_name,
+            "username": username,
+        }
         self.calls: list[Call] = []
         self.pushed: list[dict[str, Any]] = []  # every update ever pushed, in order
         self.update_id = 100_000  # the last update_id handed out
@@ -441,7 +465,8 @@ class FakeTelegram:
 
         def found() -> list[Call]:
             return [
-                c for c in self.calls[start:]
+                c
+                for c in self.calls[start:]
                 if c.ok and c.method in methods and in_chat(c) and (predicate is None or predicate(c))
             ]
 
@@ -500,10 +525,14 @@ class FakeTelegram:
         if (message := update.get("message")) is not None and "chat" in message:
             self._store(copy.deepcopy(message))
             if (paid := message.get("successful_payment")) is not None:
-                self.transactions.append({
-                    "id": paid["telegram_payment_charge_id"], "amount": paid["total_amount"],
-                    "date": message["date"], "source": _payer(message["from"], paid),
-                })
+                self.transactions.append(
+                    {
+                        "id": paid["telegram_payment_charge_id"],
+                        "amount": paid["total_amount"],
+                        "date": message["date"],
+                        "source": _payer(message["from"], paid),
+                    }
+                )
         self.pushed.append(update)
         self._queue.append(update)
         self._changed.pulse()
@@ -542,6 +571,7 @@ class FakeTelegram:
 
     def _deliverable(self) -> list[dict[str, Any]]:
         allowed = self._allowed
+
         def wanted(update: dict[str, Any]) -> bool:
             return _kind(update) in allowed if allowed else _kind(update) not in NOT_BY_DEFAULT
 
@@ -561,8 +591,11 @@ class FakeTelegram:
         return True
 
     def _webhook_info(self, p: Params) -> dict[str, Any]:
-        info = {"url": self.webhook.get("url", ""), "has_custom_certificate": False,
-                "pending_update_count": len(self._queue)}
+        info = {
+            "url": self.webhook.get("url", ""),
+            "has_custom_certificate": False,
+            "pending_update_count": len(self._queue),
+        }
         for key in ("max_connections", "allowed_updates", "ip_address"):
             if key in self.webhook:
                 info[key] = self.webhook[key]
@@ -571,7 +604,11 @@ class FakeTelegram:
     # --- update builders: each pushes the update and returns its update_id (or the query id) ---
 
     def user(
-        self, user_id: int, *, first_name: str | None = None, username: str | None = None,
+        self,
+        user_id: int,
+        *,
+        first_name: str | None = None,
+        username: str | None = None,
         language_code: str | None = None,
     ) -> dict[str, Any]:
         """The User object for `user_id`, remembering the names and language given (here or earlier)."""
@@ -593,8 +630,12 @@ class FakeTelegram:
     ) -> int:
         if chat_type:
             self._chat_types[chat_id] = chat_type
-        sender = self.user(self._sender(chat_id, user_id), first_name=first_name, username=username,
-                           language_code=language_code)
+        sender = self.user(
+            self._sender(chat_id, user_id),
+            first_name=first_name,
+            username=username,
+            language_code=language_code,
+        )
         message = self._new_message(chat_id, sender, text=text)
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": utf16_len(text.split()[0])}]
@@ -622,16 +663,28 @@ class FakeTelegram:
                 f" it offers {offered} (check_button=False presses it anyway)"
             )
         sender = self.user(self._sender(chat_id, user_id), language_code=language_code)
-        query = {"id": _new_id(), "from": sender, "message": copy.deepcopy(message),
-                 "chat_instance": str(chat_id * 7919 % 10**18), "data": data}
+        query = {
+            "id": _new_id(),
+            "from": sender,
+            "message": copy.deepcopy(message),
+            "chat_instance": str(chat_id * 7919 % 10**18),
+            "data": data,
+        }
         return self.push_update({"callback_query": query})
 
     def pre_checkout(self, user_id: int, payload: str, total_amount: int, currency: str = "XTR") -> str:
         query_id = _new_id()
-        self.push_update({"pre_checkout_query": {
-            "id": query_id, "from": self.user(user_id), "currency": currency,
-            "total_amount": total_amount, "invoice_payload": payload,
-        }})
+        self.push_update(
+            {
+                "pre_checkout_query": {
+                    "id": query_id,
+                    "from": self.user(user_id),
+                    "currency": currency,
+                    "total_amount": total_amount,
+                    "invoice_payload": payload,
+                }
+            }
+        )
         return query_id
 
     def successful_payment(
@@ -646,8 +699,11 @@ class FakeTelegram:
         subscription_expiration_date: int | None = None,
     ) -> int:
         payment: dict[str, Any] = {
-            "currency": "XTR", "total_amount": total_amount, "invoice_payload": payload,
-            "telegram_payment_charge_id": charge_id, "provider_payment_charge_id": "",
+            "currency": "XTR",
+            "total_amount": total_amount,
+            "invoice_payload": payload,
+            "telegram_payment_charge_id": charge_id,
+            "provider_payment_charge_id": "",
         }
         if is_recurring:
             payment["is_recurring"] = True
@@ -670,9 +726,17 @@ class FakeTelegram:
 
     def inline_query(self, user_id: int, query: str) -> str:
         query_id = _new_id()
-        self.push_update({"inline_query": {
-            "id": query_id, "from": self.user(user_id), "query": query, "offset": "", "chat_type": "sender",
-        }})
+        self.push_update(
+            {
+                "inline_query": {
+                    "id": query_id,
+                    "from": self.user(user_id),
+                    "query": query,
+                    "offset": "",
+                    "chat_type": "sender",
+                }
+            }
+        )
         return query_id
 
     @staticmethod
@@ -699,8 +763,12 @@ class FakeTelegram:
 
     def _new_message(self, chat_id: ChatId, sender: dict[str, Any], **content: Any) -> dict[str, Any]:
         message_id = self._last_message_id.get(chat_id, 0) + 1
-        message = {"message_id": message_id, "date": int(time.time()), "chat": self._chat(chat_id),
-                   "from": sender}
+        message = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id),
+            "from": sender,
+        }
         message.update({k: v for k, v in content.items() if v is not None})
         return message
 
@@ -750,9 +818,13 @@ class FakeTelegram:
 
     def _send_invoice(self, p: Params) -> dict[str, Any]:
         check_invoice(p)
-        invoice = {"title": p["title"], "description": p["description"], "currency": p["currency"],
-                   "start_parameter": p.get("start_parameter", ""),
-                   "total_amount": sum(price["amount"] for price in p["prices"])}
+        invoice = {
+            "title": p["title"],
+            "description": p["description"],
+            "currency": p["currency"],
+            "start_parameter": p.get("start_parameter", ""),
+            "total_amount": sum(price["amount"] for price in p["prices"]),
+        }
         return self._send(p, invoice=invoice)
 
     def _create_invoice_link(self, p: Params) -> str:
@@ -788,8 +860,9 @@ class FakeTelegram:
     def _edit_caption(self, p: Params) -> dict[str, Any] | bool:
         if "inline_message_id" not in p and "text" in self._find(p, "message to edit not found"):
             raise bad_request("there is no caption in the message to edit")
-        caption, entities = format_text(p.get("caption", ""), p.get("parse_mode"), p.get("caption_entities"),
-                                        caption=True)
+        caption, entities = format_text(
+            p.get("caption", ""), p.get("parse_mode"), p.get("caption_entities"), caption=True
+        )
         return self._edit(p, {"caption": caption or None, "caption_entities": entities})
 
     def _delete_message(self, p: Params) -> bool:
@@ -803,17 +876,30 @@ class FakeTelegram:
         return True
 
     def _get_chat(self, p: Params) -> dict[str, Any]:
-        gifts = ("unlimited_gifts", "limited_gifts", "unique_gifts", "premium_subscription",
-                 "gifts_from_channels")
-        return {**self._chat(p["chat_id"]), "accent_color_id": 0, "max_reaction_count": 11,
-                "accepted_gift_types": dict.fromkeys(gifts, False)}
+        gifts = (
+            "unlimited_gifts",
+            "limited_gifts",
+            "unique_gifts",
+            "premium_subscription",
+            "gifts_from_channels",
+        )
+        return {
+            **self._chat(p["chat_id"]),
+            "accent_color_id": 0,
+            "max_reaction_count": 11,
+            "accepted_gift_types": dict.fromkeys(gifts, False),
+        }
 
     def _get_file(self, p: Params) -> dict[str, Any]:
         file_id = p["file_id"]
         if file_id not in self.files:
             raise bad_request("invalid file_id")
-        return {"file_id": file_id, "file_unique_id": file_id[-16:], "file_size": len(self.files[file_id]),
-                "file_path": f"files/{file_id}"}
+        return {
+            "file_id": file_id,
+            "file_unique_id": file_id[-16:],
+            "file_size": len(self.files[file_id]),
+            "file_path": f"files/{file_id}",
+        }
 
     # --- queries, payments, commands ---
 
@@ -896,16 +982,25 @@ class FakeTelegram:
             "UserProfilePhotos": {"total_count": 0, "photos": []},
             "SentWebAppMessage": {},
             "ChatMember": {"status": "member", "user": self.user(p["user_id"]) if "user_id" in p else me},
-            "ChatInviteLink": {"invite_link": "https://t.me/+" + secrets.token_urlsafe(12), "creator": me,
-                               "creates_join_request": False, "is_primary": False, "is_revoked": False},
+            "ChatInviteLink": {
+                "invite_link": "https://t.me/+" + secrets.token_urlsafe(12),
+                "creator": me,
+                "creates_join_request": False,
+                "is_primary": False,
+                "is_revoked": False,
+            },
             "PreparedInlineMessage": {"id": secrets.token_urlsafe(8), "expiration_date": now + 3600},
         }
         return minimal.get(returns, True)
 
 
 def _payer(user: dict[str, Any], payment: dict[str, Any]) -> dict[str, Any]:
-    partner = {"type": "user", "transaction_type": "invoice_payment", "user": user,
-               "invoice_payload": payment["invoice_payload"]}
+    partner = {
+        "type": "user",
+        "transaction_type": "invoice_payment",
+        "user": user,
+        "invoice_payload": payment["invoice_payload"],
+    }
     if payment.get("is_recurring"):
         partner["subscription_period"] = 2592000
     return partner
@@ -937,8 +1032,11 @@ def run_cli(args: Iterable[str]) -> None:
         tg = FakeTelegram(ns.token, spec=ns.spec, username=ns.username)
         url = await tg.start(ns.host, ns.port)
         print(f"fake Telegram Bot API at {url} (bot @{ns.username}, id {tg.me['id']})", flush=True)
-        print(f"test endpoints: POST {url}/_sim/updates, GET {url}/_sim/calls?since=N, "
-              f"POST|DELETE {url}/_sim/faults", flush=True)
+        print(
+            f"test endpoints: POST {url}/_sim/updates, GET {url}/_sim/calls?since=N, "
+            f"POST|DELETE {url}/_sim/faults",
+            flush=True,
+        )
         try:
             await asyncio.Event().wait()
         finally:

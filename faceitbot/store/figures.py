@@ -22,5 +22,7 @@ async def notifications_by_status(db: Executor) -> dict[str, int]:
 
 async def payments_by_status(db: Executor) -> dict[str, tuple[int, int]]:
     """status → (payments, stars)."""
-    rows = await db.fetch("SELECT status, count(*) AS n, coalesce(sum(stars), 0) AS stars FROM payments GROUP BY 1")
+    rows = await db.fetch(
+        "SELECT status, count(*) AS n, coalesce(sum(stars), 0) AS stars FROM payments GROUP BY 1"
+    )
     return {r["status"]: (r["n"], r["stars"]) for r in rows}

@@ -57,7 +57,8 @@ async def submit(
         if record is not None:
             return _row(record), True
         existing = await db.fetchrow(
-            f"SELECT {_COLUMNS} FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')", dedupe_key
+            f"SELECT {_COLUMNS} FROM jobs WHERE dedupe_key = $1 AND status IN ('queued', 'running')",
+            dedupe_key,
         )
         if existing is not None:
             return _row(existing), False

@@ -72,7 +72,9 @@ async def upsert_user(conn: asyncpg.Connection, u: LegacyUser) -> None:
     )
 
 
-async def add_referral(conn: asyncpg.Connection, referred_id: int, referrer_id: int, at: datetime) -> str | None:
+async def add_referral(
+    conn: asyncpg.Connection, referred_id: int, referrer_id: int, at: datetime
+) -> str | None:
     """Record who invited whom; the old bot already paid its bonus, so none is owed here.
     Returns why it was not recorded, if it was not."""
     if not await conn.fetchval("SELECT true FROM users WHERE telegram_id = $1", referrer_id):

@@ -141,5 +141,7 @@ async def tally(db: Executor) -> tuple[list[TierTally], MapTally]:
         FROM predictions WHERE outcome = 'finished' AND pick_map IS NOT NULL AND played_map = pick_map
         """
     )
-    tiers = [TierTally(r["tier"], r["matches"], r["ours_won"], r["faceit_matches"], r["faceit_won"]) for r in rows]
+    tiers = [
+        TierTally(r["tier"], r["matches"], r["ours_won"], r["faceit_matches"], r["faceit_won"]) for r in rows
+    ]
     return tiers, MapTally(maps["played"], maps["won"])

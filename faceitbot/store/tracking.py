@@ -458,7 +458,8 @@ async def take_event(conn: asyncpg.Connection, event_key: str) -> bool:
     """True the first time an event is seen (replicas and FACEIT's redeliveries agree on it)."""
     return bool(
         await conn.fetchval(
-            "INSERT INTO faceit_events (event_key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true", event_key
+            "INSERT INTO faceit_events (event_key) VALUES ($1) ON CONFLICT DO NOTHING RETURNING true",
+            event_key,
         )
     )
 

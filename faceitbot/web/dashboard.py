@@ -93,7 +93,9 @@ def _refuse(request: web.Request, l10n: L10n, status: int, key: str) -> web.Resp
 def add_dashboard_routes(app: web.Application, deps: DashboardDeps) -> None:
     auth = deps.auth
 
-    def guarded(handler: Handler, *, acting: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    def guarded(
+        handler: Handler, *, acting: bool = False
+    ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
         async def run(request: web.Request) -> web.StreamResponse:
             l10n = _l10n(request, deps.i18n)
             bearer = request.headers.get("Authorization", "")
@@ -124,7 +126,9 @@ def add_dashboard_routes(app: web.Application, deps: DashboardDeps) -> None:
                 logger.warning("dashboard {} failed: {}", request.path, type(e).__name__)
                 return _refuse(request, l10n, 503, "dash-unavailable")
             if "lang" in request.query and request.query["lang"] in LANGUAGES:
-                response.set_cookie(LANG_COOKIE, request.query["lang"], httponly=True, samesite="Strict", path="/dashboard")
+                response.set_cookie(
+                    LANG_COOKIE, request.query["lang"], httponly=True, samesite="Strict", path="/dashboard"
+                )
             return response
 
         return run
@@ -180,7 +184,9 @@ def add_dashboard_routes(app: web.Application, deps: DashboardDeps) -> None:
         raise web.HTTPSeeOther(f"/dashboard/jobs/{job_id}")
 
     async def queue_action(request: web.Request, v: Visitor) -> web.StreamResponse:
-        result = await service.act(deps.pool, deps.queue, request.match_info["action"], request.match_info["priority"])
+        result = await service.act(
+            deps.pool, deps.queue, request.match_info["action"], request.match_info["priority"]
+        )
         if _is_api(request):
             return _json({"result": result})
         raise web.HTTPSeeOther("/dashboard")

@@ -32,7 +32,9 @@ class DashboardAuth:
         return tokens
 
     def _mac(self, role: Role, purpose: str) -> str:
-        return hmac.new(self._tokens()[role].encode(), f"faceitbot-dashboard:{purpose}".encode(), hashlib.sha256).hexdigest()
+        return hmac.new(
+            self._tokens()[role].encode(), f"faceitbot-dashboard:{purpose}".encode(), hashlib.sha256
+        ).hexdigest()
 
     def role_of_token(self, token: str) -> Role | None:
         # The admin token first: an operator who set both to the same value gets the wider role.

@@ -15,7 +15,9 @@ HEADER = "X-Faceit-Webhook-Secret"  # set as a custom header on the FACEIT app's
 MAX_BODY = 256 * 1024  # a match event is a few kilobytes
 
 
-def add_faceit_webhook_route(app: web.Application, intake: WebhookIntake, secret: str, path: str = PATH) -> None:
+def add_faceit_webhook_route(
+    app: web.Application, intake: WebhookIntake, secret: str, path: str = PATH
+) -> None:
     expected = secret.encode()
 
     async def handle(request: web.Request) -> web.Response:

@@ -53,7 +53,9 @@ class Readiness:
             return True
 
 
-def add_health_routes(app: web.Application, ready: Readiness, metrics: Metrics, sources: ScrapeSources) -> None:
+def add_health_routes(
+    app: web.Application, ready: Readiness, metrics: Metrics, sources: ScrapeSources
+) -> None:
     async def healthz(_: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
 

@@ -50,17 +50,33 @@ class Metrics:
             "faceitbot_updates_duplicate", "Updates dropped or deferred as repeats", ["claim"], registry=r
         )
         self.handler_latency = Histogram(
-            "faceitbot_handler_seconds", "Time to handle one update", ["type"], buckets=LATENCY_BUCKETS, registry=r
+            "faceitbot_handler_seconds",
+            "Time to handle one update",
+            ["type"],
+            buckets=LATENCY_BUCKETS,
+            registry=r,
         )
-        self.jobs = Counter("faceitbot_jobs", "Queue job transitions on this replica", ["kind", "outcome"], registry=r)
+        self.jobs = Counter(
+            "faceitbot_jobs", "Queue job transitions on this replica", ["kind", "outcome"], registry=r
+        )
         self.job_seconds = Histogram(
-            "faceitbot_job_seconds", "Queue job run time", ["kind", "outcome"], buckets=JOB_BUCKETS, registry=r
+            "faceitbot_job_seconds",
+            "Queue job run time",
+            ["kind", "outcome"],
+            buckets=JOB_BUCKETS,
+            registry=r,
         )
         self.queue_depth = Gauge("faceitbot_queue_jobs", "Live jobs", ["priority", "status"], registry=r)
-        self.budget_left = Gauge("faceitbot_faceit_budget_left", "FACEIT requests left in the window", registry=r)
-        self.notifications = Gauge("faceitbot_notifications", "Match notifications by status", ["status"], registry=r)
+        self.budget_left = Gauge(
+            "faceitbot_faceit_budget_left", "FACEIT requests left in the window", registry=r
+        )
+        self.notifications = Gauge(
+            "faceitbot_notifications", "Match notifications by status", ["status"], registry=r
+        )
         self.payments = Gauge("faceitbot_payments", "Stars payments by status", ["status"], registry=r)
-        self.payment_stars = Gauge("faceitbot_payment_stars", "Stars by payment status", ["status"], registry=r)
+        self.payment_stars = Gauge(
+            "faceitbot_payment_stars", "Stars by payment status", ["status"], registry=r
+        )
         self.leader = Gauge("faceitbot_polling_leader", "1 while this replica runs getUpdates", registry=r)
 
     def watch_faceit(self, client: FaceitClient) -> None:
@@ -110,11 +126,15 @@ class _FaceitCollector(Collector):
         self._client = client
 
     def collect(self):
-        calls = CounterMetricFamily("faceitbot_faceit_calls", "FACEIT requests sent", labels=["endpoint", "status"])
+        calls = CounterMetricFamily(
+            "faceitbot_faceit_calls", "FACEIT requests sent", labels=["endpoint", "status"]
+        )
         for (endpoint, status), n in sorted(self._client.statuses.items()):
             calls.add_metric([endpoint, status], n)
         yield calls
-        cache = CounterMetricFamily("faceitbot_faceit_cache", "FACEIT cache lookups", labels=["endpoint", "result"])
+        cache = CounterMetricFamily(
+            "faceitbot_faceit_cache", "FACEIT cache lookups", labels=["endpoint", "result"]
+        )
         for endpoint, n in sorted(self._client.cache.hits.items()):
             cache.add_metric([endpoint, "hit"], n)
         for endpoint, n in sorted(self._client.cache.misses.items()):
