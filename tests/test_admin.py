@@ -235,7 +235,10 @@ async def test_queue_pause_and_resume(bot: BotHarness) -> None:
         assert resumed.params["text"] == "Paused priorities: —"
         assert queue.paused == set()
         assert await bot.rt.pool.fetchval("SELECT count(*) FROM queue_pauses") == 0
-        [bad] = await bot.say(ADMIN_ID, "/admin queue pause urgent")
+        bot.tg.mark()
+        with watch_updates(bot.rt.dp) as handled:  # the audit row is written once the handler returns
+            await handled.wait(bot.tg.send_text(ADMIN_ID, "/admin queue pause urgent", user_id=ADMIN_ID))
+        [bad] = await bot.tg.wait_for("sendMessage", chat_id=ADMIN_ID)
         assert bad.params["text"] == "No priority «urgent»: use critical, high, default, low or 0–3."
         results = [r["result"] for r in await bot.rt.pool.fetch("SELECT result FROM admin_audit ORDER BY id")]
         assert results == ["paused: LOW", "paused: HIGH, LOW", "paused: —", "refused: admin-bad-priority"]

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
@@ -59,6 +59,11 @@ def driver() -> Iterator[webdriver.Chrome]:
         chrome.quit()
 
 
+def _redrawn(e: WebDriverException) -> bool:
+    """The element went away under the driver: the page's own refresh replaced it."""
+    return isinstance(e, StaleElementReferenceException) or "does not belong to the document" in str(e)
+
+
 class Browser:
     def __init__(self, driver: webdriver.Chrome, base: str) -> None:
         self.d = driver
@@ -77,8 +82,9 @@ class Browser:
                 try:
                     self.d.find_element(By.CSS_SELECTOR, css).click()
                     return
-                except StaleElementReferenceException:
-                    continue
+                except WebDriverException as e:
+                    if not _redrawn(e):
+                        raise
             self.d.find_element(By.CSS_SELECTOR, css).click()
 
         await asyncio.to_thread(click)
@@ -101,8 +107,10 @@ class Browser:
             try:
                 found = d.find_elements(By.CSS_SELECTOR, css)
                 return bool(found) and found[0].text.strip() == expected
-            except StaleElementReferenceException:  # the page redrew it between find and read
-                return False
+            except WebDriverException as e:
+                if _redrawn(e):  # the page redrew it between find and read
+                    return False
+                raise
 
         await asyncio.to_thread(WebDriverWait(self.d, WAIT_S, poll_frequency=0.1).until, shown)
 
