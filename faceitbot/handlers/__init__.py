@@ -1,4 +1,9 @@
-"""The router tree: errors at the top, inline queries, what works in groups too, then private only."""
+"""The router tree: what works in groups too, private only, inline queries, errors.
+
+Every message walks the tree from the top until a handler takes it, and each router it passes
+costs a middleware wrap and a filter check; so the routers that never take a message (inline
+queries, error handlers) come after the ones that do.
+"""
 
 from __future__ import annotations
 
@@ -60,4 +65,4 @@ def get_routers(kv: KeyValue) -> list[Router]:
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,
     )
-    return [errors.router, inline.router, everywhere, private]
+    return [everywhere, private, inline.router, errors.router]
