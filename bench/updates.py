@@ -249,7 +249,7 @@ async def acks(tg: RemoteTelegram, world: World, users: int) -> list[float]:
     return [(a["at"] - pushed[int(a["params"]["chat_id"])]) * 1000 for a in replies]
 
 
-ROUNDS = 3
+ROUNDS = 5
 
 
 async def main() -> None:

@@ -27,6 +27,7 @@ from faceitbot.handlers import get_routers
 from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.intake.gate import UpdateGate
+from faceitbot.intake.inflight import InFlight
 from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
@@ -318,7 +319,17 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
             await bot.delete_webhook()  # a webhook left by a previous deployment blocks getUpdates
         await lease.start()
         stack.push_async_callback(lease.stop)
-        polling = LeaderPolling(bot, gate, lease, rt.pool, allowed_updates=dp.resolve_used_update_types())
+        inflight = InFlight(
+            dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics
+        )
+        polling = LeaderPolling(
+            bot,
+            inflight,
+            lease,
+            rt.pool,
+            allowed_updates=dp.resolve_used_update_types(),
+            hold_s=settings.update_claim_s,
+        )
         task = asyncio.create_task(polling.run(), name="leader-polling")
         logger.info("bot @{} polls for updates while it holds the leader lease", me.username)
         stopped = asyncio.create_task(stop.wait())

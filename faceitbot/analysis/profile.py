@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from faceitbot.analysis.numbers import num, whole
@@ -55,3 +56,23 @@ def profile_card(player: Player, stats: PlayerStats) -> ProfileCard:
         # "Recent Results" is oldest first: Darwin's sample ends in "0" with "Current Win Streak" 0.
         last_results=tuple(r == "1" for r in recent[-5:]) if isinstance(recent, list) else (),
     )
+
+
+# The FACEIT client hands out the same decoded objects while they are fresh, so a card computed
+# from them stays right until either object is replaced; checked by identity, and the entry
+# holds both objects so their ids cannot be reused meanwhile.
+_RECENT_CARDS: OrderedDict[str, tuple[Player, PlayerStats, ProfileCard]] = OrderedDict()
+_RECENT_MAX = 2048
+
+
+def cached_profile_card(player: Player, stats: PlayerStats) -> ProfileCard:
+    """profile_card(), computed once per pair of fetched objects."""
+    entry = _RECENT_CARDS.get(player.player_id)
+    if entry is not None and entry[0] is player and entry[1] is stats:
+        _RECENT_CARDS.move_to_end(player.player_id)
+        return entry[2]
+    card = profile_card(player, stats)
+    _RECENT_CARDS[player.player_id] = (player, stats, card)
+    if len(_RECENT_CARDS) > _RECENT_MAX:
+        _RECENT_CARDS.popitem(last=False)
+    return card

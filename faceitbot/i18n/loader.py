@@ -64,5 +64,11 @@ class L10n:
         text = self._i18n.gettext(key, locale=self.locale)
         return text.format(**params) if params else text
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, L10n) and other._i18n is self._i18n and other.locale == self.locale
+
+    def __hash__(self) -> int:
+        return hash((id(self._i18n), self.locale))
+
     def __repr__(self) -> str:
         return f"L10n({self.locale!r})"

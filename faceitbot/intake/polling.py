@@ -2,64 +2,80 @@
 
 Only the replica holding the lease calls getUpdates, and each long poll is shorter than what
 is left of the lease, so a leader that stops renewing has stopped polling before anyone else
-can start. Updates of a batch are handled concurrently; the offset is saved only after all of
-them are handled, so a leader killed mid-batch leaves them to the next one, and the gate skips
-the ones it had already finished. If PostgreSQL is down, the batch is retried from the same
-offset when it returns.
+can start. Each batch is claimed, kept and confirmed in one statement and then handled in the
+background (intake.inflight) while the next batch is fetched; a new leader first replays what
+a dead one had claimed and not finished. If PostgreSQL is down, the batch is fetched again
+from the same offset when it returns.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramConflictError
 from loguru import logger
 
-from faceitbot.intake.gate import DB_ERRORS, UpdateGate
+from faceitbot.intake.gate import DB_ERRORS
+from faceitbot.intake.inflight import InFlight
 from faceitbot.leader import Lease
 from faceitbot.store import updates as updates_store
-from faceitbot.store.updates import Claim
 
 RETRY_S = 1.0
-
-
-class StillClaimed(Exception):
-    """An update of the batch is claimed by another replica; the batch is fetched again."""
+GRACE_S = 5.0  # within SIGTERM's 10 s: running updates finish, the rest go to the next leader
 
 
 class LeaderPolling:
     def __init__(
         self,
         bot: Bot,
-        gate: UpdateGate,
+        inflight: InFlight,
         lease: Lease,
         pool,
         *,
         allowed_updates: list[str],
+        hold_s: float,
         poll_timeout_s: int = 5,
     ) -> None:
         self._bot = bot
-        self._gate = gate
+        self._inflight = inflight
         self._lease = lease
         self._pool = pool
         self._allowed = allowed_updates
         self._timeout = poll_timeout_s
+        self._replay_every_s = hold_s / 3
         self._stopping = asyncio.Event()
 
     def stop(self) -> None:
         self._stopping.set()
 
     async def run(self) -> None:
-        """Until stop(): stand by, lead, and poll while leading."""
+        """Until stop(): stand by, lead, and poll while leading; then let what runs finish."""
+        try:
+            await self._run()
+        finally:
+            await self._inflight.close(GRACE_S)
+
+    async def _run(self) -> None:
         bot_id = self._bot.id
+        offset: int | None = None  # known while leading
+        next_replay = 0.0
         while not self._stopping.is_set():
             if not self._lease.leading:
+                offset = None
                 await self._until_stopped(self._lease.wait_leading())
                 continue
             try:
-                offset = await updates_store.load_offset(self._pool, bot_id)
+                if offset is None:
+                    offset = await updates_store.load_offset(self._pool, bot_id)
+                    next_replay = 0.0
+                if time.monotonic() >= next_replay:
+                    await self._inflight.replay_abandoned()
+                    next_replay = time.monotonic() + self._replay_every_s
+                if await self._until_stopped(self._room()) is None:
+                    return
                 updates = await self._until_stopped(
                     self._bot.get_updates(
                         offset=offset or None, timeout=self._timeout, allowed_updates=self._allowed
@@ -68,10 +84,8 @@ class LeaderPolling:
                 if updates is None:
                     return  # stopping: what we fetched is confirmed by nobody and comes again
                 if updates:
-                    await self._handle(updates)
-                    await updates_store.save_offset(self._pool, bot_id, updates[-1].update_id + 1)
-            except StillClaimed:
-                await self._pause()
+                    await self._inflight.accept(bot_id, updates)
+                    offset = updates[-1].update_id + 1
             except TelegramConflictError:
                 # Another poller (a leader that has not noticed yet): the lease sorts it out.
                 await self._pause()
@@ -82,12 +96,9 @@ class LeaderPolling:
                 logger.warning("PostgreSQL unavailable while taking updates ({}); retrying", type(e).__name__)
                 await self._pause()
 
-    async def _handle(self, updates) -> None:
-        # A handler error propagates: the batch is fetched again and the gate skips what finished.
-        claims = await self._gate.feed_batch(updates)
-        if any(claim is Claim.BUSY for claim in claims):
-            # A dead leader's claim that has not expired yet: ask again instead of moving past it.
-            raise StillClaimed
+    async def _room(self) -> bool:
+        await self._inflight.wait_room()
+        return True
 
     async def _pause(self) -> None:
         with contextlib.suppress(TimeoutError):

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 from faceitbot.analysis.profile import ProfileCard
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, flag, fmt
 
 
+# Cards are values and L10n compares by catalog and locale: popular players and repeated views
+# are rendered once.
+@functools.lru_cache(maxsize=2048)
 def profile(card: ProfileCard, l10n: L10n) -> Rendered:
     lines = [
         l10n(

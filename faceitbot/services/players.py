@@ -7,7 +7,7 @@ import asyncio
 import asyncpg
 from loguru import logger
 
-from faceitbot.analysis.profile import ProfileCard, profile_card
+from faceitbot.analysis.profile import ProfileCard, cached_profile_card
 from faceitbot.errors import NoCs2Profile, NoMatches, PlayerNotFound
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitError, FaceitNotFound
@@ -46,7 +46,7 @@ async def load_profile(faceit: FaceitClient, pool: asyncpg.Pool, player_id: str)
             player, stats = await asyncio.gather(faceit.player(player_id), faceit.player_stats(player_id))
         except FaceitNotFound:
             raise PlayerNotFound(player_id) from None
-    card = profile_card(player, stats)
+    card = cached_profile_card(player, stats)
     if fetched.calls:
         # Fresh from FACEIT: keep it (and an ELO snapshot). From the cache: already kept.
         await players_store.remember(pool, card.player_id, card.nickname, card.country, card.level, card.elo)

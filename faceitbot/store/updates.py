@@ -37,35 +37,105 @@ async def claim(db: Executor, update_id: int, owner: str, hold_s: float) -> Clai
     return Claim.DONE if status == "done" else Claim.BUSY
 
 
-async def claim_many(db: Executor, update_ids: list[int], owner: str, hold_s: float) -> dict[int, Claim]:
-    """claim() for a batch of distinct ids in one statement (the polling leader's getUpdates batch)."""
+async def accept_batch(
+    db: Executor, bot_id: int, updates: list[tuple[int, str]], owner: str, hold_s: float
+) -> dict[int, Claim]:
+    """claim() for a getUpdates batch of (update_id, JSON), keeping each claimed update's JSON for
+    a replay and moving the polling offset past the batch, in one statement: once it returns,
+    Telegram may forget the batch."""
     # The outer SELECT reads the snapshot from before the INSERT: a new row shows no status, an
     # existing one its status as it was, so "not taken" + "done" is DONE and the rest BUSY.
     rows = await db.fetch(
         """
-        WITH wanted AS (SELECT unnest($1::bigint[]) AS update_id),
+        WITH wanted AS (SELECT * FROM unnest($1::bigint[], $2::text[]) AS w (update_id, payload)),
         taken AS (
-            INSERT INTO processed_updates (update_id, owner, status, claimed_until)
-            SELECT update_id, $2, 'handling', now() + make_interval(secs => $3) FROM wanted
+            INSERT INTO processed_updates (update_id, owner, status, claimed_until, payload, attempts)
+            SELECT update_id, $3, 'handling', now() + make_interval(secs => $4), payload, 1 FROM wanted
             ON CONFLICT (update_id) DO UPDATE
-                SET owner = EXCLUDED.owner, claimed_until = EXCLUDED.claimed_until
+                SET owner = EXCLUDED.owner, claimed_until = EXCLUDED.claimed_until,
+                    payload = EXCLUDED.payload, attempts = processed_updates.attempts + 1
                 WHERE processed_updates.status = 'handling'
                   AND (processed_updates.claimed_until < now() OR processed_updates.owner = EXCLUDED.owner)
             RETURNING update_id
+        ),
+        moved AS (
+            INSERT INTO polling_offsets (bot_id, next_offset) SELECT $5, max(update_id) + 1 FROM wanted
+            ON CONFLICT (bot_id) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()
+                WHERE polling_offsets.next_offset < EXCLUDED.next_offset
         )
         SELECT w.update_id, t.update_id IS NOT NULL AS mine, p.status
         FROM wanted AS w
         LEFT JOIN taken AS t USING (update_id)
         LEFT JOIN processed_updates AS p USING (update_id)
         """,
+        [u for u, _ in updates],
+        [j for _, j in updates],
+        owner,
+        hold_s,
+        bot_id,
+    )
+    return {
+        r["update_id"]: Claim.MINE
+        if r["mine"]
+        else Claim.DONE
+        if r["status"] in ("done", "failed")
+        else Claim.BUSY
+        for r in rows
+    }
+
+
+async def take_abandoned(db: Executor, owner: str, hold_s: float, limit: int) -> list[tuple[int, str, int]]:
+    """Claims of kept updates nobody renewed in time (their replica died): (update_id, JSON,
+    attempts so far), now held by `owner`."""
+    rows = await db.fetch(
+        """
+        UPDATE processed_updates AS p
+        SET owner = $1, claimed_until = now() + make_interval(secs => $2), attempts = p.attempts + 1
+        WHERE p.update_id IN (
+            SELECT update_id FROM processed_updates
+            WHERE status = 'handling' AND payload IS NOT NULL AND claimed_until < now()
+            ORDER BY update_id LIMIT $3 FOR UPDATE SKIP LOCKED
+        )
+        RETURNING p.update_id, p.payload, p.attempts
+        """,
+        owner,
+        hold_s,
+        limit,
+    )
+    return sorted((r["update_id"], r["payload"], r["attempts"]) for r in rows)
+
+
+async def renew_many(db: Executor, update_ids: list[int], owner: str, hold_s: float) -> None:
+    await db.execute(
+        """
+        UPDATE processed_updates SET claimed_until = now() + make_interval(secs => $3)
+        WHERE update_id = ANY($1::bigint[]) AND owner = $2 AND status = 'handling'
+        """,
         update_ids,
         owner,
         hold_s,
     )
-    return {
-        r["update_id"]: Claim.MINE if r["mine"] else Claim.DONE if r["status"] == "done" else Claim.BUSY
-        for r in rows
-    }
+
+
+async def expire_many(db: Executor, update_ids: list[int], owner: str) -> None:
+    """Give unfinished claims up, keeping their JSON: whoever leads replays them at once."""
+    await db.execute(
+        """
+        UPDATE processed_updates SET claimed_until = now() - interval '1 second'
+        WHERE update_id = ANY($1::bigint[]) AND owner = $2 AND status = 'handling'
+        """,
+        update_ids,
+        owner,
+    )
+
+
+async def fail(db: Executor, update_id: int, owner: str) -> None:
+    """An update whose handling failed on every attempt: never replayed again."""
+    await db.execute(
+        "UPDATE processed_updates SET status = 'failed' WHERE update_id = $1 AND owner = $2",
+        update_id,
+        owner,
+    )
 
 
 async def finish_many(db: Executor, update_ids: list[int], owner: str) -> None:

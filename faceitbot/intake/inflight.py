@@ -1,0 +1,192 @@
+"""Updates the polling leader has accepted, handled in the background while it fetches more.
+
+The leader claims a getUpdates batch together with each update's JSON and the new offset in one
+statement (store.updates.accept_batch) and goes straight back to Telegram; here each claimed
+update runs as a task of its own. Finish marks go out in bulk every FLUSH_S. The claims of
+updates still running (or finished but not yet marked) are renewed every third of their hold,
+so a slow update is never taken for a dead one. A replica that dies stops renewing; the leader
+takes its claims over once they lapse and replays them from the kept JSON.
+
+A handler that loses PostgreSQL is run again here once it answers, so the user gets the real
+reply rather than an apology; any other failure gives the update back for a replay, at most
+MAX_ATTEMPTS times. On stop, what has not finished within the grace period is cancelled and
+its claims given up, so the next leader replays it at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Iterable
+
+import asyncpg
+from aiogram import Bot, Dispatcher
+from aiogram.types import Update
+from loguru import logger
+
+from faceitbot.intake.gate import DB_ERRORS, update_kind
+from faceitbot.store import updates as updates_store
+from faceitbot.store.db import UNREACHABLE
+from faceitbot.store.updates import Claim
+
+FLUSH_S = 0.2
+RETRY_S = 1.0
+MAX_ATTEMPTS = 3
+REPLAY_BATCH = 100
+
+
+class InFlight:
+    def __init__(
+        self,
+        dp: Dispatcher,
+        bot: Bot,
+        pool: asyncpg.Pool,
+        owner: str,
+        *,
+        hold_s: float,
+        limit: int = 1000,
+        metrics=None,
+    ) -> None:
+        self._dp = dp
+        self._bot = bot
+        self._pool = pool
+        self._owner = owner
+        self._hold_s = hold_s
+        self._limit = limit
+        self._metrics = metrics
+        self._running: dict[int, asyncio.Task[None]] = {}
+        self._finished: list[int] = []  # handled, not yet marked done in PostgreSQL
+        self._room = asyncio.Event()
+        self._room.set()
+        self._keeper: asyncio.Task[None] | None = None
+
+    def __len__(self) -> int:
+        return len(self._running)
+
+    async def wait_room(self) -> None:
+        """Until fewer than `limit` updates are in flight: a burst is taken at the pace it is handled."""
+        await self._room.wait()
+
+    async def accept(self, bot_id: int, updates: list[Update]) -> None:
+        """Claim a getUpdates batch, keep it and move the offset past it; start ours. Raises
+        DB_ERRORS with nothing claimed, and the batch is fetched again."""
+        kept = [(u.update_id, u.model_dump_json(by_alias=True, exclude_unset=True)) for u in updates]
+        claims = await updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s)
+        for update in updates:
+            claim = claims[update.update_id]
+            if claim is Claim.MINE:
+                self.start(update)
+            elif self._metrics is not None:
+                self._metrics.duplicate_update(claim.value)
+
+    async def replay_abandoned(self) -> int:
+        """Take over claims nobody renewed (their replica died) and handle them again."""
+        replayed = 0
+        while len(self._running) < self._limit:
+            taken = await updates_store.take_abandoned(self._pool, self._owner, self._hold_s, REPLAY_BATCH)
+            for update_id, payload, attempts in taken:
+                if self._knows(update_id):
+                    continue  # ours all along: a renewal missed during an outage
+                if attempts > MAX_ATTEMPTS:
+                    logger.error("update {} failed {} times; giving it up", update_id, MAX_ATTEMPTS)
+                    await updates_store.fail(self._pool, update_id, self._owner)
+                    continue
+                try:
+                    update = Update.model_validate_json(payload, context={"bot": self._bot})
+                except ValueError:
+                    logger.error("update {} was kept unreadable; giving it up", update_id)
+                    await updates_store.fail(self._pool, update_id, self._owner)
+                    continue
+                self.start(update)
+                replayed += 1
+            if len(taken) < REPLAY_BATCH:
+                break
+        if replayed:
+            logger.info("replaying {} updates a stopped replica had claimed", replayed)
+        return replayed
+
+    def start(self, update: Update) -> None:
+        update_id = update.update_id
+        if self._knows(update_id):
+            return
+        task = asyncio.create_task(self._handle(update), name=f"update-{update_id}")
+        self._running[update_id] = task
+        task.add_done_callback(lambda _: self._forget(update_id))
+        if len(self._running) >= self._limit:
+            self._room.clear()
+        if self._keeper is None:
+            self._keeper = asyncio.create_task(self._keep(), name="update-claims")
+
+    async def close(self, grace_s: float) -> None:
+        """Let running updates finish for up to `grace_s`, give the rest back, mark what finished."""
+        if self._running:
+            await asyncio.wait(list(self._running.values()), timeout=grace_s)
+        unfinished = list(self._running)
+        tasks = list(self._running.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        if self._keeper is not None:
+            self._keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._keeper
+            self._keeper = None
+        with contextlib.suppress(*DB_ERRORS):
+            await self._flush()
+            if unfinished:
+                await updates_store.expire_many(self._pool, unfinished, self._owner)
+                logger.info("gave back {} unfinished updates for the next leader", len(unfinished))
+
+    def _knows(self, update_id: int) -> bool:
+        return update_id in self._running or update_id in self._finished
+
+    def _forget(self, update_id: int) -> None:
+        self._running.pop(update_id, None)
+        if len(self._running) < self._limit:
+            self._room.set()
+
+    async def _handle(self, update: Update) -> None:
+        while True:
+            started = time.perf_counter()
+            try:
+                await self._dp.feed_update(self._bot, update)
+            except UNREACHABLE:
+                # PostgreSQL went away mid-update; the claim is still ours (renewed once it is back).
+                await asyncio.sleep(RETRY_S)  # a retry timer, not synchronisation
+                continue
+            except Exception:
+                logger.exception("update {} failed; it will be replayed", update.update_id)
+                with contextlib.suppress(*DB_ERRORS):
+                    await updates_store.expire_many(self._pool, [update.update_id], self._owner)
+                return
+            finally:
+                if self._metrics is not None:
+                    self._metrics.update_handled(update_kind(update), time.perf_counter() - started)
+            self._finished.append(update.update_id)
+            return
+
+    async def _keep(self) -> None:
+        renewed = time.monotonic()
+        while True:
+            await asyncio.sleep(FLUSH_S)  # a timer: marks and renewals go out in bulk
+            with contextlib.suppress(*DB_ERRORS):
+                await self._flush()
+                if time.monotonic() - renewed >= self._hold_s / 3:
+                    await self._renew(self._running)
+                    renewed = time.monotonic()
+
+    async def _renew(self, update_ids: Iterable[int]) -> None:
+        ids = [*update_ids, *self._finished]
+        if ids:
+            await updates_store.renew_many(self._pool, ids, self._owner, self._hold_s)
+
+    async def _flush(self) -> None:
+        if not self._finished:
+            return
+        ids, self._finished = self._finished, []
+        try:
+            await updates_store.finish_many(self._pool, ids, self._owner)
+        except BaseException:
+            self._finished = ids + self._finished  # marked next time; their claims stay renewed
+            raise

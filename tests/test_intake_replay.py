@@ -1,0 +1,122 @@
+"""The polling leader's kept updates: confirmed to Telegram at once, so a leader that dies (or
+stops) before handling them must leave them to the next one, who replays each exactly once."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from aiogram.types import Update
+
+from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
+from faceitbot.sim.fixtures import World
+from faceitbot.store import updates as updates_store
+from tests.conftest import BotHarness
+
+pytestmark = pytest.mark.asyncio
+
+_ids = iter(range(9_100_000, 9_200_000))
+
+
+def text_update(user_id: int, text: str) -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Ann", "language_code": "en"}
+    message = {
+        "message_id": next(_ids),
+        "date": int(time.time()),
+        "chat": {"id": user_id, "type": "private", "first_name": "Ann"},
+        "from": user,
+        "text": text,
+        "entities": [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}],
+    }
+    return {"update_id": next(_ids), "message": message}
+
+
+def inflight(bot: BotHarness, owner: str) -> InFlight:
+    return InFlight(bot.rt.dp, bot.rt.bot, bot.rt.pool, owner, hold_s=30)
+
+
+async def row(bot: BotHarness, update_id: int):
+    return await bot.rt.pool.fetchrow(
+        "SELECT owner, status, attempts, payload IS NOT NULL AS kept, claimed_until < now() AS lapsed"
+        " FROM processed_updates WHERE update_id = $1",
+        update_id,
+    )
+
+
+async def test_a_dead_leaders_unhandled_update_is_replayed_once_by_the_next(bot: BotHarness) -> None:
+    user = bot.new_user()
+    raw = text_update(user, "/help")
+    # The dead leader claimed and confirmed it, then never handled it nor renewed the claim.
+    await updates_store.accept_batch(bot.rt.pool, 1, [(raw["update_id"], _json(raw))], "dead", 0)
+    assert await bot.rt.pool.fetchval("SELECT next_offset FROM polling_offsets WHERE bot_id = 1") == (
+        raw["update_id"] + 1
+    )
+
+    bot.tg.mark()
+    leader = inflight(bot, "next")
+    assert await leader.replay_abandoned() == 1
+    [reply] = await bot.tg.wait_for("sendMessage", chat_id=user)
+    assert "/profile" in reply.params["text"]  # the help text, in English as the user's client says
+    await leader.close(grace_s=10)
+    assert tuple(await row(bot, raw["update_id"]))[:3] == ("next", "done", 2)
+
+    # Nothing is left to replay, and a late second leader finds nothing either.
+    assert await inflight(bot, "third").replay_abandoned() == 0
+    assert len(bot.tg.calls_for(user, "sendMessage")) == 1
+
+
+async def test_an_update_a_live_replica_still_renews_is_not_replayed(bot: BotHarness) -> None:
+    raw = text_update(bot.new_user(), "/help")
+    await updates_store.accept_batch(bot.rt.pool, 1, [(raw["update_id"], _json(raw))], "alive", 30)
+    assert await inflight(bot, "other").replay_abandoned() == 0
+    assert tuple(await row(bot, raw["update_id"]))[:2] == ("alive", "handling")
+
+
+async def test_stopping_gives_unfinished_updates_back_and_the_next_leader_answers(
+    bot: BotHarness, world: World
+) -> None:
+    user = bot.new_user()
+    nickname = world.players[0].nickname
+    raw = text_update(user, f"/stats {nickname}")
+    bot.faceit.fail_next(1, "hang", path="/players")  # the player lookup never answers
+    stopping = inflight(bot, "stopping")
+    await stopping.accept(bot.rt.bot.id, [Update.model_validate(raw, context={"bot": bot.rt.bot})])
+    await stopping.close(grace_s=0.3)
+    given_back = await row(bot, raw["update_id"])
+    assert (given_back["owner"], given_back["status"], given_back["kept"], given_back["lapsed"]) == (
+        "stopping",
+        "handling",
+        True,
+        True,
+    )
+
+    bot.faceit.clear_faults()
+    bot.tg.mark()
+    leader = inflight(bot, "next")
+    assert await leader.replay_abandoned() == 1
+    [card] = await bot.tg.wait_for("sendMessage", chat_id=user)
+    assert nickname in card.params["text"]
+    await leader.close(grace_s=10)
+    assert (await row(bot, raw["update_id"]))["status"] == "done"
+
+
+async def test_an_update_that_cannot_be_replayed_is_given_up_not_retried_forever(bot: BotHarness) -> None:
+    unreadable = next(_ids)
+    worn_out = text_update(bot.new_user(), "/help")
+    await updates_store.accept_batch(
+        bot.rt.pool, 1, [(unreadable, "{not json"), (worn_out["update_id"], _json(worn_out))], "dead", 0
+    )
+    await bot.rt.pool.execute(
+        "UPDATE processed_updates SET attempts = $2 WHERE update_id = $1", worn_out["update_id"], MAX_ATTEMPTS
+    )
+    assert await inflight(bot, "next").replay_abandoned() == 0
+    assert (await row(bot, unreadable))["status"] == "failed"
+    assert (await row(bot, worn_out["update_id"]))["status"] == "failed"
+    assert bot.tg.calls_for(worn_out["message"]["chat"]["id"], "sendMessage") == []
+    assert await inflight(bot, "later").replay_abandoned() == 0
+
+
+def _json(update: dict[str, Any]) -> str:
+    return json.dumps(update)
