@@ -7,7 +7,7 @@ import pytest
 
 from faceitbot.analysis.elo import expected_change, win_probability
 from faceitbot.analysis.match import PlayerData, analyse, recent_form
-from faceitbot.analysis.profile import profile_card
+from faceitbot.analysis.profile import cached_profile_card, profile_card
 from faceitbot.faceit.models import GameProfile, GameStats, Match, Player, PlayerStats, Segment
 
 SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "faceit" / "samples"
@@ -26,6 +26,20 @@ def test_profile_card_of_the_recorded_player() -> None:
     assert card.avg_kills == 15.1
     assert (card.current_streak, card.longest_streak) == (0, 10)
     assert card.last_results == (True, True, True, True, False)
+
+
+def test_a_cached_card_follows_the_fetched_data() -> None:
+    player, stats = load("player_details.json", Player), load("player_stats_cs2.json", PlayerStats)
+    first = cached_profile_card(player, stats)
+    assert cached_profile_card(player, stats) is first  # the same fetched objects: not recomputed
+    # Fresh data for the same player (the cache entry expired and FACEIT was asked again).
+    assert player.cs2 is not None
+    promoted = msgspec.structs.replace(
+        player, games={**player.games, "cs2": msgspec.structs.replace(player.cs2, faceit_elo=3001)}
+    )
+    assert cached_profile_card(promoted, stats).elo == 3001
+    assert cached_profile_card(player, load("player_stats_cs2.json", PlayerStats)) == first
+    assert cached_profile_card(player, stats).elo == first.elo
 
 
 def test_recent_form_of_the_recorded_rows() -> None:
