@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import signal
 from collections.abc import AsyncIterator
@@ -34,7 +35,7 @@ from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
 from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
 from faceitbot.leader import AdvisoryLease, Lease, RedisLease, SoleLease
-from faceitbot.middlewares.context import UserContextMiddleware
+from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.monitoring.webhooks import WebhookIntake
@@ -320,7 +321,13 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
         await lease.start()
         stack.push_async_callback(lease.stop)
         inflight = InFlight(
-            dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics
+            dp,
+            bot,
+            rt.pool,
+            rt.queue.owner,
+            hold_s=settings.update_claim_s,
+            metrics=rt.metrics,
+            prefetch=functools.partial(prefetch_users, rt.pool),
         )
         polling = LeaderPolling(
             bot,

@@ -11,6 +11,7 @@ import pytest
 from aiogram.types import Update
 
 from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
+from faceitbot.middlewares.context import prefetch_users
 from faceitbot.sim.fixtures import World
 from faceitbot.store import updates as updates_store
 from tests.conftest import BotHarness
@@ -20,8 +21,8 @@ pytestmark = pytest.mark.asyncio
 _ids = iter(range(9_100_000, 9_200_000))
 
 
-def text_update(user_id: int, text: str) -> dict[str, Any]:
-    user = {"id": user_id, "is_bot": False, "first_name": "Ann", "language_code": "en"}
+def text_update(user_id: int, text: str, lang: str = "en") -> dict[str, Any]:
+    user = {"id": user_id, "is_bot": False, "first_name": "Ann", "language_code": lang}
     message = {
         "message_id": next(_ids),
         "date": int(time.time()),
@@ -116,6 +117,34 @@ async def test_an_update_that_cannot_be_replayed_is_given_up_not_retried_forever
     assert (await row(bot, worn_out["update_id"]))["status"] == "failed"
     assert bot.tg.calls_for(worn_out["message"]["chat"]["id"], "sendMessage") == []
     assert await inflight(bot, "later").replay_abandoned() == 0
+
+
+async def test_a_batch_reads_returning_users_at_once_and_still_greets_newcomers(bot: BotHarness) -> None:
+    returning, newcomer = bot.new_user(), bot.new_user()
+    await bot.say(returning, "/help")  # their row and today's activity exist now
+    batch = [
+        Update.model_validate(text_update(returning, "/help"), context={"bot": bot.rt.bot}),
+        Update.model_validate(text_update(newcomer, "/help", lang="ru"), context={"bot": bot.rt.bot}),
+    ]
+    prefetched = await prefetch_users(bot.rt.pool, batch)
+    assert list(prefetched) == [batch[0].update_id]  # the newcomer's row is still to be written
+
+    bot.tg.mark()
+    leader = InFlight(
+        bot.rt.dp,
+        bot.rt.bot,
+        bot.rt.pool,
+        "leader",
+        hold_s=30,
+        prefetch=lambda b: prefetch_users(bot.rt.pool, b),
+    )
+    await leader.accept(1, batch)
+    [again] = await bot.tg.wait_for("sendMessage", chat_id=returning)
+    [welcome] = await bot.tg.wait_for("sendMessage", chat_id=newcomer)
+    assert "/profile" in again.params["text"] and "/profile" in welcome.params["text"]
+    assert again.params["text"] != welcome.params["text"]  # English and Russian
+    await leader.close(grace_s=10)
+    assert await bot.rt.pool.fetchval("SELECT language FROM users WHERE telegram_id = $1", newcomer) == "ru"
 
 
 def _json(update: dict[str, Any]) -> str:

@@ -18,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any
 
 import asyncpg
 from aiogram import Bot, Dispatcher
@@ -35,6 +36,9 @@ RETRY_S = 1.0
 MAX_ATTEMPTS = 3
 REPLAY_BATCH = 100
 
+# Data for a batch's updates read in one go (their users' rows): update_id → feed_update kwargs.
+Prefetch = Callable[[list[Update]], Awaitable[dict[int, dict[str, Any]]]]
+
 
 class InFlight:
     def __init__(
@@ -47,6 +51,7 @@ class InFlight:
         hold_s: float,
         limit: int = 1000,
         metrics=None,
+        prefetch: Prefetch | None = None,
     ) -> None:
         self._dp = dp
         self._bot = bot
@@ -55,6 +60,7 @@ class InFlight:
         self._hold_s = hold_s
         self._limit = limit
         self._metrics = metrics
+        self._prefetch = prefetch
         self._running: dict[int, asyncio.Task[None]] = {}
         self._finished: list[int] = []  # handled, not yet marked done in PostgreSQL
         self._room = asyncio.Event()
@@ -73,12 +79,17 @@ class InFlight:
         DB_ERRORS with nothing claimed, and the batch is fetched again."""
         kept = [(u.update_id, u.model_dump_json(by_alias=True, exclude_unset=True)) for u in updates]
         claims = await updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s)
-        for update in updates:
-            claim = claims[update.update_id]
-            if claim is Claim.MINE:
-                self.start(update)
-            elif self._metrics is not None:
-                self._metrics.duplicate_update(claim.value)
+        mine = [u for u in updates if claims[u.update_id] is Claim.MINE]
+        if self._metrics is not None:
+            for update in updates:
+                if claims[update.update_id] is not Claim.MINE:
+                    self._metrics.duplicate_update(claims[update.update_id].value)
+        extras: dict[int, dict[str, Any]] = {}
+        if mine and self._prefetch is not None:
+            with contextlib.suppress(*DB_ERRORS):  # then each update reads its own
+                extras = await self._prefetch(mine)
+        for update in mine:
+            self.start(update, extras.get(update.update_id))
 
     async def replay_abandoned(self) -> int:
         """Take over claims nobody renewed (their replica died) and handle them again."""
@@ -106,11 +117,12 @@ class InFlight:
             logger.info("replaying {} updates a stopped replica had claimed", replayed)
         return replayed
 
-    def start(self, update: Update) -> None:
+    def start(self, update: Update, extra: dict[str, Any] | None = None) -> None:
+        """Handle `update` in the background; `extra` goes to feed_update (prefetched data)."""
         update_id = update.update_id
         if self._knows(update_id):
             return
-        task = asyncio.create_task(self._handle(update), name=f"update-{update_id}")
+        task = asyncio.create_task(self._handle(update, extra or {}), name=f"update-{update_id}")
         self._running[update_id] = task
         task.add_done_callback(lambda _: self._forget(update_id))
         if len(self._running) >= self._limit:
@@ -146,12 +158,13 @@ class InFlight:
         if len(self._running) < self._limit:
             self._room.set()
 
-    async def _handle(self, update: Update) -> None:
+    async def _handle(self, update: Update, extra: dict[str, Any]) -> None:
         while True:
             started = time.perf_counter()
             try:
-                await self._dp.feed_update(self._bot, update)
+                await self._dp.feed_update(self._bot, update, **extra)
             except UNREACHABLE:
+                extra = {}  # read again when it is back
                 # PostgreSQL went away mid-update; the claim is still ours (renewed once it is back).
                 await asyncio.sleep(RETRY_S)  # a retry timer, not synchronisation
                 continue

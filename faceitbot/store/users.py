@@ -73,6 +73,26 @@ async def touch(db: Executor, telegram_id: int, language: str, username: str | N
     return _row(await db.fetchrow(query, telegram_id, language, username, day))
 
 
+async def fresh_many(db: Executor, seen: list[tuple[int, str, str | None]], day: date) -> dict[int, UserRow]:
+    """touch()'s read for a batch of (telegram_id, language, username): the rows that need no
+    write, in one round trip. The others go through touch()."""
+    rows = await db.fetch(
+        f"""
+        SELECT {", ".join("u." + c.strip() for c in _COLUMNS.split(","))}
+        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s (telegram_id, language, username)
+        JOIN users AS u USING (telegram_id)
+        WHERE u.last_seen_at > now() - interval '{SEEN_RESOLUTION}'
+          AND u.username IS NOT DISTINCT FROM s.username AND (u.language_chosen OR u.language = s.language)
+          AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
+        """,
+        [t for t, _, _ in seen],
+        [lang for _, lang, _ in seen],
+        [name for _, _, name in seen],
+        day,
+    )
+    return {r["telegram_id"]: _row(r) for r in rows}
+
+
 async def get(db: Executor, telegram_id: int) -> UserRow | None:
     record = await db.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = $1", telegram_id)
     return _row(record) if record else None
