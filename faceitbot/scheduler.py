@@ -13,6 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from loguru import logger
 
 from faceitbot.store import job_runs
+from faceitbot.store.db import DB_ERRORS
 
 Tick = Callable[[datetime], Awaitable[None]]
 
@@ -58,7 +59,7 @@ class Scheduler:
         try:
             if not await job_runs.claim(self._pool, name, slot, self._replica):
                 return False
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as e:
+        except DB_ERRORS as e:
             logger.warning("periodic {} skipped: cannot claim its slot ({})", name, e)
             return False
         outcome = "ok"
@@ -71,7 +72,7 @@ class Scheduler:
             self.ran.append((name, slot))
             try:
                 await job_runs.finish(self._pool, name, slot, outcome)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            except DB_ERRORS:
                 logger.warning("could not record the end of periodic {}", name)
         return True
 

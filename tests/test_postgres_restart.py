@@ -68,7 +68,9 @@ async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_every
             for i, u in enumerate(before):
                 tg.send_text(u, f"/match {rooms[i]}", user_id=u, first_name="Pg")
             await wait_until(
-                lambda: _fetchval(dsn, "SELECT count(*) FROM jobs WHERE status = 'running'"),
+                lambda: _fetchval(
+                    dsn, "SELECT count(*) FROM jobs WHERE kind = 'analysis' AND status = 'running'"
+                ),
                 30,
                 "analyses running",
             )

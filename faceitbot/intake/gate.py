@@ -22,9 +22,8 @@ from aiogram.methods import TelegramMethod
 from aiogram.types import Update
 
 from faceitbot.store import updates as updates_store
+from faceitbot.store.db import DB_ERRORS
 from faceitbot.store.updates import Claim
-
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 
 
 class UpdateGate:

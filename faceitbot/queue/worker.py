@@ -24,10 +24,9 @@ from loguru import logger
 from faceitbot.constants import JOBS_CHANNEL, Priority
 from faceitbot.errors import JobCancelled
 from faceitbot.store import jobs as jobs_store
-from faceitbot.store.db import UNREACHABLE
+from faceitbot.store.db import DB_ERRORS, UNREACHABLE
 from faceitbot.store.jobs import JobRow
 
-DB_ERRORS = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError)
 # How long a finished job keeps trying to record its outcome while PostgreSQL is away (a restart
 # takes seconds). Past that its lease expires and another claim runs it again.
 TRANSITION_PATIENCE_S = 120.0

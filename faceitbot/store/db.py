@@ -18,7 +18,14 @@ UNREACHABLE: tuple[type[BaseException], ...] = (
     asyncpg.AdminShutdownError,
     asyncpg.CrashShutdownError,
     asyncpg.CannotConnectNowError,
+    # A pooled connection whose server went away mid-statement can be left in a half state;
+    # asyncpg then refuses the next operation on it with this. A fresh connection works.
+    asyncpg.InternalClientError,
 )
+
+
+# Any failure of a statement against PostgreSQL, reachable or not.
+DB_ERRORS: tuple[type[BaseException], ...] = (asyncpg.PostgresError, *UNREACHABLE)
 
 
 async def _init(conn: asyncpg.Connection) -> None:
