@@ -51,3 +51,6 @@ async def test_calls_per_view_cold_and_warm(bot: BotHarness) -> None:
                 predicate=lambda c: c.params["text"][:1] in "📈🎮📅" and "⏳" not in c.params["text"],
             )
             assert bot.faceit.stats()["total"] == expected, label
+            # The job is marked done just after its edit; a press before that joins the finished job.
+            job = await bot.rt.pool.fetchval("SELECT max(id) FROM jobs WHERE kind = 'insight'")
+            assert await bot.rt.queue.wait_outcome(job) == "done"
