@@ -5,8 +5,6 @@ Pasted room links stay private-only: in a group they are usually just shared, no
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
@@ -14,11 +12,9 @@ from aiogram.types import Message
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MessageIs
-from faceitbot.handlers.replying import respond
+from faceitbot.handlers.match import request_analysis
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
-from faceitbot.render import match as render_match
-from faceitbot.render.common import Rendered
 from faceitbot.services import match_requests
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
@@ -39,18 +35,4 @@ async def group_match(
     l10n: L10n,
 ) -> None:
     match_id = await match_requests.requested_match_id(faceit, user, command.args)
-    accepted = await match_requests.request_analysis(
-        pool,
-        queue,
-        settings,
-        user,
-        match_id,
-        chat_id=message.chat.id,
-        locale=l10n.locale,
-        now=datetime.now(UTC),
-    )
-    if not accepted.created:
-        await respond(message, Rendered(l10n("analysis-already", position=accepted.position)))
-        return
-    ack = await respond(message, Rendered(render_match.queued(accepted, l10n)))
-    await queue.attach_reply(accepted.job_id, ack.message_id)
+    await request_analysis(message, user, pool, queue, settings, l10n, match_id)

@@ -12,9 +12,11 @@ from faceitbot.analysis import inputs
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton, MessageIs
+from faceitbot.handlers.replying import respond
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import match as render_match
+from faceitbot.render.common import Rendered
 from faceitbot.services import match_requests
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
@@ -34,7 +36,7 @@ async def cmd_match(
     l10n: L10n,
 ) -> None:
     match_id = await match_requests.requested_match_id(faceit, user, command.args)
-    await _request(message, user, pool, queue, settings, l10n, match_id)
+    await request_analysis(message, user, pool, queue, settings, l10n, match_id)
 
 
 @router.message(MenuButton("menu-match"))
@@ -47,10 +49,10 @@ async def pasted_room(
     message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n
 ) -> None:
     match_id = inputs.match_id(message.text)
-    await _request(message, user, pool, queue, settings, l10n, match_id)
+    await request_analysis(message, user, pool, queue, settings, l10n, match_id)
 
 
-async def _request(
+async def request_analysis(
     message: Message,
     user: UserRow,
     pool: Pool,
@@ -59,6 +61,7 @@ async def _request(
     l10n: L10n,
     match_id: str,
 ) -> None:
+    """Queue the caller's analysis and acknowledge it (in a group, as a reply to the caller)."""
     accepted = await match_requests.request_analysis(
         pool,
         queue,
@@ -70,7 +73,7 @@ async def _request(
         now=datetime.now(UTC),
     )
     if not accepted.created:
-        await message.answer(l10n("analysis-already", position=accepted.position))
+        await respond(message, Rendered(l10n("analysis-already", position=accepted.position)))
         return
-    ack = await message.answer(render_match.queued(accepted, l10n))
+    ack = await respond(message, Rendered(render_match.queued(accepted, l10n)))
     await queue.attach_reply(accepted.job_id, ack.message_id)

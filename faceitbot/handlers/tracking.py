@@ -16,7 +16,7 @@ from faceitbot.analysis import inputs
 from faceitbot.callbacks import PlayerAction, PlayerCb, TrackAction, TrackCb
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.handlers.match import _request as request_analysis
+from faceitbot.handlers.match import request_analysis
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import tracking as render
