@@ -14,25 +14,30 @@ from aiogram.exceptions import TelegramNetworkError
 from aiogram.methods.base import Response, TelegramMethod
 from aiohttp import ClientError
 
-_USED_METHODS = tuple(
-    getattr(methods, name)
-    for name in (
-        "AnswerCallbackQuery",
-        "AnswerInlineQuery",
-        "AnswerPreCheckoutQuery",
-        "CreateInvoiceLink",
-        "DeleteMessage",
-        "EditMessageReplyMarkup",
-        "EditMessageText",
-        "GetMe",
-        "GetUpdates",
-        "RefundStarPayment",
-        "SendChatAction",
-        "SendInvoice",
-        "SendMessage",
-        "SendPhoto",
-        "SetMyCommands",
+from faceitbot.sent import LEAN_METHODS
+
+_USED_METHODS = (
+    tuple(
+        getattr(methods, name)
+        for name in (
+            "AnswerCallbackQuery",
+            "AnswerInlineQuery",
+            "AnswerPreCheckoutQuery",
+            "CreateInvoiceLink",
+            "DeleteMessage",
+            "EditMessageReplyMarkup",
+            "EditMessageText",
+            "GetMe",
+            "GetUpdates",
+            "RefundStarPayment",
+            "SendChatAction",
+            "SendInvoice",
+            "SendMessage",
+            "SendPhoto",
+            "SetMyCommands",
+        )
     )
+    + LEAN_METHODS
 )
 
 # aiogram parametrises `Response[<return type>]` on every API call; pydantic keeps those classes

@@ -13,6 +13,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
+from faceitbot import sent
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n
@@ -58,7 +59,7 @@ class Reply:
         if message_id is None:
             return
         try:
-            await self._ctx.bot.edit_message_text(text=text, chat_id=self._chat_id, message_id=message_id)
+            await sent.edit_message_text(self._ctx.bot, self._chat_id, message_id, text)
         except (TelegramBadRequest, TelegramRetryAfter) as e:
             logger.debug("progress edit skipped: {}", e)
 
@@ -68,12 +69,7 @@ class Reply:
         bot = self._ctx.bot
         if message_id is not None:
             try:
-                await bot.edit_message_text(
-                    text=rendered.text,
-                    chat_id=self._chat_id,
-                    message_id=message_id,
-                    reply_markup=rendered.markup,
-                )
+                await sent.edit_message_text(bot, self._chat_id, message_id, rendered.text, rendered.markup)
                 return
             except TelegramBadRequest as e:
                 if "not modified" in str(e):
@@ -81,7 +77,7 @@ class Reply:
                 if "not found" not in str(e):
                     raise
         try:
-            await bot.send_message(self._chat_id, rendered.text, reply_markup=rendered.markup)
+            await sent.send_message(bot, self._chat_id, rendered.text, rendered.markup)
         except TelegramForbiddenError:
             logger.info("chat {} blocked the bot; result dropped", self._chat_id)
 

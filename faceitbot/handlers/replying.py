@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram.types import BufferedInputFile, Message, User
 
 from faceitbot.render.common import Rendered, escape
+from faceitbot.sent import Sent, lean
 
 
 def in_group(message: Message) -> bool:
@@ -18,13 +19,15 @@ def _addressed(message: Message, text: str, caller: User | None) -> str:
     return f'<a href="tg://user?id={caller.id}">{escape(caller.first_name)}</a>, {text}'
 
 
-async def respond(message: Message, rendered: Rendered, *, caller: User | None = None) -> Message:
+async def respond(message: Message, rendered: Rendered, *, caller: User | None = None) -> Sent:
     """`message` is the caller's own message, or (with `caller`) the bot's message a button is under."""
     if not in_group(message):
-        return await message.answer(rendered.text, reply_markup=rendered.markup)
-    if caller is not None:
-        return await message.answer(_addressed(message, rendered.text, caller), reply_markup=rendered.markup)
-    return await message.reply(rendered.text, reply_markup=rendered.markup)
+        method = message.answer(rendered.text, reply_markup=rendered.markup)
+    elif caller is not None:
+        method = message.answer(_addressed(message, rendered.text, caller), reply_markup=rendered.markup)
+    else:
+        method = message.reply(rendered.text, reply_markup=rendered.markup)
+    return await message.bot(lean(method))
 
 
 async def respond_photo(message: Message, png: bytes, caption: str, *, filename: str) -> Message:

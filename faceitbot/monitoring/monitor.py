@@ -34,6 +34,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
+from faceitbot import sent
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.faceit.cache import ResponseCache
@@ -375,9 +376,7 @@ class Monitor:
         """The message id; None when the chat is gone (the row is settled either way)."""
         await self.limiter.acquire(note.telegram_id)
         try:
-            message = await self.bot.send_message(
-                note.telegram_id, rendered.text, reply_markup=rendered.markup
-            )
+            message = await sent.send_message(self.bot, note.telegram_id, rendered.text, rendered.markup)
         except TelegramRetryAfter as e:
             await self.limiter.flood(e.retry_after)
             raise Retry(e.retry_after, f"Telegram flood control: retry after {e.retry_after}s") from None

@@ -10,6 +10,8 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, Telegra
 from aiogram.types import InlineKeyboardMarkup
 from loguru import logger
 
+from faceitbot import sent
+
 # Longest flood wait we sit out inline; a longer one fails the send (the caller may retry later).
 MAX_RETRY_AFTER_S = 30
 
@@ -23,7 +25,7 @@ class Delivery(StrEnum):
 async def send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Delivery:
     for attempt in range(3):
         try:
-            await bot.send_message(chat_id, text, reply_markup=markup)
+            await sent.send_message(bot, chat_id, text, markup)
             return Delivery.SENT
         except TelegramRetryAfter as e:
             if e.retry_after > MAX_RETRY_AFTER_S or attempt == 2:

@@ -1,0 +1,54 @@
+"""Sending and editing messages with Telegram's echo read only as far as the bot uses it.
+
+Telegram answers sendMessage and editMessageText with the whole message: its text, every
+entity the HTML became, every button. aiogram builds a model for each of them, and the bot only
+ever keeps the message id (to edit an acknowledgement later). For a card with a keyboard that
+echo took more CPU than rendering the card (bench/updates.py); here it is read as `Sent`.
+Errors are read as before, so a 403 or a flood wait raises the same exceptions.
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.methods import EditMessageText, SendMessage
+from aiogram.types import InlineKeyboardMarkup
+from pydantic import BaseModel, ConfigDict
+
+
+class Sent(BaseModel):
+    """A message the bot sent or edited, as far as the bot needs it."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    message_id: int
+
+
+class SendMessageLean(SendMessage):
+    __returning__ = Sent
+
+
+class EditMessageTextLean(EditMessageText):
+    __returning__ = Sent | bool  # True for an inline message, which has no id here
+
+
+LEAN_METHODS = (SendMessageLean, EditMessageTextLean)
+
+
+def lean(method: SendMessage) -> SendMessageLean:
+    """The same call as `method` (built by aiogram's Message.answer or .reply, which know about
+    topics, business connections and reply parameters), with the lean echo."""
+    return SendMessageLean.model_construct(
+        _fields_set=method.model_fields_set, **method.__dict__, **(method.model_extra or {})
+    )
+
+
+async def send_message(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Sent:
+    return await bot(SendMessageLean(chat_id=chat_id, text=text, reply_markup=markup))
+
+
+async def edit_message_text(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None = None
+) -> Sent | bool:
+    return await bot(
+        EditMessageTextLean(chat_id=chat_id, message_id=message_id, text=text, reply_markup=markup)
+    )
