@@ -167,6 +167,7 @@ _TAGS = {
 _NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
 _ENTITY = re.compile(r"&(#[0-9]+|#[xX][0-9a-fA-F]+|[a-zA-Z]+);")
 _TAG_HEAD = re.compile(r"[^\s>]*")
+_PLAIN = re.compile(r"[^<&]+")
 _EXPANDABLE = re.compile(r"(?<![=\w\"'-])expandable(?![\w-])")
 _ATTR = re.compile(r"""\s*([a-zA-Z0-9-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 
@@ -200,9 +201,11 @@ def parse_html(source: str) -> tuple[str, list[dict[str, Any]]]:
                 i = m.end()
                 continue
         if ch != "<":
-            out.append(ch)
-            offset += utf16_len(ch)
-            i += 1
+            # A run of plain text at once (a lone "&" that starts no entity is plain text too).
+            run = "&" if ch == "&" else _PLAIN.match(source, i).group(0)  # type: ignore[union-attr]
+            out.append(run)
+            offset += utf16_len(run)
+            i += len(run)
             continue
         closing = source.startswith("</", i)
         if closing and not stack:

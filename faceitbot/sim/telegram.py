@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import copy
 import inspect
 import json
 import logging
@@ -27,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from aiohttp import web
 
 from faceitbot.sim.botapi_spec import (
@@ -58,6 +58,16 @@ __all__ = [
     "run_cli",
     "write_compact_spec",
 ]
+
+
+def _copy(value: Any) -> Any:
+    """A deep copy of JSON data: what copy.deepcopy gives, at a fraction of its cost."""
+    return msgspec.json.decode(msgspec.json.encode(value))
+
+
+def _dumps(value: Any) -> str:
+    return msgspec.json.encode(value).decode()
+
 
 log = logging.getLogger(__name__)
 
@@ -335,7 +345,7 @@ class FakeTelegram:
             body, status = e.body(), e.status
         log.debug("%s -> %s", name, status)
         self._record(Call(name, params, status, body, time.monotonic(), chat))
-        return web.json_response(body, status=status)
+        return web.json_response(body, status=status, dumps=_dumps)
 
     async def _read_params(self, request: web.Request) -> Params:
         raw: Params = dict(request.query)
@@ -497,7 +507,7 @@ class FakeTelegram:
     def chat_messages(self, chat_id: ChatId) -> list[dict[str, Any]]:
         """The bot's messages in the chat as they are now: edits applied, deleted ones gone."""
         messages = self._messages.get(chat_id, {}).values()
-        return [copy.deepcopy(m) for m in messages if m["from"]["id"] == self.me["id"]]
+        return [_copy(m) for m in messages if m["from"]["id"] == self.me["id"]]
 
     def last_message(self, chat_id: ChatId) -> dict[str, Any] | None:
         messages = self.chat_messages(chat_id)
@@ -507,7 +517,7 @@ class FakeTelegram:
         self, language_code: str | None = None, scope: Params | None = None
     ) -> list[dict[str, Any]]:
         """What setMyCommands stored for this language (None: the default list) and scope."""
-        return copy.deepcopy(self.commands.get(_commands_key(scope, language_code), []))
+        return _copy(self.commands.get(_commands_key(scope, language_code), []))
 
     # --- updates ---
 
@@ -523,7 +533,7 @@ class FakeTelegram:
                 chat = (query.get("message") or {}).get("chat", {}).get("id", query["from"]["id"])
                 self._queries[str(query["id"])] = _Query(kind, chat, time.monotonic())
         if (message := update.get("message")) is not None and "chat" in message:
-            self._store(copy.deepcopy(message))
+            self._store(_copy(message))
             if (paid := message.get("successful_payment")) is not None:
                 self.transactions.append(
                     {
@@ -666,7 +676,7 @@ class FakeTelegram:
         query = {
             "id": _new_id(),
             "from": sender,
-            "message": copy.deepcopy(message),
+            "message": _copy(message),
             "chat_instance": str(chat_id * 7919 % 10**18),
             "data": data,
         }
@@ -776,7 +786,7 @@ class FakeTelegram:
         chat_id, message_id = message["chat"]["id"], message["message_id"]
         self._last_message_id[chat_id] = max(self._last_message_id.get(chat_id, 0), message_id)
         self._messages.setdefault(chat_id, {})[message_id] = message
-        return copy.deepcopy(message)
+        return _copy(message)
 
     def _send(self, p: Params, **content: Any) -> dict[str, Any]:
         """A new bot message in p["chat_id"] with `content`, plus the caption and inline keyboard in p."""
@@ -849,7 +859,7 @@ class FakeTelegram:
             else:
                 message[key] = value
         message["edit_date"] = int(time.time())
-        return copy.deepcopy(message)
+        return _copy(message)
 
     def _edit_text(self, p: Params) -> dict[str, Any] | bool:
         if "inline_message_id" not in p and "text" not in self._find(p, "message to edit not found"):
@@ -935,7 +945,7 @@ class FakeTelegram:
 
     def _star_transactions(self, p: Params) -> dict[str, Any]:
         offset, limit = int(p.get("offset") or 0), int(p.get("limit") or 100)
-        return {"transactions": copy.deepcopy(self.transactions[offset : offset + limit])}
+        return {"transactions": _copy(self.transactions[offset : offset + limit])}
 
     def _star_balance(self, p: Params) -> dict[str, Any]:
         return {"amount": sum(t["amount"] if "source" in t else -t["amount"] for t in self.transactions)}
@@ -957,7 +967,7 @@ class FakeTelegram:
                 return True
             message = self._find(p, "message to edit not found")
             message["edit_date"] = int(time.time())
-            return copy.deepcopy(message)
+            return _copy(message)
         if "chat_id" in p and returns == "Message":
             return self._send(p, text=p["text"] if isinstance(p.get("text"), str) else None)
         if "chat_id" in p and returns in ("Array of Message", "MessageId", "Array of MessageId"):
