@@ -2,8 +2,9 @@
 
 Telegram answers sendMessage and editMessageText with the whole message: its text, every
 entity the HTML became, every button. aiogram builds a model for each of them, and the bot only
-ever keeps the message id (to edit an acknowledgement later). For a card with a keyboard that
-echo took more CPU than rendering the card (bench/updates.py); here it is read as `Sent`.
+ever keeps the message id (to edit an acknowledgement later). For a card with eight entities
+and two buttons that is 39 µs a reply, against 4.5 µs read as `Sent` (bench/updates.py spends
+about 500 µs on a whole /profile).
 Errors are read as before, so a 403 or a flood wait raises the same exceptions.
 """
 
