@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from http import HTTPStatus
+from typing import Any, NamedTuple
 
 import msgspec
 from aiogram import Bot, methods
@@ -10,9 +11,12 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramNetworkError
+from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
+from aiogram.methods import GetUpdates
 from aiogram.methods.base import Response, TelegramMethod
+from aiogram.types import Update
 from aiohttp import ClientError
+from pydantic import ValidationError
 
 from faceitbot.sent import LEAN_METHODS
 
@@ -71,14 +75,44 @@ class JsonBodySession(AiohttpSession):
         super().__init__(json_loads=msgspec.json.decode, json_dumps=_dumps, **kwargs)
 
     async def make_request(self, bot: Bot, method: TelegramMethod[Any], timeout: int | None = None) -> Any:
+        body = self._json_body(bot, method)
+        if body is None:
+            return await super().make_request(bot, method, timeout)
+        status, raw = await self._post(bot, method, body, timeout)
+        response = self.check_response(bot=bot, method=method, status_code=status, content=raw)  # type: ignore[arg-type]
+        return response.result
+
+    async def get_updates_received(self, bot: Bot, method: GetUpdates) -> list[Received]:
+        """getUpdates, each update with the JSON Telegram sent for it (kept for a replay, so it
+        need not be serialised again)."""
+        body = self._json_body(bot, method)
+        status, raw = await self._post(bot, method, body or {}, None)
+        if status == HTTPStatus.OK:
+            try:
+                envelope = msgspec.json.decode(raw, type=_UpdatesReply)
+            except msgspec.DecodeError:
+                envelope = None
+            if envelope is not None and envelope.ok:
+                try:
+                    return [Received.parse(bytes(u), bot) for u in envelope.result]
+                except ValidationError as e:
+                    raise ClientDecodeError("Failed to deserialize object", e, raw) from e
+        response = self.check_response(bot=bot, method=method, status_code=status, content=raw)  # type: ignore[arg-type]
+        return [Received(u, u.model_dump_json(by_alias=True, exclude_unset=True)) for u in response.result]
+
+    def _json_body(self, bot: Bot, method: TelegramMethod[Any]) -> dict[str, Any] | None:
+        """The call's parameters as a JSON body; None when it uploads files."""
         files: dict[str, Any] = {}
         body = {}
         for key, value in method.model_dump(warnings=False).items():
             prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
             if prepared is not None and prepared != "":  # what aiogram's form leaves out
                 body[key] = prepared
-        if files:
-            return await super().make_request(bot, method, timeout)
+        return None if files else body
+
+    async def _post(
+        self, bot: Bot, method: TelegramMethod[Any], body: dict[str, Any], timeout: int | None
+    ) -> tuple[int, bytes]:
         session = await self.create_session()
         url = self.api.api_url(token=bot.token, method=method.__api_method__)
         try:
@@ -88,13 +122,28 @@ class JsonBodySession(AiohttpSession):
                 headers=_JSON,
                 timeout=self.timeout if timeout is None else timeout,
             ) as resp:
-                raw = await resp.read()
+                return resp.status, await resp.read()
         except TimeoutError as e:
             raise TelegramNetworkError(method=method, message="Request timeout error") from e
         except ClientError as e:
             raise TelegramNetworkError(method=method, message=f"{type(e).__name__}: {e}") from e
-        response = self.check_response(bot=bot, method=method, status_code=resp.status, content=raw)  # type: ignore[arg-type]
-        return response.result
+
+
+class Received(NamedTuple):
+    """An update as received, with its JSON."""
+
+    update: Update
+    json: str
+
+    @classmethod
+    def parse(cls, raw: bytes | str, bot: Bot) -> Received:
+        update = Update.model_validate_json(raw, context={"bot": bot})
+        return cls(update, raw.decode() if isinstance(raw, bytes) else raw)
+
+
+class _UpdatesReply(msgspec.Struct):
+    ok: bool
+    result: list[msgspec.Raw] = []
 
 
 def create_bot(token: str, api_url: str) -> Bot:

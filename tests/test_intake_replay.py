@@ -8,8 +8,8 @@ import time
 from typing import Any
 
 import pytest
-from aiogram.types import Update
 
+from faceitbot.botsession import Received
 from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
 from faceitbot.middlewares.context import prefetch_users
 from faceitbot.sim.fixtures import World
@@ -83,7 +83,7 @@ async def test_stopping_gives_unfinished_updates_back_and_the_next_leader_answer
     raw = text_update(user, f"/stats {nickname}")
     bot.faceit.fail_next(1, "hang", path="/players")  # the player lookup never answers
     stopping = inflight(bot, "stopping")
-    await stopping.accept(bot.rt.bot.id, [Update.model_validate(raw, context={"bot": bot.rt.bot})])
+    await stopping.accept(bot.rt.bot.id, [Received.parse(_json(raw), bot.rt.bot)])
     await stopping.close(grace_s=0.3)
     given_back = await row(bot, raw["update_id"])
     assert (given_back["owner"], given_back["status"], given_back["kept"], given_back["lapsed"]) == (
@@ -123,11 +123,11 @@ async def test_a_batch_reads_returning_users_at_once_and_still_greets_newcomers(
     returning, newcomer = bot.new_user(), bot.new_user()
     await bot.say(returning, "/help")  # their row and today's activity exist now
     batch = [
-        Update.model_validate(text_update(returning, "/help"), context={"bot": bot.rt.bot}),
-        Update.model_validate(text_update(newcomer, "/help", lang="ru"), context={"bot": bot.rt.bot}),
+        Received.parse(_json(text_update(returning, "/help")), bot.rt.bot),
+        Received.parse(_json(text_update(newcomer, "/help", lang="ru")), bot.rt.bot),
     ]
-    prefetched = await prefetch_users(bot.rt.pool, batch)
-    assert list(prefetched) == [batch[0].update_id]  # the newcomer's row is still to be written
+    prefetched = await prefetch_users(bot.rt.pool, [r.update for r in batch])
+    assert list(prefetched) == [batch[0].update.update_id]  # the newcomer's row is still to be written
 
     bot.tg.mark()
     leader = InFlight(

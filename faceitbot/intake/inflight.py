@@ -26,6 +26,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from loguru import logger
 
+from faceitbot.botsession import Received
 from faceitbot.intake.gate import DB_ERRORS, update_kind
 from faceitbot.store import updates as updates_store
 from faceitbot.store.db import UNREACHABLE
@@ -74,10 +75,11 @@ class InFlight:
         """Until fewer than `limit` updates are in flight: a burst is taken at the pace it is handled."""
         await self._room.wait()
 
-    async def accept(self, bot_id: int, updates: list[Update]) -> None:
+    async def accept(self, bot_id: int, batch: list[Received]) -> None:
         """Claim a getUpdates batch, keep it and move the offset past it; start ours. Raises
         DB_ERRORS with nothing claimed, and the batch is fetched again."""
-        kept = [(u.update_id, u.model_dump_json(by_alias=True, exclude_unset=True)) for u in updates]
+        updates = [r.update for r in batch]
+        kept = [(r.update.update_id, r.json) for r in batch]
         claims = await updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s)
         mine = [u for u in updates if claims[u.update_id] is Claim.MINE]
         if self._metrics is not None:

@@ -16,8 +16,10 @@ import time
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramConflictError
+from aiogram.methods import GetUpdates
 from loguru import logger
 
+from faceitbot.botsession import JsonBodySession
 from faceitbot.intake.gate import DB_ERRORS
 from faceitbot.intake.inflight import InFlight
 from faceitbot.leader import Lease
@@ -39,7 +41,10 @@ class LeaderPolling:
         hold_s: float,
         poll_timeout_s: int = 5,
     ) -> None:
+        if not isinstance(bot.session, JsonBodySession):
+            raise TypeError("LeaderPolling needs the bot made by botsession.create_bot")
         self._bot = bot
+        self._session = bot.session
         self._inflight = inflight
         self._lease = lease
         self._pool = pool
@@ -76,16 +81,19 @@ class LeaderPolling:
                     next_replay = time.monotonic() + self._replay_every_s
                 if await self._until_stopped(self._room()) is None:
                     return
-                updates = await self._until_stopped(
-                    self._bot.get_updates(
-                        offset=offset or None, timeout=self._timeout, allowed_updates=self._allowed
+                batch = await self._until_stopped(
+                    self._session.get_updates_received(
+                        self._bot,
+                        GetUpdates(
+                            offset=offset or None, timeout=self._timeout, allowed_updates=self._allowed
+                        ),
                     )
                 )
-                if updates is None:
+                if batch is None:
                     return  # stopping: what we fetched is confirmed by nobody and comes again
-                if updates:
-                    await self._inflight.accept(bot_id, updates)
-                    offset = updates[-1].update_id + 1
+                if batch:
+                    await self._inflight.accept(bot_id, batch)
+                    offset = batch[-1].update.update_id + 1
             except TelegramConflictError:
                 # Another poller (a leader that has not noticed yet): the lease sorts it out.
                 await self._pause()
