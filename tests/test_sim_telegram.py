@@ -519,6 +519,27 @@ async def test_http_test_endpoints(tg: FakeTelegram, api: Bot, chat: int) -> Non
     json.dumps(calls)
 
 
+async def test_another_process_can_wait_for_replies_without_polling(
+    tg: FakeTelegram, api: Bot, chat: int
+) -> None:
+    since = len(tg.calls)
+    url = f"{tg.base_url}/_sim/calls"
+    async with aiohttp.ClientSession() as http:
+
+        async def calls(**query: str) -> list[dict]:
+            async with http.get(url, params={"since": str(since), **query}) as r:
+                return await r.json()
+
+        waiting = asyncio.create_task(calls(method="sendMessage", count="2", brief="1"))
+        await api.send_message(chat, "one")
+        await api.send_message(chat, "two")
+        replies = await waiting
+        assert [(c["method"], c["status"], c["chat_id"]) for c in replies] == [("sendMessage", 200, chat)] * 2
+        assert "params" not in replies[0] and replies[1]["index"] == since + 1
+        # Not enough within the timeout: what there is comes back.
+        assert len(await calls(method="sendMessage", count="5", timeout="0.2")) == 2
+
+
 def test_bundled_compact_spec_matches_the_shared_spec() -> None:
     assert SHARED_SPEC.is_file(), "the shared Bot API spec must sit beside the repo"
     bundled = json.loads(BUNDLED_SPEC.read_text(encoding="utf-8"))

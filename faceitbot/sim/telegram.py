@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import inspect
 import json
 import logging
@@ -122,6 +123,9 @@ class Call:
             "at": self.at,
             "chat_id": self.chat_id,
         }
+
+    def brief_json(self) -> dict[str, Any]:
+        return {"method": self.method, "status": self.status, "at": self.at, "chat_id": self.chat_id}
 
 
 @dataclass(frozen=True)
@@ -395,9 +399,33 @@ class FakeTelegram:
         return web.json_response({"ok": True, "result": ids if isinstance(body, list) else ids[0]})
 
     async def _sim_calls(self, request: web.Request) -> web.Response:
-        since = int(request.query.get("since", 0))
-        calls = [{"index": i, **c.to_json()} for i, c in enumerate(self.calls[since:], since)]
-        return web.json_response(calls)
+        """Calls from index `since` on. With `method` and `count`: first waits (up to `timeout`
+        seconds) until that many successful calls of the method are recorded from `since` on, so
+        another process can wait for replies without polling. With `brief`: without params and
+        responses."""
+        query = request.query
+        since = int(query.get("since", 0))
+        if (method := query.get("method")) is not None:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(float(query.get("timeout", 60))):
+                    await self._count_calls(self.spec.canonical(method), since, int(query.get("count", 1)))
+        brief = query.get("brief") not in (None, "", "0", "false")
+        calls = [
+            {"index": i, **(c.brief_json() if brief else c.to_json())}
+            for i, c in enumerate(self.calls[since:], since)
+        ]
+        return web.json_response(calls, dumps=_dumps)
+
+    async def _count_calls(self, method: str, since: int, count: int) -> None:
+        scanned, found = since, 0
+
+        def enough() -> bool:  # counts only the calls recorded since it last looked
+            nonlocal scanned, found
+            found += sum(1 for c in self.calls[scanned:] if c.ok and c.method == method)
+            scanned = max(scanned, len(self.calls))
+            return found >= count
+
+        await self._changed.wait_until(enough)
 
     async def _sim_faults(self, request: web.Request) -> web.Response:
         b = await request.json()
@@ -1043,7 +1071,7 @@ def run_cli(args: Iterable[str]) -> None:
         url = await tg.start(ns.host, ns.port)
         print(f"fake Telegram Bot API at {url} (bot @{ns.username}, id {tg.me['id']})", flush=True)
         print(
-            f"test endpoints: POST {url}/_sim/updates, GET {url}/_sim/calls?since=N, "
+            f"test endpoints: POST {url}/_sim/updates, GET {url}/_sim/calls?since=N[&method=M&count=K][&brief=1], "
             f"POST|DELETE {url}/_sim/faults",
             flush=True,
         )
