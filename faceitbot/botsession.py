@@ -14,7 +14,7 @@ from aiogram.enums import ParseMode
 from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
 from aiogram.methods import GetUpdates
 from aiogram.methods.base import Response, TelegramMethod
-from aiogram.types import Update
+from aiogram.types import TelegramObject, Update
 from aiohttp import ClientError
 from pydantic import ValidationError
 
@@ -56,6 +56,7 @@ def pin_response_models() -> None:
 
 
 _JSON = {"Content-Type": "application/json"}
+_PLAIN = frozenset({str, int, float, bool, type(None)})
 
 
 def _dumps(value: Any) -> str:
@@ -104,11 +105,25 @@ class JsonBodySession(AiohttpSession):
         """The call's parameters as a JSON body; None when it uploads files."""
         files: dict[str, Any] = {}
         body = {}
-        for key, value in method.model_dump(warnings=False).items():
-            prepared = self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
+        for key, value in (method.__dict__ | (method.model_extra or {})).items():
+            prepared = self._prepare(value, bot, files)
             if prepared is not None and prepared != "":  # what aiogram's form leaves out
                 body[key] = prepared
         return None if files else body
+
+    def _prepare(self, value: Any, bot: Bot, files: dict[str, Any]) -> Any:
+        """aiogram's prepare_value, with plain JSON values taken as they are: most of a call's
+        parameters are, and aiogram tries eight other types on each first."""
+        kind = type(value)
+        if kind in _PLAIN:
+            return value
+        if kind is dict:
+            return {k: p for k, v in value.items() if (p := self._prepare(v, bot, files)) is not None}
+        if kind is list:
+            return [p for v in value if (p := self._prepare(v, bot, files)) is not None]
+        if isinstance(value, TelegramObject):
+            return self._prepare(value.model_dump(warnings=False), bot, files)
+        return self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
 
     async def _post(
         self, bot: Bot, method: TelegramMethod[Any], body: dict[str, Any], timeout: int | None

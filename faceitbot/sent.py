@@ -36,11 +36,14 @@ LEAN_METHODS = (SendMessageLean, EditMessageTextLean)
 
 
 def lean(method: SendMessage) -> SendMessageLean:
-    """The same call as `method` (built by aiogram's Message.answer or .reply, which know about
-    topics, business connections and reply parameters), with the lean echo."""
-    return SendMessageLean.model_construct(
-        _fields_set=method.model_fields_set, **method.__dict__, **(method.model_extra or {})
-    )
+    """`method` (built by aiogram's Message.answer or .reply, which know about topics, business
+    connections and reply parameters), now reading the lean echo. The class is swapped in place
+    (SendMessageLean adds no fields): copying the call's thirty fields into a new object cost a
+    third of building it."""
+    if type(method) is not SendMessage:
+        raise TypeError(f"lean() takes a SendMessage, not {type(method).__name__}")
+    object.__setattr__(method, "__class__", SendMessageLean)
+    return method  # type: ignore[return-value]
 
 
 async def send_message(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Sent:

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from aiogram import Bot
 from aiogram.exceptions import TelegramConflictError, TelegramForbiddenError, TelegramRetryAfter
-from aiogram.methods import GetUpdates
-from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+from aiogram.methods import GetUpdates, SendMessage
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from faceitbot import sent
 from faceitbot.botsession import JsonBodySession, create_bot
@@ -92,3 +92,24 @@ async def test_a_lean_send_and_edit_give_the_id_telegram_gave(tg: FakeTelegram, 
     assert isinstance(edited, sent.Sent) and edited.message_id == first.message_id
     [stored] = [m for m in tg.chat_messages(CHAT) if m["message_id"] == first.message_id]
     assert stored["text"] == "done" and stored["entities"][0]["type"] == "italic"
+
+
+async def test_a_reply_built_by_aiogram_goes_out_unchanged_and_comes_back_lean(
+    tg: FakeTelegram, api: Bot
+) -> None:
+    assert sent.SendMessageLean.model_fields.keys() == SendMessage.model_fields.keys()
+    caller = Message.model_validate(
+        {"message_id": 77, "date": 0, "text": "/profile", "chat": {"id": -CHAT, "type": "supergroup"}},
+        context={"bot": api},
+    )
+    tg.send_text(-CHAT, "/profile", user_id=CHAT)  # so the message replied to exists
+    method = caller.reply("<b>card</b>")
+    as_built = method.model_dump()
+    reply = await api(sent.lean(method))
+    assert isinstance(reply, sent.Sent) and method.model_dump() == as_built
+    [call] = tg.calls_for(-CHAT, "sendMessage")
+    assert (
+        call.params["reply_parameters"]["message_id"] == 77 and reply.message_id == call.result["message_id"]
+    )
+    with pytest.raises(TypeError):
+        sent.lean(caller.answer_photo("x"))  # type: ignore[arg-type]

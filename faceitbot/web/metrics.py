@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 from prometheus_client import (
@@ -78,14 +79,19 @@ class Metrics:
             "faceitbot_payment_stars", "Stars by payment status", ["status"], registry=r
         )
         self.leader = Gauge("faceitbot_polling_leader", "1 while this replica runs getUpdates", registry=r)
+        # Per update type, the labelled children: .labels() takes a lock and builds a key each time.
+        self._per_kind: dict[str, tuple[Any, Any]] = {}
 
     def watch_faceit(self, client: FaceitClient) -> None:
         self.registry.register(_FaceitCollector(client))
 
     # -- hooks called by live code ---------------------------------------------------------------
     def update_handled(self, kind: str, seconds: float) -> None:
-        self.updates.labels(kind).inc()
-        self.handler_latency.labels(kind).observe(seconds)
+        children = self._per_kind.get(kind)
+        if children is None:
+            children = self._per_kind[kind] = (self.updates.labels(kind), self.handler_latency.labels(kind))
+        children[0].inc()
+        children[1].observe(seconds)
 
     def duplicate_update(self, claim: str) -> None:
         self.update_duplicates.labels(claim).inc()
