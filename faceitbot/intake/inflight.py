@@ -80,18 +80,27 @@ class InFlight:
         DB_ERRORS with nothing claimed, and the batch is fetched again."""
         updates = [r.update for r in batch]
         kept = [(r.update.update_id, r.json) for r in batch]
-        claims = await updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s)
+        # The prefetch runs beside the claim, on another connection: the next getUpdates waits
+        # for both, and a batch is nearly always all ours.
+        claims, extras = await asyncio.gather(
+            updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s),
+            self._prefetched(updates),
+        )
         mine = [u for u in updates if claims[u.update_id] is Claim.MINE]
         if self._metrics is not None:
             for update in updates:
                 if claims[update.update_id] is not Claim.MINE:
                     self._metrics.duplicate_update(claims[update.update_id].value)
-        extras: dict[int, dict[str, Any]] = {}
-        if mine and self._prefetch is not None:
-            with contextlib.suppress(*DB_ERRORS):  # then each update reads its own
-                extras = await self._prefetch(mine)
         for update in mine:
             self.start(update, extras.get(update.update_id))
+
+    async def _prefetched(self, updates: list[Update]) -> dict[int, dict[str, Any]]:
+        if self._prefetch is None:
+            return {}
+        try:
+            return await self._prefetch(updates)
+        except DB_ERRORS:
+            return {}  # then each update reads its own
 
     async def replay_abandoned(self) -> int:
         """Take over claims nobody renewed (their replica died) and handle them again."""
