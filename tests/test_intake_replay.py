@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from faceitbot.botsession import Received
 from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
-from faceitbot.middlewares.context import prefetch_users
+from faceitbot.middlewares.context import PREFETCHED, prefetch_users
 from faceitbot.sim.fixtures import World
 from faceitbot.store import updates as updates_store
 from tests.conftest import BotHarness
@@ -119,15 +120,37 @@ async def test_an_update_that_cannot_be_replayed_is_given_up_not_retried_forever
     assert await inflight(bot, "later").replay_abandoned() == 0
 
 
-async def test_a_batch_reads_returning_users_at_once_and_still_greets_newcomers(bot: BotHarness) -> None:
-    returning, newcomer = bot.new_user(), bot.new_user()
+async def test_a_batch_touches_its_users_at_once_and_each_is_answered_in_their_language(
+    bot: BotHarness,
+) -> None:
+    returning, newcomer, away = bot.new_user(), bot.new_user(), bot.new_user()
     await bot.say(returning, "/help")  # their row and today's activity exist now
+    await bot.say(away, "/help")
+    await bot.rt.pool.execute(  # last seen yesterday, not active today
+        "UPDATE users SET last_seen_at = now() - interval '1 day' WHERE telegram_id = $1", away
+    )
+    await bot.rt.pool.execute("DELETE FROM user_activity WHERE telegram_id = $1", away)
+    last_seen = "SELECT last_seen_at FROM users WHERE telegram_id = $1"
+    seen_before = await bot.rt.pool.fetchval(last_seen, returning)
     batch = [
         Received.parse(_json(text_update(returning, "/help")), bot.rt.bot),
         Received.parse(_json(text_update(newcomer, "/help", lang="ru")), bot.rt.bot),
+        Received.parse(_json(text_update(away, "/help")), bot.rt.bot),
     ]
     prefetched = await prefetch_users(bot.rt.pool, [r.update for r in batch])
-    assert list(prefetched) == [batch[0].update.update_id]  # the newcomer's row is still to be written
+    rows = [prefetched[r.update.update_id][PREFETCHED] for r in batch]
+    assert [(u.telegram_id, u.language) for u in rows] == [(returning, "en"), (newcomer, "ru"), (away, "en")]
+    # The newcomer now exists, the one away is seen again, both are active today; the returning
+    # user's fresh row was only read.
+    active = await bot.rt.pool.fetch(
+        "SELECT telegram_id FROM user_activity WHERE day = $2 AND telegram_id = ANY($1::bigint[])",
+        [returning, newcomer, away],
+        datetime.now(UTC).date(),
+    )
+    assert {r["telegram_id"] for r in active} == {returning, newcomer, away}
+    assert await bot.rt.pool.fetchval(last_seen, away) > seen_before
+    assert await bot.rt.pool.fetchval(last_seen, returning) == seen_before
+    batch = batch[:2]
 
     bot.tg.mark()
     leader = InFlight(

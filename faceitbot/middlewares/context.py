@@ -1,6 +1,6 @@
 """Outer update middleware: loads (or creates) the user, marks them active for the day and picks
-their locale, once per update. The polling intake reads the rows of a whole getUpdates batch in
-one round trip first (prefetch_users) and hands each update its row."""
+their locale, once per update. The polling intake does that for a whole getUpdates batch in one
+round trip first (prefetch_users) and hands each update its row."""
 
 from __future__ import annotations
 
@@ -55,7 +55,8 @@ PREFETCHED = "prefetched_user"
 
 
 async def prefetch_users(pool: asyncpg.Pool, updates: list[Update]) -> dict[int, dict[str, Any]]:
-    """For feed_update's keyword arguments: the user rows of a batch that need no write."""
+    """For feed_update's keyword arguments: the user rows of a batch, touched at once (created,
+    marked seen and active today where they need it)."""
     senders: dict[int, User] = {}
     for update in updates:
         user = EventContext.resolve_event_context(update).user
@@ -64,5 +65,5 @@ async def prefetch_users(pool: asyncpg.Pool, updates: list[Update]) -> dict[int,
     if not senders:
         return {}
     seen = {u.id: (u.id, pick_language(u.language_code), u.username) for u in senders.values()}
-    rows = await users_store.fresh_many(pool, list(seen.values()), datetime.now(UTC).date())
+    rows = await users_store.touch_many(pool, list(seen.values()), datetime.now(UTC).date())
     return {uid: {PREFETCHED: rows[u.id]} for uid, u in senders.items() if u.id in rows}

@@ -73,17 +73,34 @@ async def touch(db: Executor, telegram_id: int, language: str, username: str | N
     return _row(await db.fetchrow(query, telegram_id, language, username, day))
 
 
-async def fresh_many(db: Executor, seen: list[tuple[int, str, str | None]], day: date) -> dict[int, UserRow]:
-    """touch()'s read for a batch of (telegram_id, language, username): the rows that need no
-    write, in one round trip. The others go through touch()."""
+async def touch_many(db: Executor, seen: list[tuple[int, str, str | None]], day: date) -> dict[int, UserRow]:
+    """touch() for a batch of distinct (telegram_id, language, username), in one round trip: the
+    rows that need no write are read, the others written as touch() would."""
+    fresh_columns = ", ".join("u." + c.strip() for c in _COLUMNS.split(","))
     rows = await db.fetch(
         f"""
-        SELECT {", ".join("u." + c.strip() for c in _COLUMNS.split(","))}
-        FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s (telegram_id, language, username)
-        JOIN users AS u USING (telegram_id)
-        WHERE u.last_seen_at > now() - interval '{SEEN_RESOLUTION}'
-          AND u.username IS NOT DISTINCT FROM s.username AND (u.language_chosen OR u.language = s.language)
-          AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
+        WITH s AS (
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s (telegram_id, language, username)
+        ), fresh AS (
+            SELECT {fresh_columns} FROM s JOIN users AS u USING (telegram_id)
+            WHERE u.last_seen_at > now() - interval '{SEEN_RESOLUTION}'
+              AND u.username IS NOT DISTINCT FROM s.username AND (u.language_chosen OR u.language = s.language)
+              AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
+        ), stale AS (
+            SELECT * FROM s WHERE telegram_id NOT IN (SELECT telegram_id FROM fresh)
+        ), seen AS (
+            INSERT INTO users AS u (telegram_id, language, username)
+            SELECT telegram_id, language, username FROM stale ORDER BY telegram_id
+            ON CONFLICT (telegram_id) DO UPDATE
+                SET last_seen_at = now(),
+                    username = EXCLUDED.username,
+                    language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
+            RETURNING {_COLUMNS}
+        ), active AS (
+            INSERT INTO user_activity (day, telegram_id)
+            SELECT $4, telegram_id FROM stale ORDER BY telegram_id ON CONFLICT DO NOTHING
+        )
+        SELECT * FROM fresh UNION ALL SELECT * FROM seen
         """,
         [t for t, _, _ in seen],
         [lang for _, lang, _ in seen],
