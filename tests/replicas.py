@@ -153,3 +153,39 @@ async def own_schema() -> AsyncIterator[tuple[str, asyncpg.Pool]]:
         await pool.close()
         await admin.execute(f'DROP SCHEMA "{schema}" CASCADE')
         await admin.close()
+
+
+class PrivateRedis:
+    """A redis-server of the test's own, which it may stop and start again (the shared one on
+    6379 never is)."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._server: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        self._server = await asyncio.create_subprocess_exec(
+            *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+            *("--save", "", "--appendonly", "no"),
+            stdout=asyncio.subprocess.DEVNULL,
+        )
+
+    async def stop(self) -> None:
+        if self._server is not None and self._server.returncode is None:
+            self._server.terminate()
+            await self._server.wait()
+
+    async def __aenter__(self) -> PrivateRedis:
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.stop()
+
+
+async def doubled_job_runs(pool: asyncpg.Pool) -> int:
+    """Periodic (job, slot) pairs that ran more than once: PostgreSQL fences each tick."""
+    return await pool.fetchval(
+        "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
+    )

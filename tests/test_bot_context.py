@@ -1,20 +1,10 @@
 """Every aiogram object still knows the Bot it came from when that is set up in one step."""
 
-import subprocess
-import sys
-import textwrap
-
-
-def _run(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+from tests.fresh_python import run_python
 
 
 def test_objects_keep_their_bot_through_every_way_they_are_made() -> None:
-    out = _run(
+    out = run_python(
         """
         import faceitbot
         from aiogram import Bot
@@ -51,7 +41,7 @@ def test_objects_keep_their_bot_through_every_way_they_are_made() -> None:
 
 
 def test_a_class_with_its_own_post_init_keeps_it() -> None:
-    out = _run(
+    out = run_python(
         """
         import faceitbot
         from aiogram.types import MessageEntity

@@ -4,21 +4,11 @@ Each check runs in a fresh interpreter: the deferral only happens when faceitbot
 before aiogram, which the test process itself has long done.
 """
 
-import subprocess
-import sys
-import textwrap
-
-
-def _run(code: str) -> str:
-    done = subprocess.run(
-        [sys.executable, "-c", textwrap.dedent(code)], capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr
-    return done.stdout.strip()
+from tests.fresh_python import run_python
 
 
 def test_models_wait_until_an_update_arrives() -> None:
-    out = _run(
+    out = run_python(
         """
         import faceitbot
         from aiogram.types import Update
@@ -47,7 +37,7 @@ def test_models_wait_until_an_update_arrives() -> None:
 
 
 def test_every_type_and_method_builds_from_the_recorded_namespace() -> None:
-    out = _run(
+    out = run_python(
         """
         import faceitbot
         import aiogram.methods as methods

@@ -15,7 +15,17 @@ import pytest
 from faceitbot.sim.faceit import FaceitSim
 from faceitbot.sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
-from tests.replicas import free_port, get, post_update, replica_env, start_replica, wait_ready, wait_until
+from tests.replicas import (
+    PrivateRedis,
+    doubled_job_runs,
+    free_port,
+    get,
+    post_update,
+    replica_env,
+    start_replica,
+    wait_ready,
+    wait_until,
+)
 
 SECRET = "hook-Secret_42"
 DASHBOARD_TOKEN = "replicas-dashboard-token-42"
@@ -233,20 +243,8 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
     tmp_path: Path, dsn: str, pool, world_dir: Path
 ) -> None:
     """A private redis-server (the shared one on 6379 is never stopped)."""
-    redis_port = free_port()
-    redis_cmd = [
-        "redis-server",
-        "--port",
-        str(redis_port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]
-    server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
     async with (
+        PrivateRedis() as redis,
         FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
         FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
     ):
@@ -257,7 +255,7 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
                 dsn,
                 faceit.base_url,
                 tg.base_url,
-                redis_url=f"redis://127.0.0.1:{redis_port}/0",
+                redis_url=redis.url,
                 prefix="out:",
                 WEBHOOK_URL=f"http://127.0.0.1:{ports[0]}/webhook",
                 WEBHOOK_SECRET=SECRET,
@@ -277,8 +275,7 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
                 await wait_ready(r)
             assert (await link(884001, hooks[0])).startswith("✅ Linked to <b>Darwin</b>")
 
-            server.terminate()
-            await server.wait()
+            await redis.stop()
             for r in replicas:
                 status, body = await get(r.base + "/readyz")
                 assert status == 503 and '"failing": ["redis"]' in body
@@ -286,46 +283,26 @@ async def test_redis_stopped_and_started_users_keep_getting_replies(
             assert (await link(884002, hooks[1])).startswith("✅ Linked to <b>Darwin</b>")
             assert (await link(884003, hooks[0])).startswith("✅ Linked to <b>Darwin</b>")
 
-            server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
+            await redis.start()
             for r in replicas:
                 await wait_ready(r, timeout=30)
             assert (await link(884004, hooks[1])).startswith("✅ Linked to <b>Darwin</b>")
         finally:
             results = [await r.stop(signal.SIGTERM) for r in replicas]
-            if server.returncode is None:
-                server.terminate()
-                await server.wait()
         assert all(code == 0 for code, _ in results)
         for r in replicas:
             # Said once per outage, not once per request.
             assert r.logs().count("Redis unavailable") <= 1
         # PostgreSQL fenced every periodic tick: one run per (job, slot) whatever Redis did.
-        assert (
-            await pool.fetchval(
-                "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
-            )
-            == 0
-        )
+        assert await doubled_job_runs(pool) == 0
 
 
 async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_answering(
     tmp_path: Path, dsn: str, pool, world_dir: Path
 ) -> None:
     """Two polling replicas on a private redis-server that is stopped and started again."""
-    redis_port = free_port()
-    redis_cmd = [
-        "redis-server",
-        "--port",
-        str(redis_port),
-        "--bind",
-        "127.0.0.1",
-        "--save",
-        "",
-        "--appendonly",
-        "no",
-    ]
-    server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
     async with (
+        PrivateRedis() as redis,
         FaceitSim(world_dir, api_key=FACEIT_KEY) as faceit,
         FakeTelegram(token=TOKEN, spec=BOTAPI_SPEC) as tg,
     ):
@@ -333,7 +310,7 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
             dsn,
             faceit.base_url,
             tg.base_url,
-            redis_url=f"redis://127.0.0.1:{redis_port}/0",
+            redis_url=redis.url,
             prefix=f"pgl{os.getpid()}:",
             LEADER_TTL_SECONDS="2",
             UPDATE_CLAIM_SECONDS="3",
@@ -350,8 +327,7 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
             tg.send_text(886001, "/link Darwin", user_id=886001, first_name="Pgl")
             await wait_until(lambda: linked([886001]), 30, "a reply with Redis up")
 
-            server.terminate()
-            await server.wait()
+            await redis.stop()
             # One replica takes the PostgreSQL lock; users are answered while Redis is down. (Wait
             # for the fallback itself: a Redis-elected lease stays valid for a while after Redis
             # went away, and messages answered under it would not test the fallback.)
@@ -368,7 +344,7 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
                 tg.send_text(u, "/link Darwin", user_id=u, first_name="Pgl")
             await wait_until(lambda: linked(during), 30, "replies while Redis is down")
 
-            server = await asyncio.create_subprocess_exec(*redis_cmd, stdout=asyncio.subprocess.DEVNULL)
+            await redis.start()
             for r in replicas:
                 await wait_ready(r, timeout=30)
             after = list(range(886201, 886204))
@@ -383,17 +359,9 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
             assert leader in replicas
         finally:
             results = [await r.stop(signal.SIGTERM) for r in replicas]
-            if server.returncode is None:
-                server.terminate()
-                await server.wait()
         assert all(code == 0 for code, _ in results)
         logs = "".join(r.logs() for r in replicas)
         assert fallback in logs
         for r in replicas:
             assert r.logs().count("Redis unavailable") <= 2  # once for the lease, once for cache/budget
-        assert (
-            await pool.fetchval(
-                "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
-            )
-            == 0
-        )
+        assert await doubled_job_runs(pool) == 0

@@ -42,40 +42,13 @@ SEEN_RESOLUTION = "5 minutes"
 async def touch(db: Executor, telegram_id: int, language: str, username: str | None, day: date) -> UserRow:
     """Create the user on first contact; refresh last_seen, the day's activity and, until they
     choose one, the language."""
-    fresh = await db.fetchrow(
-        f"""
-        SELECT {_COLUMNS} FROM users AS u
-        WHERE telegram_id = $1 AND last_seen_at > now() - interval '{SEEN_RESOLUTION}'
-          AND username IS NOT DISTINCT FROM $3 AND (language_chosen OR language = $2)
-          AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
-        """,
-        telegram_id,
-        language,
-        username,
-        day,
-    )
-    if fresh is not None:
-        return _row(fresh)
-    query = f"""
-        WITH seen AS (
-            INSERT INTO users AS u (telegram_id, language, username)
-            VALUES ($1, $2, $3)
-            ON CONFLICT (telegram_id) DO UPDATE
-                SET last_seen_at = now(),
-                    username = EXCLUDED.username,
-                    language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
-            RETURNING {_COLUMNS}
-        ), active AS (
-            INSERT INTO user_activity (day, telegram_id) VALUES ($4, $1) ON CONFLICT DO NOTHING
-        )
-        SELECT * FROM seen
-    """
-    return _row(await db.fetchrow(query, telegram_id, language, username, day))
+    return (await touch_many(db, [(telegram_id, language, username)], day))[telegram_id]
 
 
 async def touch_many(db: Executor, seen: list[tuple[int, str, str | None]], day: date) -> dict[int, UserRow]:
     """touch() for a batch of distinct (telegram_id, language, username), in one round trip: the
-    rows that need no write are read, the others written as touch() would."""
+    rows seen lately, with today's activity and nothing changed, are only read; the others are
+    created or updated and marked active today."""
     fresh_columns = ", ".join("u." + c.strip() for c in _COLUMNS.split(","))
     rows = await db.fetch(
         f"""
