@@ -5,13 +5,14 @@ where it stopped and never sends anyone a second copy."""
 
 from __future__ import annotations
 
+import html
+
 from aiogram import Bot
 from aiolimiter import AsyncLimiter
 from loguru import logger
 
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, Retry, TaskQueue
-from faceitbot.render.common import escape
 from faceitbot.services import delivery
 from faceitbot.store import broadcasts as store
 from faceitbot.store.db import Pool
@@ -40,7 +41,8 @@ async def start(pool: Pool, queue: TaskQueue, admin_id: int, text: str, locale: 
 async def send_some(pool: Pool, bot: Bot, broadcast_id: int, limit: int, rate: float = RATE_PER_S) -> bool:
     """Send to up to `limit` pending recipients; True when none is left."""
     await store.abandon_sending(pool, broadcast_id)
-    text = escape(await store.text_of(pool, broadcast_id) or "")
+    # Sent as typed: the admin's text is shown, not read as HTML.
+    text = html.escape(await store.text_of(pool, broadcast_id) or "")
     limiter = AsyncLimiter(rate, 1)
     done = 0
     while done < limit:
