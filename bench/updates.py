@@ -13,7 +13,6 @@ the ratio within round pairs is printed too. Then the acknowledgement latency wh
 users paste a room link at the same moment.
 """
 
-
 from __future__ import annotations
 
 import argparse

@@ -8,6 +8,7 @@ import pytest
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineQueryResultArticle, InputTextMessageContent
 
+from faceitbot.callbacks import PlayerAction, PlayerCb
 from faceitbot.kv import RedisKV
 from faceitbot.middlewares.group_limit import GroupRateLimit
 from faceitbot.sim.fixtures import World
@@ -120,6 +121,21 @@ async def test_group_commands_answer_the_caller(bot: BotHarness) -> None:
     assert done.params["text"].splitlines()[1] == "Matches 20: 10 W / 10 L · win rate 50%"
     # Groups are never users: nothing the bot keeps per user (notifications included) points at one.
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM users WHERE telegram_id < 0") == 0
+
+
+async def test_a_failed_button_in_a_group_names_whoever_pressed_it(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    bot.tg.mark()
+    bot.tg.send_text(GROUP, "/maps Darwin", user_id=uid, chat_type="supergroup", first_name="Ann")
+    [card] = await bot.tg.wait_for("sendMessage", chat_id=GROUP)
+    # A stale "stats" button for a player FACEIT no longer knows: the domain error's apology is
+    # addressed to the presser, not posted to the group unaddressed.
+    data = PlayerCb(action=PlayerAction.STATS, nickname="NoSuchPlayer404").pack()
+    bot.tg.mark()
+    bot.tg.press_button(GROUP, card.response["result"]["message_id"], data, user_id=uid, check_button=False)
+    [apology] = await bot.tg.wait_for("sendMessage", chat_id=GROUP)
+    assert apology.params["text"].startswith(f'<a href="tg://user?id={uid}">')
+    assert "NoSuchPlayer404" in apology.params["text"]
 
 
 async def test_group_answers_are_limited_to_twenty_a_minute(redis, redis_prefix: str) -> None:

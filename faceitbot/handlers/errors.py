@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent
+from aiogram.types import ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
 from faceitbot.errors import FaceitBotError
+from faceitbot.handlers.replying import respond
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.errors import for_exception
 from faceitbot.store.db import UNREACHABLE
@@ -38,11 +39,8 @@ async def _reply(event: ErrorEvent, l10n: L10n) -> None:
     rendered = for_exception(event.exception, l10n)
     update = event.update
     if update.message is not None:
-        if update.message.chat.type in ("group", "supergroup"):
-            await update.message.reply(rendered.text, reply_markup=rendered.markup)  # to the caller
-        else:
-            await update.message.answer(rendered.text, reply_markup=rendered.markup)
+        await respond(update.message, rendered)  # in a group, as a reply to the caller
     elif update.callback_query is not None:
         query = update.callback_query
-        if query.message is not None:
-            await query.message.answer(rendered.text, reply_markup=rendered.markup)
+        if isinstance(query.message, Message):
+            await respond(query.message, rendered, caller=query.from_user)
