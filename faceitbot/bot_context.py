@@ -21,7 +21,12 @@ _PYDANTIC_WRAPPER = "wrapped_model_post_init"  # what pydantic puts around a cla
 
 
 def _bind_bot(self: BotContextController, context: Any, /) -> None:
-    _set(self, "__pydantic_private__", {"_bot": context.get("bot") if context else None})
+    bot = context.get("bot") if context else None
+    private = getattr(self, "__pydantic_private__", None)
+    if private is None:
+        _set(self, "__pydantic_private__", {"_bot": bot})
+    else:  # a subclass with private attributes of its own has set their defaults already
+        private["_bot"] = bot
 
 
 def _is_wrapper(fn: Any) -> bool:

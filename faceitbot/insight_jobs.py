@@ -47,7 +47,7 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
     async def run(payload: dict[str, Any], job: JobRow) -> None:
         l10n = L10n(ctx.i18n, payload.get("locale", "en"))
         reply = Reply(ctx, job, payload["chat_id"])
-        await reply.deliver(await run_view(ctx, payload, reply, l10n))
+        await reply.deliver_once(lambda: run_view(ctx, payload, reply, l10n))
 
     async def failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
         l10n = L10n(ctx.i18n, payload.get("locale", "en"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import asyncpg
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
@@ -63,6 +65,18 @@ class Reply:
         except (TelegramBadRequest, TelegramRetryAfter) as e:
             logger.debug("progress edit skipped: {}", e)
 
+    async def deliver_once(self, make: Callable[[], Awaitable[Rendered]]) -> None:
+        """The job's result, made once: a retry after its replica died (past delivering, short
+        of being marked done) delivers what was made, an edit Telegram answers "not modified",
+        instead of a new result with other counters."""
+        kept = await jobs_store.kept_result(self._ctx.pool, self._job.id)
+        if kept is None:
+            rendered = await make()
+            await jobs_store.keep_result(self._ctx.pool, self._job.id, _as_dict(rendered))
+        else:
+            rendered = _from_dict(kept)
+        await self.deliver(rendered)
+
     async def deliver(self, rendered: Rendered) -> None:
         """Edit the acknowledgement into the result; a fresh message if there is none to edit."""
         message_id = await jobs_store.reply_message(self._ctx.pool, self._job.id)
@@ -82,6 +96,18 @@ class Reply:
             logger.info("chat {} blocked the bot; result dropped", self._chat_id)
 
 
+def _as_dict(rendered: Rendered) -> dict[str, Any]:
+    markup = rendered.markup
+    if markup is not None and not isinstance(markup, InlineKeyboardMarkup):
+        raise TypeError("a job's result is edited into a message: only an inline keyboard fits")
+    return {"text": rendered.text, "markup": markup and markup.model_dump(mode="json", exclude_none=True)}
+
+
+def _from_dict(kept: dict[str, Any]) -> Rendered:
+    markup = kept["markup"]
+    return Rendered(kept["text"], InlineKeyboardMarkup.model_validate(markup) if markup else None)
+
+
 def register(queue: TaskQueue, ctx: JobContext) -> None:
     async def run_analysis(payload: dict[str, Any], job: JobRow) -> None:
         l10n = L10n(ctx.i18n, payload.get("locale", "en"))
@@ -90,16 +116,18 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
         async def progress(stage: str, done: int, total: int) -> None:
             await reply.progress(render_match.progress(stage, done, total, l10n))
 
-        result = await analyse_match(ctx.faceit, payload["match_id"], progress)
-        await scorecard.record(ctx.pool, result.report)
-        rendered = render_match.analysis(
-            result.report,
-            l10n,
-            viewer_player_id=payload.get("viewer_player_id"),
-            calls=result.faceit_calls,
-            elapsed_ms=result.elapsed_ms,
-        )
-        await reply.deliver(rendered)
+        async def analysed() -> Rendered:
+            result = await analyse_match(ctx.faceit, payload["match_id"], progress)
+            await scorecard.record(ctx.pool, result.report)
+            return render_match.analysis(
+                result.report,
+                l10n,
+                viewer_player_id=payload.get("viewer_player_id"),
+                calls=result.faceit_calls,
+                elapsed_ms=result.elapsed_ms,
+            )
+
+        await reply.deliver_once(analysed)
 
     async def analysis_failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
         if payload.get("charged"):

@@ -225,4 +225,6 @@ async def bot_runtime(
 async def bot(bot_runtime: Runtime, telegram: FakeTelegram, faceit_sim: FaceitSim) -> BotHarness:
     telegram.clear_faults()
     await bot_runtime.faceit.cache.clear()  # every test starts with a cold FACEIT cache
+    # Job ids restart with every test's TRUNCATE: forget earlier tests' outcomes under the same ids.
+    bot_runtime.queue.outcomes.clear()
     return BotHarness(bot_runtime, telegram, faceit_sim)

@@ -485,7 +485,6 @@ async def test_analytics_equal_counts_from_the_inserted_rows(bot: BotHarness) ->
 async def test_the_daily_job_aggregates_through_the_queue(bot: BotHarness) -> None:
     today = datetime.now(UTC).date()
     await add_user(bot, 1)
-    bot.rt.queue.outcomes.clear()  # job ids restart with every test's truncate
     job, _ = await bot.rt.queue.submit(analytics.AGGREGATE, {"days": [today.isoformat()]})
     assert await bot.rt.queue.wait_outcome(job.id) == "done"
     row = await bot.rt.pool.fetchrow("SELECT new_users FROM analytics_daily WHERE day = $1", today)

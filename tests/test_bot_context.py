@@ -56,3 +56,20 @@ def test_a_class_with_its_own_post_init_keeps_it() -> None:
         """
     )
     assert out.splitlines() == ["own post-init ran", "B"], out
+
+
+def test_a_subclass_with_private_attributes_of_its_own_keeps_their_defaults() -> None:
+    out = run_python(
+        """
+        import faceitbot
+        from aiogram.types import MessageEntity
+        from pydantic import PrivateAttr
+
+        class Tagged(MessageEntity):
+            _tag: str = PrivateAttr(default="default-tag")
+
+        entity = Tagged.model_validate({"type": "bold", "offset": 0, "length": 1}, context={"bot": "B"})
+        print(entity._tag, entity.bot)
+        """
+    )
+    assert out == "default-tag B", out

@@ -3,6 +3,7 @@ stops) before handling them must leave them to the next one, who replays each ex
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from datetime import UTC, datetime
@@ -137,8 +138,12 @@ async def test_a_batch_touches_its_users_at_once_and_each_is_answered_in_their_l
         Received.parse(_json(text_update(newcomer, "/help", lang="ru")), bot.rt.bot),
         Received.parse(_json(text_update(away, "/help")), bot.rt.bot),
     ]
-    prefetched = await prefetch_users(bot.rt.pool, [r.update for r in batch])
-    rows = [prefetched[r.update.update_id][PREFETCHED] for r in batch]
+    updates = [r.update for r in batch]
+    # Before the claim only reads: the fresh row of the returning user, nothing written.
+    assert list(await prefetch_users(bot.rt.pool, updates)) == [updates[0].update_id]
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM users WHERE telegram_id = $1", newcomer) == 0
+    prefetched = await prefetch_users(bot.rt.pool, updates, write=True)
+    rows = [prefetched[u.update_id][PREFETCHED] for u in updates]
     assert [(u.telegram_id, u.language) for u in rows] == [(returning, "en"), (newcomer, "ru"), (away, "en")]
     # The newcomer now exists, the one away is seen again, both are active today; the returning
     # user's fresh row was only read.
@@ -159,7 +164,7 @@ async def test_a_batch_touches_its_users_at_once_and_each_is_answered_in_their_l
         bot.rt.pool,
         "leader",
         hold_s=30,
-        prefetch=lambda b: prefetch_users(bot.rt.pool, b),
+        prefetch=functools.partial(prefetch_users, bot.rt.pool),
     )
     await leader.accept(1, batch)
     [again] = await bot.tg.wait_for("sendMessage", chat_id=returning)
@@ -168,6 +173,33 @@ async def test_a_batch_touches_its_users_at_once_and_each_is_answered_in_their_l
     assert again.params["text"] != welcome.params["text"]  # English and Russian
     await leader.close(grace_s=10)
     assert await bot.rt.pool.fetchval("SELECT language FROM users WHERE telegram_id = $1", newcomer) == "ru"
+
+
+async def test_only_updates_this_replica_takes_touch_their_users(bot: BotHarness) -> None:
+    """A batch fetched again after a failover: what another replica handled already writes nothing."""
+    handled, newcomer = bot.new_user(), bot.new_user()
+    done = text_update(handled, "/help")
+    await updates_store.accept_batch(bot.rt.pool, 1, [(done["update_id"], _json(done))], "other", 30)
+    await updates_store.finish_many(bot.rt.pool, [done["update_id"]], "other")
+    fresh = text_update(newcomer, "/help", lang="ru")
+    bot.tg.mark()
+    leader = InFlight(
+        bot.rt.dp,
+        bot.rt.bot,
+        bot.rt.pool,
+        "leader",
+        hold_s=30,
+        prefetch=functools.partial(prefetch_users, bot.rt.pool),
+    )
+    await leader.accept(1, [Received.parse(_json(u), bot.rt.bot) for u in (done, fresh)])
+    [welcome] = await bot.tg.wait_for("sendMessage", chat_id=newcomer)
+    await leader.close(grace_s=10)
+    assert "/profile" in welcome.params["text"]
+    assert bot.tg.calls_for(handled, "sendMessage") == []
+    users = await bot.rt.pool.fetch(
+        "SELECT telegram_id, language FROM users WHERE telegram_id = ANY($1::bigint[])", [handled, newcomer]
+    )
+    assert [tuple(u) for u in users] == [(newcomer, "ru")]
 
 
 def _json(update: dict[str, Any]) -> str:

@@ -49,6 +49,37 @@ async def test_pasted_room_is_acknowledged_then_analysed(bot: BotHarness, world:
     assert bot.faceit.stats()["total"] == 31
 
 
+async def test_a_job_run_again_after_its_replica_died_delivers_nothing_new(
+    bot: BotHarness, world: World
+) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, ROOM.format(lang="en", match_id=world.finished[1]))
+    first = await wait_result(bot, uid)
+    job_id = await bot.rt.pool.fetchval(
+        "SELECT id FROM jobs WHERE kind = 'analysis' AND (payload->>'chat_id')::bigint = $1", uid
+    )
+    assert await bot.rt.queue.wait_outcome(job_id) == "done"
+    # As if its replica had died after the result went out but before the job was marked done:
+    # the lease lapses and the job runs again.
+    fetched = bot.faceit.stats()["total"]
+    bot.rt.queue.outcomes.pop(job_id)
+    await bot.rt.pool.execute(
+        """
+        UPDATE jobs SET status = 'running', finished_at = NULL, lease_owner = 'dead',
+                        lease_expires_at = now() - interval '1 second'
+        WHERE id = $1
+        """,
+        job_id,
+    )
+    assert await bot.rt.queue.wait_outcome(job_id) == "done"
+    assert await bot.rt.pool.fetchval("SELECT attempts FROM jobs WHERE id = $1", job_id) == 2
+    # The kept result went out again unchanged: Telegram refused the edit as "not modified".
+    edits = bot.tg.calls_for(uid, "editMessageText")
+    assert [c for c in edits if c.ok and is_result(c)] == [first]
+    assert edits[-1].status == 400 and edits[-1].params["text"] == first.params["text"]
+    assert bot.faceit.stats()["total"] == fetched  # nothing analysed again
+
+
 async def test_two_users_share_one_set_of_faceit_calls(bot: BotHarness, world: World) -> None:
     a, b = bot.new_user(), bot.new_user()
     match_id = world.live[1]

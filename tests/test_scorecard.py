@@ -110,8 +110,6 @@ async def test_the_outcome_is_learnt_by_one_low_priority_lookup(bot: BotHarness,
         await store.insert(pool, Prediction(match_id, "faction1", 0.6, None, None, "Dust2", "faction1"))
     await pool.execute("UPDATE predictions SET next_check_at = now()")  # as if the match had had its time
     bot.faceit.reset_stats()
-    # job ids restart with every test's TRUNCATE: forget earlier tests' outcomes under the same ids
-    bot.rt.queue.outcomes.clear()
     await scorecard.due_lookups(pool, bot.rt.queue)
     # (the bot's own 5-minute tick may have claimed them first: either way one job per match)
     jobs = await pool.fetch("SELECT id, priority, payload FROM jobs WHERE kind = 'scorecard.outcome'")

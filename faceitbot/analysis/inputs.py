@@ -26,7 +26,10 @@ def match_id(text: str | None) -> str:
     if "/" not in value:
         raise BadInput("error-bad-match")
     url = value if "://" in value else f"https://{value}"
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # "[/" and the like: an IPv6 host that never closes
+        raise BadInput("error-not-faceit-url") from None
     if (parts.hostname or "").lower() not in ("faceit.com", "www.faceit.com"):
         raise BadInput("error-not-faceit-url")
     found = _ROOM_PATH.match(parts.path)

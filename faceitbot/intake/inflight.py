@@ -38,7 +38,8 @@ MAX_ATTEMPTS = 3
 REPLAY_BATCH = 100
 
 # Data for a batch's updates read in one go (their users' rows): update_id → feed_update kwargs.
-Prefetch = Callable[[list[Update]], Awaitable[dict[int, dict[str, Any]]]]
+# With the flag False it must only read: it runs before the batch is known to be ours.
+Prefetch = Callable[[list[Update], bool], Awaitable[dict[int, dict[str, Any]]]]
 
 
 class InFlight:
@@ -80,13 +81,16 @@ class InFlight:
         DB_ERRORS with nothing claimed, and the batch is fetched again."""
         updates = [r.update for r in batch]
         kept = [(r.update.update_id, r.json) for r in batch]
-        # The prefetch runs beside the claim, on another connection: the next getUpdates waits
-        # for both, and a batch is nearly always all ours.
+        # The users' rows are read beside the claim, on another connection: the next getUpdates
+        # waits for both. Only the updates that turn out ours write theirs (a user's first
+        # update of the day), in one statement after the claim.
         claims, extras = await asyncio.gather(
             updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s),
-            self._prefetched(updates),
+            self._prefetched(updates, write=False),
         )
         mine = [u for u in updates if claims[u.update_id] is Claim.MINE]
+        if unread := [u for u in mine if u.update_id not in extras]:
+            extras |= await self._prefetched(unread, write=True)
         if self._metrics is not None:
             for update in updates:
                 if claims[update.update_id] is not Claim.MINE:
@@ -94,11 +98,11 @@ class InFlight:
         for update in mine:
             self.start(update, extras.get(update.update_id))
 
-    async def _prefetched(self, updates: list[Update]) -> dict[int, dict[str, Any]]:
+    async def _prefetched(self, updates: list[Update], *, write: bool) -> dict[int, dict[str, Any]]:
         if self._prefetch is None:
             return {}
         try:
-            return await self._prefetch(updates)
+            return await self._prefetch(updates, write)
         except DB_ERRORS:
             return {}  # then each update reads its own
 

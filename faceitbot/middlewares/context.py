@@ -54,9 +54,11 @@ class UserContextMiddleware(BaseMiddleware):
 PREFETCHED = "prefetched_user"
 
 
-async def prefetch_users(pool: asyncpg.Pool, updates: list[Update]) -> dict[int, dict[str, Any]]:
-    """For feed_update's keyword arguments: the user rows of a batch, touched at once (created,
-    marked seen and active today where they need it)."""
+async def prefetch_users(
+    pool: asyncpg.Pool, updates: list[Update], write: bool = False
+) -> dict[int, dict[str, Any]]:
+    """For feed_update's keyword arguments: the user rows of a batch that need no write, or with
+    `write` all of them, touched at once (created, marked seen and active today where needed)."""
     senders: dict[int, User] = {}
     for update in updates:
         user = EventContext.resolve_event_context(update).user
@@ -65,5 +67,5 @@ async def prefetch_users(pool: asyncpg.Pool, updates: list[Update]) -> dict[int,
     if not senders:
         return {}
     seen = {u.id: (u.id, pick_language(u.language_code), u.username) for u in senders.values()}
-    rows = await users_store.touch_many(pool, list(seen.values()), datetime.now(UTC).date())
+    rows = await users_store.touch_many(pool, list(seen.values()), datetime.now(UTC).date(), write=write)
     return {uid: {PREFETCHED: rows[u.id]} for uid, u in senders.items() if u.id in rows}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import copy
 import inspect
 import json
 import logging
@@ -63,7 +64,10 @@ __all__ = [
 
 def _copy(value: Any) -> Any:
     """A deep copy of JSON data: what copy.deepcopy gives, at a fraction of its cost."""
-    return msgspec.json.decode(msgspec.json.encode(value))
+    try:
+        return msgspec.json.decode(msgspec.json.encode(value))
+    except (msgspec.EncodeError, UnicodeEncodeError):  # what only Python's json took in (a lone surrogate)
+        return copy.deepcopy(value)
 
 
 def _loads(raw: bytes) -> Any:
@@ -76,7 +80,10 @@ def _loads(raw: bytes) -> Any:
 
 
 def _dumps(value: Any) -> str:
-    return msgspec.json.encode(value).decode()
+    try:
+        return msgspec.json.encode(value).decode()
+    except (msgspec.EncodeError, UnicodeEncodeError):
+        return json.dumps(value)
 
 
 log = logging.getLogger(__name__)

@@ -219,6 +219,15 @@ async def reply_message(db: Executor, job_id: int) -> int | None:
     return await db.fetchval("SELECT reply_message_id FROM jobs WHERE id = $1", job_id)
 
 
+async def keep_result(db: Executor, job_id: int, result: dict[str, Any]) -> None:
+    """The job's rendered result, kept before it is delivered."""
+    await db.execute("UPDATE jobs SET result = $2 WHERE id = $1", job_id, result)
+
+
+async def kept_result(db: Executor, job_id: int) -> dict[str, Any] | None:
+    return await db.fetchval("SELECT result FROM jobs WHERE id = $1", job_id)
+
+
 async def notify(db: Executor, channel: str) -> None:
     await db.execute("SELECT pg_notify($1, '')", channel)
 

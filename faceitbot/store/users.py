@@ -45,13 +45,14 @@ async def touch(db: Executor, telegram_id: int, language: str, username: str | N
     return (await touch_many(db, [(telegram_id, language, username)], day))[telegram_id]
 
 
-async def touch_many(db: Executor, seen: list[tuple[int, str, str | None]], day: date) -> dict[int, UserRow]:
+async def touch_many(
+    db: Executor, seen: list[tuple[int, str, str | None]], day: date, *, write: bool = True
+) -> dict[int, UserRow]:
     """touch() for a batch of distinct (telegram_id, language, username), in one round trip: the
     rows seen lately, with today's activity and nothing changed, are only read; the others are
-    created or updated and marked active today."""
+    created or updated and marked active today. With write=False only the first kind comes back."""
     fresh_columns = ", ".join("u." + c.strip() for c in _COLUMNS.split(","))
-    rows = await db.fetch(
-        f"""
+    read = f"""
         WITH s AS (
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s (telegram_id, language, username)
         ), fresh AS (
@@ -59,7 +60,8 @@ async def touch_many(db: Executor, seen: list[tuple[int, str, str | None]], day:
             WHERE u.last_seen_at > now() - interval '{SEEN_RESOLUTION}'
               AND u.username IS NOT DISTINCT FROM s.username AND (u.language_chosen OR u.language = s.language)
               AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
-        ), stale AS (
+        )"""
+    written = f"""{read}, stale AS (
             SELECT * FROM s WHERE telegram_id NOT IN (SELECT telegram_id FROM fresh)
         ), seen AS (
             INSERT INTO users AS u (telegram_id, language, username)
@@ -74,7 +76,9 @@ async def touch_many(db: Executor, seen: list[tuple[int, str, str | None]], day:
             SELECT $4, telegram_id FROM stale ORDER BY telegram_id ON CONFLICT DO NOTHING
         )
         SELECT * FROM fresh UNION ALL SELECT * FROM seen
-        """,
+        """
+    rows = await db.fetch(
+        written if write else read + " SELECT * FROM fresh",
         [t for t, _, _ in seen],
         [lang for _, lang, _ in seen],
         [name for _, _, name in seen],
