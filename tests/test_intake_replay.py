@@ -36,8 +36,10 @@ def text_update(user_id: int, text: str, lang: str = "en") -> dict[str, Any]:
     return {"update_id": next(_ids), "message": message}
 
 
-def inflight(bot: BotHarness, owner: str) -> InFlight:
-    return InFlight(bot.rt.dp, bot.rt.bot, bot.rt.pool, owner, hold_s=30)
+def inflight(bot: BotHarness, owner: str, *, prefetch: bool = False) -> InFlight:
+    """The polling leader's in-flight set; with `prefetch`, reading users by the batch as `run` does."""
+    users = functools.partial(prefetch_users, bot.rt.pool) if prefetch else None
+    return InFlight(bot.rt.dp, bot.rt.bot, bot.rt.pool, owner, hold_s=30, prefetch=users)
 
 
 async def row(bot: BotHarness, update_id: int):
@@ -158,14 +160,7 @@ async def test_a_batch_touches_its_users_at_once_and_each_is_answered_in_their_l
     batch = batch[:2]
 
     bot.tg.mark()
-    leader = InFlight(
-        bot.rt.dp,
-        bot.rt.bot,
-        bot.rt.pool,
-        "leader",
-        hold_s=30,
-        prefetch=functools.partial(prefetch_users, bot.rt.pool),
-    )
+    leader = inflight(bot, "leader", prefetch=True)
     await leader.accept(1, batch)
     [again] = await bot.tg.wait_for("sendMessage", chat_id=returning)
     [welcome] = await bot.tg.wait_for("sendMessage", chat_id=newcomer)
@@ -183,14 +178,7 @@ async def test_only_updates_this_replica_takes_touch_their_users(bot: BotHarness
     await updates_store.finish_many(bot.rt.pool, [done["update_id"]], "other")
     fresh = text_update(newcomer, "/help", lang="ru")
     bot.tg.mark()
-    leader = InFlight(
-        bot.rt.dp,
-        bot.rt.bot,
-        bot.rt.pool,
-        "leader",
-        hold_s=30,
-        prefetch=functools.partial(prefetch_users, bot.rt.pool),
-    )
+    leader = inflight(bot, "leader", prefetch=True)
     await leader.accept(1, [Received.parse(_json(u), bot.rt.bot) for u in (done, fresh)])
     [welcome] = await bot.tg.wait_for("sendMessage", chat_id=newcomer)
     await leader.close(grace_s=10)
