@@ -91,9 +91,12 @@ class Reply:
                 if "not found" not in str(e):
                     raise
         try:
-            await sent.send_message(bot, self._chat_id, rendered.text, rendered.markup)
+            fresh = await sent.send_message(bot, self._chat_id, rendered.text, rendered.markup)
         except TelegramForbiddenError:
             logger.info("chat {} blocked the bot; result dropped", self._chat_id)
+            return
+        # A retry of this job now edits that message rather than sending another.
+        await jobs_store.set_reply_message(self._ctx.pool, self._job.id, fresh.message_id)
 
 
 def _as_dict(rendered: Rendered) -> dict[str, Any]:

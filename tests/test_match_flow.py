@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from faceitbot.services import match_requests
-from faceitbot.services.match_requests import QuotaExceeded
+from faceitbot.services.match_requests import ANALYSIS, QuotaExceeded
 from faceitbot.sim.fixtures import World
 from faceitbot.store import users as users_store
 from tests.conftest import BotHarness
@@ -49,6 +49,20 @@ async def test_pasted_room_is_acknowledged_then_analysed(bot: BotHarness, world:
     assert bot.faceit.stats()["total"] == 31
 
 
+async def run_again_as_if_its_replica_died(bot: BotHarness, job_id: int) -> None:
+    """A done job put back as its dead replica would have left it: running, its lease lapsed."""
+    bot.rt.queue.outcomes.pop(job_id)
+    await bot.rt.pool.execute(
+        """
+        UPDATE jobs SET status = 'running', finished_at = NULL, lease_owner = 'dead',
+                        lease_expires_at = now() - interval '1 second'
+        WHERE id = $1
+        """,
+        job_id,
+    )
+    assert await bot.rt.queue.wait_outcome(job_id) == "done"
+
+
 async def test_a_job_run_again_after_its_replica_died_delivers_nothing_new(
     bot: BotHarness, world: World
 ) -> None:
@@ -62,22 +76,30 @@ async def test_a_job_run_again_after_its_replica_died_delivers_nothing_new(
     # As if its replica had died after the result went out but before the job was marked done:
     # the lease lapses and the job runs again.
     fetched = bot.faceit.stats()["total"]
-    bot.rt.queue.outcomes.pop(job_id)
-    await bot.rt.pool.execute(
-        """
-        UPDATE jobs SET status = 'running', finished_at = NULL, lease_owner = 'dead',
-                        lease_expires_at = now() - interval '1 second'
-        WHERE id = $1
-        """,
-        job_id,
-    )
-    assert await bot.rt.queue.wait_outcome(job_id) == "done"
+    await run_again_as_if_its_replica_died(bot, job_id)
     assert await bot.rt.pool.fetchval("SELECT attempts FROM jobs WHERE id = $1", job_id) == 2
     # The kept result went out again unchanged: Telegram refused the edit as "not modified".
     edits = bot.tg.calls_for(uid, "editMessageText")
     assert [c for c in edits if c.ok and is_result(c)] == [first]
     assert edits[-1].status == 400 and edits[-1].params["text"] == first.params["text"]
     assert bot.faceit.stats()["total"] == fetched  # nothing analysed again
+
+
+async def test_a_result_sent_afresh_is_edited_not_sent_again_on_a_retry(
+    bot: BotHarness, world: World
+) -> None:
+    """No acknowledgement to edit (its process died before recording it): the result goes out as
+    a new message, and a retry of the job edits that one."""
+    uid = bot.new_user()
+    payload = {"chat_id": uid, "user_id": uid, "match_id": world.finished[2], "locale": "en"}
+    job, _ = await bot.rt.queue.submit(ANALYSIS, {**payload, "charged": False})
+    assert await bot.rt.queue.wait_outcome(job.id) == "done"
+    [result] = [c for c in bot.tg.calls_for(uid, "sendMessage") if c.ok]
+    assert is_result(result)
+    await run_again_as_if_its_replica_died(bot, job.id)
+    assert [c for c in bot.tg.calls_for(uid, "sendMessage") if c.ok] == [result]
+    [edit] = bot.tg.calls_for(uid, "editMessageText")
+    assert edit.params["message_id"] == result.response["result"]["message_id"] and edit.status == 400
 
 
 async def test_two_users_share_one_set_of_faceit_calls(bot: BotHarness, world: World) -> None:
