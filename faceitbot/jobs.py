@@ -69,7 +69,7 @@ class Reply:
         """The job's result, made once: a retry after its replica died (past delivering, short
         of being marked done) delivers what was made, an edit Telegram answers "not modified",
         instead of a new result with other counters."""
-        kept = await jobs_store.kept_result(self._ctx.pool, self._job.id)
+        kept = self._job.result  # as the job was claimed for this attempt
         if kept is None:
             rendered = await make()
             await jobs_store.keep_result(self._ctx.pool, self._job.id, _as_dict(rendered))

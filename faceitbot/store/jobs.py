@@ -26,9 +26,12 @@ class JobRow:
     max_attempts: int
     lease_token: uuid.UUID | None
     created_at: datetime
+    result: dict[str, Any] | None  # the rendered result an earlier attempt kept (keep_result)
 
 
-_COLUMNS = "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at"
+_COLUMNS = (
+    "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at, result"
+)
 
 
 def _row(r: asyncpg.Record) -> JobRow:
@@ -222,10 +225,6 @@ async def reply_message(db: Executor, job_id: int) -> int | None:
 async def keep_result(db: Executor, job_id: int, result: dict[str, Any]) -> None:
     """The job's rendered result, kept before it is delivered."""
     await db.execute("UPDATE jobs SET result = $2 WHERE id = $1", job_id, result)
-
-
-async def kept_result(db: Executor, job_id: int) -> dict[str, Any] | None:
-    return await db.fetchval("SELECT result FROM jobs WHERE id = $1", job_id)
 
 
 async def notify(db: Executor, channel: str) -> None:
