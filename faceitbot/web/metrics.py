@@ -79,6 +79,29 @@ class Metrics:
             "faceitbot_payment_stars", "Stars by payment status", ["status"], registry=r
         )
         self.leader = Gauge("faceitbot_polling_leader", "1 while this replica runs getUpdates", registry=r)
+        self.updates_failed = Counter(
+            "faceitbot_updates_failed",
+            "Updates kept as failed and skipped (unparsable, or failing outside a handler)",
+            ["stage"],
+            registry=r,
+        )
+        self.faceit_rate_limited = Counter(
+            "faceitbot_faceit_rate_limited", "FACEIT answers of 429 Too Many Requests", registry=r
+        )
+        self.user_allowance_spent = Counter(
+            "faceitbot_user_allowance_spent",
+            "Requests refused because the user's own share of FACEIT calls was spent",
+            registry=r,
+        )
+        self.telegram_rate_limited = Counter(
+            "faceitbot_telegram_rate_limited",
+            "Bot API answers of 429 with retry_after",
+            ["method"],
+            registry=r,
+        )
+        self.telegram_blocked = Counter(
+            "faceitbot_telegram_blocked", "Sends refused with 403 (the user blocked the bot)", registry=r
+        )
         # Per update type, the labelled children: .labels() takes a lock and builds a key each time.
         self._per_kind: dict[str, tuple[Any, Any]] = {}
 
