@@ -24,6 +24,7 @@ from faceitbot.config import Settings
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.faceit.pacing import FallbackPacer, LocalPacer, Pacer, RedisPacer
 from faceitbot.handlers import get_routers
 from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
@@ -127,11 +128,17 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
                 LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
                 health,
             )
+            pacer: Pacer = FallbackPacer(
+                RedisPacer(redis, settings.faceit_rate_per_second, key=f"{settings.redis_prefix}pace:faceit"),
+                LocalPacer(settings.faceit_rate_per_second),
+                health,
+            )
         else:
             kv, budget = (
                 MemoryKV(),
                 LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
             )
+            pacer = LocalPacer(settings.faceit_rate_per_second)
         metrics = Metrics()
         faceit = FaceitClient(
             settings.faceit_api_url,
@@ -140,6 +147,8 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             cache=ResponseCache(kv),
             concurrency=settings.faceit_concurrency,
             timeout_s=settings.faceit_timeout_s,
+            pacer=pacer,
+            on_rate_limited=metrics.faceit_rate_limited.inc,
         )
         stack.push_async_callback(faceit.close)
         metrics.watch_faceit(faceit)
@@ -159,7 +168,15 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         jobs.register_broadcast(queue, job_ctx)
         insight_jobs.register(queue, job_ctx)
         monitor = create_monitor(
-            settings, pool=pool, queue=queue, bot=bot, i18n=i18n, budget=budget, redis=redis
+            settings,
+            pool=pool,
+            queue=queue,
+            bot=bot,
+            i18n=i18n,
+            budget=budget,
+            redis=redis,
+            pacer=pacer,
+            on_rate_limited=metrics.faceit_rate_limited.inc,
         )
         stack.push_async_callback(monitor.close)
         faceit_events = WebhookIntake(monitor)
@@ -167,7 +184,13 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace_s)
-        heartbeat = Heartbeat(pool, queue, faceit, floods=lambda: monitor.limiter.floods)
+        heartbeat = Heartbeat(
+            pool,
+            queue,
+            faceit,
+            floods=lambda: monitor.limiter.floods,
+            faceit_429=lambda: faceit.rate_limited + monitor.faceit.rate_limited,
+        )
         await heartbeat.start()
         stack.push_async_callback(heartbeat.stop)
 

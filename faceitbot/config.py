@@ -39,6 +39,7 @@ class Settings:
     faceit_concurrency: int = 5
     faceit_budget_requests: int = 500
     faceit_budget_window_s: int = 600
+    faceit_rate_per_second: int = 10  # the key's gateway limit (API.md §5), for every replica together
     faceit_timeout_s: float = 10.0
     quota_free: int = 5
     quota_premium: int = 100
@@ -249,6 +250,7 @@ def load_settings(
         faceit_concurrency=_int(env, "FACEIT_CONCURRENCY", 5, maximum=100),
         faceit_budget_requests=_int(env, "FACEIT_BUDGET_REQUESTS", 500, maximum=10**7),
         faceit_budget_window_s=_int(env, "FACEIT_BUDGET_WINDOW_SECONDS", 600, maximum=86400),
+        faceit_rate_per_second=_int(env, "FACEIT_RATE_PER_SECOND", 10, minimum=1, maximum=10000),
         faceit_timeout_s=_float(env, "FACEIT_TIMEOUT_SECONDS", 10.0),
         quota_free=_int(env, "QUOTA_FREE", 5, minimum=0),
         quota_premium=_int(env, "QUOTA_PREMIUM", 100, minimum=0),

@@ -1,5 +1,5 @@
 """Each replica's heartbeat row: who it is, whether it leads polling, how busy its workers are,
-its memory, and its own FACEIT call rate and Telegram 429s, every EVERY_S seconds. The
+its memory, and its own FACEIT call rate and the 429s FACEIT and Telegram answered it, every EVERY_S seconds. The
 operator dashboard reads every replica's row; a replica that stopped beating drops out."""
 
 from __future__ import annotations
@@ -61,11 +61,13 @@ class Heartbeat:
         faceit: FaceitClient,
         floods: Callable[[], int],
         every_s: float = EVERY_S,
+        faceit_429: Callable[[], int] | None = None,
     ) -> None:
         self._pool = pool
         self._queue = queue
         self._faceit = faceit
         self._floods = floods
+        self._faceit_429 = faceit_429 or (lambda: faceit.rate_limited)
         self._every_s = every_s
         self._rate = CallRate()
         self.started_at = datetime.now(UTC)
@@ -82,6 +84,7 @@ class Heartbeat:
             workers=self._queue.workers,
             rss_bytes=rss_bytes(),
             telegram_429=self._floods(),
+            faceit_429=self._faceit_429(),
             faceit_per_min=self._rate.sample(self._faceit.statuses),
             started_at=self.started_at,
             beat_at=datetime.now(UTC),

@@ -299,7 +299,7 @@ async def test_call_counts_by_route_and_reset(sim: FaceitSim, http, tree) -> Non
     assert served["by_path"][f"/data/v4/players/{pid}/stats/cs2"] == 2
     async with http.post(stats_url.replace("/stats", "/reset")) as resp:
         assert (await resp.json())["total"] == 0
-    assert sim.stats() == {"total": 0, "by_route": {}, "by_path": {}}
+    assert sim.stats() == {"total": 0, "rate_limited": 0, "by_route": {}, "by_path": {}}
 
 
 async def test_simulated_rate_limit_headers(tree) -> None:

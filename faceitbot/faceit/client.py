@@ -1,7 +1,8 @@
-"""FaceitClient: one aiohttp session, a concurrency cap, a request budget and bounded retries.
+"""FaceitClient: one aiohttp session, a concurrency cap, a request budget, pacing at the key's
+per-second limit and bounded retries.
 
 Public methods are thin typed wrappers around `_request`, which does
-budget → semaphore → HTTP with timeout → status mapping → msgspec decode.
+budget → semaphore → pacer → HTTP with timeout → status mapping → msgspec decode.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
 
 import aiohttp
@@ -25,6 +26,7 @@ from faceitbot.faceit.errors import (
     FaceitRateLimited,
     FaceitUnavailable,
 )
+from faceitbot.faceit.pacing import LocalPacer, Pacer, parse_headers, retry_after_s
 from faceitbot.faceit.tally import count_call
 from faceitbot.kv import MemoryKV
 
@@ -42,8 +44,6 @@ _DECODERS: dict[type, msgspec.json.Decoder[Any]] = {
         models.SearchResult,
     )
 }
-
-MAX_RETRY_AFTER_S = 30.0
 
 
 class Budget(Protocol):
@@ -69,6 +69,8 @@ class FaceitClient:
         timeout_s: float = 10.0,
         retries: int = 3,
         backoff_s: float = 0.25,
+        pacer: Pacer | None = None,
+        on_rate_limited: Callable[[], None] | None = None,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -76,6 +78,10 @@ class FaceitClient:
         self._headers = {"Authorization": f"Bearer {api_key}", "Accept": "application/json"}
         self.budget = budget
         self.cache = cache or ResponseCache(MemoryKV())
+        # Without a shared pacer, this process alone keeps to the key's default rate.
+        self.pacer: Pacer = pacer or LocalPacer()
+        self._on_rate_limited = on_rate_limited
+        self.rate_limited = 0  # answers of 429, for the heartbeat's dashboard figure
         self._semaphore = asyncio.Semaphore(concurrency)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._retries = retries
@@ -154,10 +160,13 @@ class FaceitClient:
             self.calls[endpoint] += 1
             count_call()
             try:
-                async with self._semaphore, self._http().get(url, params=params) as resp:
-                    body = await resp.read()
-                    status = resp.status
-                    retry_after = resp.headers.get("Retry-After")
+                async with self._semaphore:
+                    # Paced inside the cap, so admission is the moment the request leaves.
+                    await self.pacer.acquire()
+                    async with self._http().get(url, params=params) as resp:
+                        body = await resp.read()
+                        status = resp.status
+                        headers = resp.headers
             except (TimeoutError, aiohttp.ClientError) as e:
                 last_error = FaceitUnavailable(f"{endpoint}: {type(e).__name__}")
                 self.failures[endpoint] += 1
@@ -165,6 +174,13 @@ class FaceitClient:
                 logger.warning("FACEIT {} failed ({}), attempt {}", endpoint, type(e).__name__, attempt + 1)
                 continue
             self.statuses[endpoint, str(status)] += 1
+            if status == 429:
+                self.failures[endpoint] += 1
+                wait = retry_after_s(headers)
+                last_error = FaceitRateLimited(wait)
+                await self._rate_limited(endpoint, wait, attempt)
+                continue
+            await self._heed(headers)
             if status == 200:
                 return body
             self.failures[endpoint] += 1
@@ -173,9 +189,7 @@ class FaceitClient:
             if status in (401, 403):
                 logger.error("FACEIT rejected the API key (HTTP {}): check FACEIT_API_KEY", status)
                 raise FaceitAuthError(f"HTTP {status}")
-            if status == 429:
-                last_error = FaceitRateLimited(_retry_after(retry_after))
-            elif status >= 500:
+            if status >= 500:
                 last_error = FaceitUnavailable(f"{endpoint}: HTTP {status}")
             else:
                 raise FaceitUnavailable(f"{endpoint}: HTTP {status}")
@@ -183,15 +197,36 @@ class FaceitClient:
         assert last_error is not None
         raise last_error
 
+    async def _rate_limited(self, endpoint: str, wait: float, attempt: int) -> None:
+        # The hold is shared: every replica's next request waits it out, not only this retry.
+        await self.pacer.hold(wait)
+        self.rate_limited += 1
+        if self._on_rate_limited is not None:
+            self._on_rate_limited()
+        logger.warning(
+            "FACEIT answered 429 on {} (attempt {}): all requests hold for {:.1f} s",
+            endpoint,
+            attempt + 1,
+            wait,
+        )
+
+    async def _heed(self, headers: Mapping[str, str]) -> None:
+        """Slows down before the server has to say 429: a lower announced limit becomes ours,
+        and a spent window (or hourly quota) holds everyone until it resets."""
+        info = parse_headers(headers)
+        if info.limit is not None and 0 < info.limit < self.pacer.rate:
+            logger.warning(
+                "FACEIT announces {} requests a second; pacing down from {}", info.limit, self.pacer.rate
+            )
+            self.pacer.rate = info.limit
+        if info.remaining == 0:
+            if info.reset_s:
+                await self.pacer.hold(info.reset_s)
+            else:
+                await self.pacer.exhaust()
+
     def _delay(self, attempt: int, error: Exception | None) -> float:
         if isinstance(error, FaceitRateLimited):
-            return error.retry_after
+            return 0.0  # the pacer's hold does the waiting
         # Full jitter keeps replicas that failed together from retrying together.
         return random.uniform(0, self._backoff_s * 2 ** (attempt - 1))
-
-
-def _retry_after(header: str | None) -> float:
-    try:
-        return min(max(float(header or 1), 0.0), MAX_RETRY_AFTER_S)
-    except ValueError:
-        return 1.0

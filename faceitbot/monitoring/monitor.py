@@ -22,7 +22,7 @@ that one message when the job is retried (at-least-once there, exactly-once ever
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -41,6 +41,7 @@ from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import Budget, FaceitClient
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.models import HistoryItem, Player
+from faceitbot.faceit.pacing import Pacer
 from faceitbot.faceit.tally import tally
 from faceitbot.i18n.loader import L10n
 from faceitbot.kv import MemoryKV, RedisKV
@@ -414,9 +415,12 @@ def create_monitor(
     budget: Budget,
     redis: aioredis.Redis | None = None,
     per_second: int = MONITOR_RPS,
+    pacer: Pacer | None = None,
+    on_rate_limited: Callable[[], None] | None = None,
 ) -> Monitor:
     """Build monitoring on top of the key's overall FACEIT `budget` and register its jobs;
-    `per_second` caps monitoring's requests a second (FACEIT's gateway limit is per key)."""
+    `per_second` caps monitoring's requests a second (FACEIT's gateway limit is per key), and
+    `pacer`, shared with user requests, keeps the key as a whole under that limit."""
     share_limit = max(1, int(settings.faceit_budget_requests * settings.monitor_budget_share))
     window_s = settings.faceit_budget_window_s
     share: Window
@@ -443,6 +447,8 @@ def create_monitor(
         cache=ResponseCache(kv, ttls=CACHE_TTLS),
         concurrency=settings.faceit_concurrency,
         timeout_s=settings.faceit_timeout_s,
+        pacer=pacer,
+        on_rate_limited=on_rate_limited,
     )
     monitor = Monitor(
         settings=settings,

@@ -59,6 +59,7 @@ def overview_json(ov: Overview) -> dict[str, Any]:
                 "uptime_s": round((c.at - r.started_at).total_seconds()),
                 "heartbeat_age_s": round((c.at - r.beat_at).total_seconds(), 1),
                 "telegram_429": r.telegram_429,
+                "faceit_429": r.faceit_429,
                 "faceit_per_min": r.faceit_per_min,
             }
             for r in ov.replicas
@@ -69,6 +70,7 @@ def overview_json(ov: Overview) -> dict[str, Any]:
             "budget_limit": c.budget_limit,
             "window_s": c.budget_window_s,
             "calls_per_min": ov.faceit_per_min,
+            "rate_limited": ov.faceit_429,
             "cache_hits": c.cache_hits,
             "cache_misses": c.cache_misses,
         },
@@ -225,7 +227,8 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
         f"<li>{_e(l10n('dash-budget'))}: <b id=budget-used>{f['budget_used']}</b> / {f['budget_limit']} · "
         f"{_e(l10n('dash-budget-left'))} <b id=budget-left>{f['budget_left']}</b> · "
         f"{_e(l10n('dash-window', seconds=fmt(f['window_s'], 0)))}</li>"
-        f"<li>{_e(l10n('dash-calls-per-min'))}: <span id=calls-per-min>{calls}</span></li>"
+        f"<li>{_e(l10n('dash-calls-per-min'))}: <span id=calls-per-min>{calls}</span> · "
+        f"{_e(l10n('dash-faceit-429'))}: <b id=faceit-429>{f['rate_limited']}</b></li>"
         f"<li>{_e(l10n('dash-cache'))}: <b id=cache-rate>{hit_rate(c.cache_hits, c.cache_misses)}</b> "
         f"({c.cache_hits}/{c.cache_misses})</li></ul></section>"
     )

@@ -37,6 +37,7 @@ class Overview:
     notifications: dict[str, int]
     faceit_per_min: dict[str, int]
     telegram_429: int
+    faceit_429: int = 0
 
 
 async def overview(pool: Pool, queue: TaskQueue, faceit: FaceitClient, now: datetime) -> Overview:
@@ -54,6 +55,7 @@ async def overview(pool: Pool, queue: TaskQueue, faceit: FaceitClient, now: date
         notifications=await figures.notifications_by_status(pool),
         faceit_per_min=dict(sorted(per_min.items())),
         telegram_429=sum(r.telegram_429 for r in replicas),
+        faceit_429=sum(r.faceit_429 for r in replicas),
     )
 
 

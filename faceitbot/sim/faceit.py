@@ -47,6 +47,8 @@ _ROUTES = [
     (re.compile(r"search/players"), "/v4/search/players"),
 ]
 _JSON = "application/json; charset=utf-8"
+# The real key's limit (API.md §5), enforced by default; rate_limit=None (or 0) lifts it.
+DEFAULT_RATE_LIMIT = 10
 # As recorded on every 200 (samples/response_headers.json): 10 requests per 1-second window.
 _RECORDED_RATELIMIT = {"ratelimit-limit": "10, 10;w=1", "ratelimit-remaining": "8", "ratelimit-reset": "0"}
 _ERRORS = {
@@ -101,8 +103,8 @@ class FaceitSim:
         retry_after: int = 1,
         seed: int = 0,
         hang_s: float = 30.0,
-        rate_limit: int | None = None,
-        clock: Callable[[], float] = time.monotonic,
+        rate_limit: int | None = DEFAULT_RATE_LIMIT,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.api_key = api_key
@@ -121,6 +123,7 @@ class FaceitSim:
         self._total = 0
         self._window = -1
         self._window_count = 0
+        self.rejected = 0  # answers of 429 for going past rate_limit (not scripted faults)
         self._index: dict[str, tuple[tuple[int, int], _IndexedPlayer | None]] = {}
         self._runner: web.AppRunner | None = None
         self._closing = asyncio.Event()
@@ -253,10 +256,18 @@ class FaceitSim:
         self._scripted.clear()
 
     def stats(self) -> dict[str, Any]:
-        return {"total": self._total, "by_route": dict(self._by_route), "by_path": dict(self._by_path)}
+        return {
+            "total": self._total,
+            "rate_limited": self.rejected,
+            "by_route": dict(self._by_route),
+            "by_path": dict(self._by_path),
+        }
 
     def reset_stats(self) -> None:
+        """Forgets the counts, and the rate window too: a test starts with the key's full second."""
         self._total = 0
+        self.rejected = 0
+        self._window, self._window_count = -1, 0
         self._by_route.clear()
         self._by_path.clear()
 
@@ -267,13 +278,17 @@ class FaceitSim:
         self._total += 1
         self._by_route[route] += 1
         self._by_path[request.path] += 1
+        headers = {"faceit-matched-route": route, "faceit-service": "open-data-api"}
+        authorised = request.headers.get("Authorization") == f"Bearer {self.api_key}"
+        # The gateway counts a request when it arrives, in whole wall-clock seconds (Envoy's
+        # ratelimit service); the latency is the time to answer.
+        allowed = self._count_window(headers) if authorised else True
+        if not allowed:
+            self.rejected += 1
         if self.latency_ms > 0:
             await self._pause(self.latency_ms / 1000)
-
-        headers = {"faceit-matched-route": route, "faceit-service": "open-data-api"}
-        if request.headers.get("Authorization") != f"Bearer {self.api_key}":
+        if not authorised:
             return _respond(401, error_body(401), headers)
-        allowed = self._count_window(headers)
         kind = self._next_fault(request.path)
         if kind == "hang":
             await self._pause(self.hang_s)
@@ -413,6 +428,8 @@ class FaceitSim:
                     self.hang_s = float(spec["hang_s"])
                 if "latency_ms" in spec:
                     self.latency_ms = float(spec["latency_ms"])
+                if "rate_limit" in spec:
+                    self.rate_limit = int(spec["rate_limit"] or 0) or None
                 if "rate" in spec:
                     self.set_faults(float(spec["rate"]), kind)
                 if "next" in spec:
@@ -428,6 +445,7 @@ class FaceitSim:
                 "retry_after": self.retry_after,
                 "hang_s": self.hang_s,
                 "latency_ms": self.latency_ms,
+                "rate_limit": self.rate_limit,
                 "next": [{"left": s.left, "kind": s.kind, "path": s.path} for s in self._scripted],
             }
         )
@@ -528,7 +546,12 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--fault-kind", default="500", choices=FAULT_KINDS)
     parser.add_argument("--retry-after", type=int, default=1, help="Retry-After seconds on simulated 429s")
     parser.add_argument("--hang-s", type=float, default=30.0)
-    parser.add_argument("--rate-limit", type=int, default=None, help="simulated requests per second")
+    parser.add_argument(
+        "--rate-limit",
+        type=int,
+        default=DEFAULT_RATE_LIMIT,
+        help="requests a second per key, as the real API (0: no limit)",
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.data is None:
@@ -551,7 +574,7 @@ async def _serve(args: argparse.Namespace) -> None:
         retry_after=args.retry_after,
         seed=args.seed,
         hang_s=args.hang_s,
-        rate_limit=args.rate_limit,
+        rate_limit=args.rate_limit or None,
     )
     url = await sim.start(args.host, args.port)
     print(f"FACEIT simulator serving {args.data} at {url} (Ctrl-C stops)", flush=True)

@@ -21,18 +21,21 @@ class ReplicaRow:
     faceit_per_min: dict[str, int]
     started_at: datetime
     beat_at: datetime
+    faceit_429: int = 0
 
 
 async def beat(db: Executor, row: ReplicaRow) -> None:
     await db.execute(
         """
         INSERT INTO replica_heartbeats
-            (replica, leader, busy, workers, rss_bytes, telegram_429, faceit_per_min, started_at, beat_at)
-        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+            (replica, leader, busy, workers, rss_bytes, telegram_429, faceit_per_min, started_at, beat_at,
+             faceit_429)
+        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
         ON CONFLICT (replica) DO UPDATE SET
             leader = EXCLUDED.leader, busy = EXCLUDED.busy, workers = EXCLUDED.workers,
             rss_bytes = EXCLUDED.rss_bytes, telegram_429 = EXCLUDED.telegram_429,
-            faceit_per_min = EXCLUDED.faceit_per_min, beat_at = EXCLUDED.beat_at
+            faceit_per_min = EXCLUDED.faceit_per_min, beat_at = EXCLUDED.beat_at,
+            faceit_429 = EXCLUDED.faceit_429
         """,
         row.replica,
         row.leader,
@@ -43,6 +46,7 @@ async def beat(db: Executor, row: ReplicaRow) -> None:
         row.faceit_per_min,
         row.started_at,
         row.beat_at,
+        row.faceit_429,
     )
 
 
@@ -53,7 +57,8 @@ async def forget(db: Executor, replica: str) -> None:
 async def seen_since(db: Executor, since: datetime) -> list[ReplicaRow]:
     rows = await db.fetch(
         """
-        SELECT replica, leader, busy, workers, rss_bytes, telegram_429, faceit_per_min, started_at, beat_at
+        SELECT replica, leader, busy, workers, rss_bytes, telegram_429, faceit_per_min, started_at, beat_at,
+               faceit_429
         FROM replica_heartbeats WHERE beat_at >= $1 ORDER BY started_at, replica
         """,
         since,

@@ -1,0 +1,128 @@
+"""Pacing at the key's per-second limit: the simulator enforces 10 a second like the real key."""
+
+import asyncio
+import io
+import math
+
+import pytest
+
+from faceitbot.faceit.budget import LocalBudget
+from faceitbot.faceit.client import FaceitClient
+from faceitbot.faceit.errors import FaceitRateLimited
+from faceitbot.faceit.pacing import LocalPacer, RedisPacer, parse_headers, retry_after_s
+from faceitbot.logs import setup_logging
+from faceitbot.sim.faceit import FaceitSim
+from faceitbot.web.metrics import Metrics
+from tests.conftest import FACEIT_KEY
+
+
+def test_ietf_ratelimit_headers_parse() -> None:
+    info = parse_headers(
+        {"ratelimit-limit": "10, 10;w=1", "ratelimit-remaining": "8", "ratelimit-reset": "0"}
+    )
+    assert (info.limit, info.remaining, info.reset_s) == (10, 8, 0)
+    hourly = parse_headers({"ratelimit-limit": "3, 10;w=1, 3;w=3600", "ratelimit-remaining": "0"})
+    assert (hourly.limit, hourly.remaining) == (10, 0)
+    assert parse_headers({"x-ratelimit-limit": "7"}).limit == 7
+    assert parse_headers({"ratelimit-limit": "lots", "ratelimit-remaining": "-1"}) == parse_headers({})
+    assert retry_after_s({"Retry-After": "3"}) == 3.0
+    assert retry_after_s({"ratelimit-reset": "2"}) == 2.0
+    assert retry_after_s({"ratelimit-reset": "0"}) == 1.0  # within the second: the next window
+    assert retry_after_s({}) == 1.0
+
+
+def test_local_pacer_keeps_to_the_rate_in_every_clock_second() -> None:
+    now = [100.0]
+    pacer = LocalPacer(10, clock=lambda: now[0])
+    admitted: list[float] = []
+    while now[0] < 103.0:
+        if pacer.wait_s() == 0:
+            admitted.append(now[0])
+        else:
+            now[0] += 0.001
+    per_second = {s: sum(1 for t in admitted if math.floor(t) == s) for s in (100, 101, 102)}
+    assert per_second == {100: 10, 101: 10, 102: 10}
+    # The token bucket too: never more than 10 in any 1-second span.
+    assert all(admitted[i + 10] - admitted[i] >= 0.999 for i in range(len(admitted) - 10))
+
+
+async def test_a_429_is_held_by_every_replica_counted_and_logged_once(
+    faceit_sim: FaceitSim, redis, redis_prefix: str, world
+) -> None:
+    key = f"{redis_prefix}pace"
+    metrics = Metrics()
+    clients = [
+        FaceitClient(
+            faceit_sim.base_url,
+            FACEIT_KEY,
+            budget=LocalBudget(1000, 60),
+            pacer=RedisPacer(redis, 10, key=key),
+            on_rate_limited=metrics.faceit_rate_limited.inc,
+            retries=retries,
+        )
+        for retries in (0, 3)
+    ]
+    sink = io.StringIO()
+    setup_logging("INFO", "text", (), stream=sink)
+    loop = asyncio.get_running_loop()
+    try:
+        faceit_sim.retry_after = 1
+        faceit_sim.fail_next(1, "429")
+        with pytest.raises(FaceitRateLimited):
+            await clients[0].player(world.players[0].player_id)
+        held_from = loop.time()
+        second = await clients[1].player(world.players[1].player_id)  # it never met the 429 itself
+        waited = loop.time() - held_from
+    finally:
+        setup_logging("INFO", "text", ())
+        for c in clients:
+            await c.close()
+    assert second.player_id == world.players[1].player_id
+    assert waited >= 0.5
+    assert faceit_sim.stats()["total"] == 2
+    assert metrics.faceit_rate_limited._value.get() == 1
+    assert clients[0].rate_limited == 1 and clients[1].rate_limited == 0
+    warnings = [line for line in sink.getvalue().splitlines() if "429" in line]
+    assert len(warnings) == 1 and "WARNING" in warnings[0]
+    assert "Traceback" not in sink.getvalue()
+
+
+async def test_three_replicas_sharing_redis_never_meet_the_keys_limit(
+    faceit_sim: FaceitSim, redis, redis_prefix: str, world
+) -> None:
+    key = f"{redis_prefix}pace"
+    clients = [
+        FaceitClient(
+            faceit_sim.base_url,
+            FACEIT_KEY,
+            budget=LocalBudget(1000, 60),
+            pacer=RedisPacer(redis, 10, key=key),
+        )
+        for _ in range(3)
+    ]
+    players = [p.player_id for p in world.players[:24]]
+    try:
+        found = await asyncio.gather(*(clients[i % 3].player(pid) for i, pid in enumerate(players)))
+    finally:
+        for c in clients:
+            await c.close()
+    assert [p.player_id for p in found] == players
+    stats = faceit_sim.stats()
+    assert (stats["total"], stats["rate_limited"]) == (24, 0)
+
+
+async def test_unpaced_bursts_meet_429_at_the_simulators_default(faceit_sim: FaceitSim, world) -> None:
+    """The limit the pacer keeps to is real: 24 requests at once from three separate limiters."""
+    clients = [
+        FaceitClient(faceit_sim.base_url, FACEIT_KEY, budget=LocalBudget(1000, 60), retries=3)
+        for _ in range(3)
+    ]
+    players = [p.player_id for p in world.players[:24]]
+    try:
+        await asyncio.gather(
+            *(clients[i % 3].player(pid) for i, pid in enumerate(players)), return_exceptions=True
+        )
+    finally:
+        for c in clients:
+            await c.close()
+    assert faceit_sim.stats()["rate_limited"] > 0
