@@ -21,6 +21,13 @@ from loguru import logger
 from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
 from faceitbot.botsession import create_bot
 from faceitbot.config import Settings
+from faceitbot.faceit.allowance import (
+    Allowance,
+    Allowances,
+    FallbackAllowance,
+    LocalAllowance,
+    RedisAllowance,
+)
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
@@ -36,6 +43,7 @@ from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
 from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
 from faceitbot.leader import AdvisoryLease, Lease, RedisLease, SoleLease
+from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
@@ -139,6 +147,15 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
                 LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
             )
             pacer = LocalPacer(settings.faceit_rate_per_second)
+        allowance_window = settings.user_faceit_allowance_window_s
+        if redis is not None:
+            allowance: Allowance = FallbackAllowance(
+                RedisAllowance(redis, allowance_window, prefix=settings.redis_prefix),
+                LocalAllowance(allowance_window),
+                health,
+            )
+        else:
+            allowance = LocalAllowance(allowance_window)
         metrics = Metrics()
         faceit = FaceitClient(
             settings.faceit_api_url,
@@ -152,6 +169,12 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         )
         stack.push_async_callback(faceit.close)
         metrics.watch_faceit(faceit)
+        allowances = Allowances(
+            allowance,
+            settings.faceit_allowance(),
+            exempt=settings.admin_ids,
+            on_spent=metrics.user_allowance_spent.inc,
+        )
 
         i18n = load_i18n()
         bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url)
@@ -163,7 +186,9 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             lease_s=settings.queue_lease_s,
             observe=metrics.job_finished,
         )
-        job_ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings)
+        job_ctx = JobContext(
+            bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings, allowances=allowances
+        )
         jobs.register(queue, job_ctx)
         jobs.register_broadcast(queue, job_ctx)
         insight_jobs.register(queue, job_ctx)
@@ -221,6 +246,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
         dp.update.outer_middleware(Activity(pool))
+        dp.update.outer_middleware(FaceitAllowance(allowances))
         dp.include_routers(*get_routers(kv))
         dp.startup.register(_announce_commands)
         yield Runtime(

@@ -41,6 +41,12 @@ class Settings:
     faceit_budget_window_s: int = 600
     faceit_rate_per_second: int = 10  # the key's gateway limit (API.md §5), for every replica together
     faceit_timeout_s: float = 10.0
+    # Each user's own FACEIT calls outside the analysis quota (lookups, searches, insight views,
+    # inline queries, form jobs) per window, by tier (issue 18).
+    user_faceit_allowance: int = 30
+    user_faceit_allowance_premium: int = 60
+    user_faceit_allowance_pro: int = 120
+    user_faceit_allowance_window_s: int = 600
     quota_free: int = 5
     quota_premium: int = 100
     quota_pro: int = 500
@@ -83,6 +89,13 @@ class Settings:
             "premium": self.track_limit_premium,
             "pro": self.track_limit_pro,
         }.get(tier, 0)
+
+    def faceit_allowance(self) -> dict[str, int]:
+        return {
+            "free": self.user_faceit_allowance,
+            "premium": self.user_faceit_allowance_premium,
+            "pro": self.user_faceit_allowance_pro,
+        }
 
     def daily_quota(self, tier: str) -> int:
         return {"free": self.quota_free, "premium": self.quota_premium, "pro": self.quota_pro}.get(tier, 0)
@@ -252,6 +265,12 @@ def load_settings(
         faceit_budget_window_s=_int(env, "FACEIT_BUDGET_WINDOW_SECONDS", 600, maximum=86400),
         faceit_rate_per_second=_int(env, "FACEIT_RATE_PER_SECOND", 10, minimum=1, maximum=10000),
         faceit_timeout_s=_float(env, "FACEIT_TIMEOUT_SECONDS", 10.0),
+        user_faceit_allowance=_int(env, "USER_FACEIT_ALLOWANCE", 30, minimum=1, maximum=10**6),
+        user_faceit_allowance_premium=_int(env, "USER_FACEIT_ALLOWANCE_PREMIUM", 60, minimum=1, maximum=10**6),
+        user_faceit_allowance_pro=_int(env, "USER_FACEIT_ALLOWANCE_PRO", 120, minimum=1, maximum=10**6),
+        user_faceit_allowance_window_s=_int(
+            env, "USER_FACEIT_ALLOWANCE_WINDOW_SECONDS", 600, minimum=1, maximum=86400
+        ),
         quota_free=_int(env, "QUOTA_FREE", 5, minimum=0),
         quota_premium=_int(env, "QUOTA_PREMIUM", 100, minimum=0),
         quota_pro=_int(env, "QUOTA_PRO", 500, minimum=0),

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from faceitbot.callbacks import FormView
 from faceitbot.errors import PlayerNotFound
+from faceitbot.faceit.allowance import spending
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.i18n.loader import L10n
 from faceitbot.jobs import JobContext, Reply
@@ -47,7 +48,9 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
     async def run(payload: dict[str, Any], job: JobRow) -> None:
         l10n = L10n(ctx.i18n, payload.get("locale", "en"))
         reply = Reply(ctx, job, payload["chat_id"])
-        await reply.deliver_once(lambda: run_view(ctx, payload, reply, l10n))
+        # Outside the analysis quota: the calls come from the user's own FACEIT allowance.
+        with spending(ctx.spender(payload["user_id"], payload.get("tier", "free"))):
+            await reply.deliver_once(lambda: run_view(ctx, payload, reply, l10n))
 
     async def failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
         l10n = L10n(ctx.i18n, payload.get("locale", "en"))

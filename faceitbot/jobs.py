@@ -17,7 +17,9 @@ from loguru import logger
 
 from faceitbot import sent
 from faceitbot.config import Settings
+from faceitbot.faceit.allowance import Allowances, AllowanceSpent, Spender
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import admin as render_admin
@@ -41,6 +43,10 @@ class JobContext:
     faceit: FaceitClient
     i18n: I18n
     settings: Settings
+    allowances: Allowances | None = None  # per-user FACEIT allowance, for jobs outside the quota
+
+    def spender(self, user_id: int, tier: str = "free") -> Spender | None:
+        return None if self.allowances is None else self.allowances.spender(user_id, tier)
 
 
 class Reply:
@@ -133,10 +139,24 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
         await reply.deliver_once(analysed)
 
     async def analysis_failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
-        if payload.get("charged"):
+        if payload.get("charged") and await _refundable(payload, error):
             await quotas.refund(ctx.pool, payload["user_id"], date.fromisoformat(payload["day"]))
         l10n = L10n(ctx.i18n, payload.get("locale", "en"))
         await Reply(ctx, job, payload["chat_id"]).deliver(for_exception(error, l10n))
+
+    async def _refundable(payload: dict[str, Any], error: BaseException) -> bool:
+        """A well-formed match id FACEIT does not know cost a call the quota gave back, so it
+        costs one from the user's allowance instead; once that is spent, the quota keeps it."""
+        if not isinstance(error, FaceitNotFound):
+            return True
+        spender = ctx.spender(payload["user_id"], payload.get("tier", "free"))
+        if spender is None:
+            return True
+        try:
+            await spender.charge()
+        except AllowanceSpent:
+            return False
+        return True
 
     queue.register(ANALYSIS, run_analysis, analysis_failed)
 

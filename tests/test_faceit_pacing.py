@@ -2,7 +2,6 @@
 
 import asyncio
 import io
-import math
 
 import pytest
 
@@ -31,7 +30,7 @@ def test_ietf_ratelimit_headers_parse() -> None:
     assert retry_after_s({}) == 1.0
 
 
-def test_local_pacer_keeps_to_the_rate_in_every_clock_second() -> None:
+def test_local_pacer_never_empties_the_gateways_bucket() -> None:
     now = [100.0]
     pacer = LocalPacer(10, clock=lambda: now[0])
     admitted: list[float] = []
@@ -40,10 +39,15 @@ def test_local_pacer_keeps_to_the_rate_in_every_clock_second() -> None:
             admitted.append(now[0])
         else:
             now[0] += 0.001
-    per_second = {s: sum(1 for t in admitted if math.floor(t) == s) for s in (100, 101, 102)}
-    assert per_second == {100: 10, 101: 10, 102: 10}
-    # The token bucket too: never more than 10 in any 1-second span.
-    assert all(admitted[i + 10] - admitted[i] >= 0.999 for i in range(len(admitted) - 10))
+    # The gateway's bucket: 10 tokens, 10 more a second; every admitted request finds one.
+    tokens, last = 10.0, 100.0
+    for t in admitted:
+        tokens = min(10.0, tokens + (t - last) * 10)
+        last = t
+        assert tokens >= 1.0
+        tokens -= 1.0
+    assert admitted[:10] == [100.0] * 10  # the burst is not wasted
+    assert 38 <= len(admitted) <= 40  # and then about 10 a second
 
 
 async def test_a_429_is_held_by_every_replica_counted_and_logged_once(

@@ -17,7 +17,7 @@ import aiohttp
 import msgspec
 from loguru import logger
 
-from faceitbot.faceit import models
+from faceitbot.faceit import allowance, models
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.errors import (
     FaceitAuthError,
@@ -156,6 +156,8 @@ class FaceitClient:
         for attempt in range(self._retries + 1):
             if attempt:
                 await asyncio.sleep(self._delay(attempt, last_error))
+            if (spender := allowance.current()) is not None:
+                await spender.charge()  # raises AllowanceSpent before anything is sent
             await self.budget.acquire()
             self.calls[endpoint] += 1
             count_call()

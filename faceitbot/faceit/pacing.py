@@ -1,21 +1,19 @@
 """Pacing at the key's per-second limit: FACEIT admits `ratelimit-limit: 10, 10;w=1` (API.md §5).
 
-The gateway counts requests in fixed 1-second windows on whole clock seconds (Envoy's
-ratelimit service, whose header syntax FACEIT sends), so the pacer does the same: at most
-`rate` sends in each clock second. It also keeps a token bucket of the same rate and burst
-(GCRA), so a gateway that refills continuously instead of per window is not exceeded either;
-together they cost nothing over the fixed window alone. Sends in the last GUARD_MS of a second
-wait for the next one: a request sent at x.999 may be counted by the gateway in second x+1.
+A token bucket of `rate` requests a second with a burst of `rate` (GCRA: each send moves a
+theoretical arrival time on by 1/rate; a send is due when that time is at most a second ahead),
+the gateway's own rule as the simulator models it (faceitbot/sim/faceit.py). The interval is
+MARGIN longer than 1/rate, so jitter in when the gateway sees a request never makes two of ours
+look closer together than it allows.
 
-A 429 or an exhausted `ratelimit-remaining` sets a hold that every sender honours until it
-ends. `RedisPacer` keeps the windows, the bucket and the hold in Redis (its clock, so replicas
-agree on which second it is); `LocalPacer` keeps them in this process.
+A 429 or a spent `ratelimit-remaining` sets a hold that every sender honours until it ends.
+`RedisPacer` keeps the bucket and the hold in Redis (its clock, so replicas agree on the time);
+`LocalPacer` keeps them in this process.
 """
 
 from __future__ import annotations
 
 import asyncio
-import math
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,29 +22,20 @@ from typing import Protocol
 import redis.asyncio as aioredis
 
 DEFAULT_RATE = 10
-GUARD_MS = 25
+MARGIN = 0.02
 MAX_HOLD_S = 60.0
 
-# KEYS: window prefix, GCRA TAT, hold. ARGV: rate, guard ms. Answers 0 (admitted) or ms to wait.
+# KEYS: GCRA TAT, hold. ARGV: interval ms, burst window ms (rate x interval). Answers 0 (admitted) or ms to wait.
 _ADMIT = """
 local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local rate, guard = tonumber(ARGV[1]), tonumber(ARGV[2])
-local held = redis.call('PTTL', KEYS[3])
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local interval, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local held = redis.call('PTTL', KEYS[2])
 if held > 0 then return held end
-local second = math.floor(now / 1000)
-local into = now - second * 1000
-if into >= 1000 - guard then return 1000 - into end
-local wkey = KEYS[1] .. second
-local used = tonumber(redis.call('GET', wkey) or '0')
-if used >= rate then return 1000 - into end
-local interval = 1000 / rate
-local tat = math.max(tonumber(redis.call('GET', KEYS[2]) or '0'), now)
-local allowed_at = tat - (1000 - interval)
-if allowed_at > now then return math.max(1, math.ceil(allowed_at - now)) end
-redis.call('SET', KEYS[2], tostring(tat + interval), 'PX', 2000)
-redis.call('INCR', wkey)
-redis.call('PEXPIRE', wkey, 2000)
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+local due = tat + interval - window
+if due > now + 0.001 then return math.max(1, math.ceil(due - now)) end
+redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(window * 2))
 return 0
 """
 
@@ -57,11 +46,13 @@ if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', m
 return 1
 """
 
-# KEYS: window prefix. ARGV: rate. Marks this second's window full (the server said 0 left).
+# KEYS: GCRA TAT. ARGV: burst window ms. The server says the bucket is empty: so is ours.
 _EXHAUST = """
 local t = redis.call('TIME')
-local wkey = KEYS[1] .. t[1]
-redis.call('SET', wkey, ARGV[1], 'PX', 2000)
+local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
+local window = tonumber(ARGV[1])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now + window)
+redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(window * 2))
 return 1
 """
 
@@ -83,16 +74,11 @@ class Pacer(Protocol):
 
 
 class LocalPacer:
-    def __init__(
-        self, rate: int = DEFAULT_RATE, *, guard_ms: int = GUARD_MS, clock: Callable[[], float] = time.time
-    ) -> None:
+    def __init__(self, rate: int = DEFAULT_RATE, *, clock: Callable[[], float] = time.monotonic) -> None:
         if rate < 1:
             raise ValueError("the rate must be at least 1 a second")
         self.rate = rate
-        self._guard_s = guard_ms / 1000
         self._clock = clock
-        self._second = -1
-        self._used = 0
         self._tat = 0.0
         self._held_until = 0.0
 
@@ -101,21 +87,12 @@ class LocalPacer:
         now = self._clock()
         if self._held_until > now:
             return self._held_until - now
-        second = math.floor(now)
-        into = now - second
-        if into >= 1 - self._guard_s:
-            return 1 - into
-        if second != self._second:
-            self._second, self._used = second, 0
-        if self._used >= self.rate:
-            return 1 - into
-        interval = 1 / self.rate
+        interval = (1 + MARGIN) / self.rate
         tat = max(self._tat, now)
-        allowed_at = tat - (1 - interval)
-        if allowed_at > now:
-            return allowed_at - now
+        due = tat + interval - interval * self.rate  # a burst of `rate`, then one per interval
+        if due > now + 1e-9:  # not float noise: the burst is exactly `rate`
+            return due - now
         self._tat = tat + interval
-        self._used += 1
         return 0.0
 
     async def acquire(self) -> None:
@@ -129,45 +106,37 @@ class LocalPacer:
         self._held_until = max(self._held_until, self._clock() + min(seconds, MAX_HOLD_S))
 
     async def exhaust(self) -> None:
-        now = self._clock()
-        if math.floor(now) != self._second:
-            self._second = math.floor(now)
-        self._used = self.rate
+        self._tat = max(self._tat, self._clock() + (1 + MARGIN))
 
 
 class RedisPacer:
     """The same admission for every replica, atomically in one Lua script."""
 
     def __init__(
-        self,
-        redis: aioredis.Redis,
-        rate: int = DEFAULT_RATE,
-        *,
-        key: str = "fb:pace:faceit",
-        guard_ms: int = GUARD_MS,
+        self, redis: aioredis.Redis, rate: int = DEFAULT_RATE, *, key: str = "fb:pace:faceit"
     ) -> None:
         if rate < 1:
             raise ValueError("the rate must be at least 1 a second")
         self.rate = rate
-        self._guard_ms = guard_ms
-        self._keys = [f"{key}:w:", f"{key}:tat", f"{key}:hold"]
+        self._keys = [f"{key}:tat", f"{key}:hold"]
         self._admit = redis.register_script(_ADMIT)
         self._hold = redis.register_script(_HOLD)
         self._exhaust = redis.register_script(_EXHAUST)
 
     async def acquire(self) -> None:
         while True:
-            wait_ms = int(await self._admit(keys=self._keys, args=[self.rate, self._guard_ms]))
+            interval_ms = (1 + MARGIN) * 1000 / self.rate
+            wait_ms = int(await self._admit(keys=self._keys, args=[interval_ms, interval_ms * self.rate]))
             if wait_ms <= 0:
                 return
             await asyncio.sleep(wait_ms / 1000)
 
     async def hold(self, seconds: float) -> None:
         ms = max(1, int(min(seconds, MAX_HOLD_S) * 1000))
-        await self._hold(keys=[self._keys[2]], args=[ms])
+        await self._hold(keys=[self._keys[1]], args=[ms])
 
     async def exhaust(self) -> None:
-        await self._exhaust(keys=[self._keys[0]], args=[self.rate])
+        await self._exhaust(keys=[self._keys[0]], args=[(1 + MARGIN) * 1000])
 
 
 class FallbackPacer:

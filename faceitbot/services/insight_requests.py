@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import asyncpg
 
 from faceitbot.callbacks import FormView
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, TaskQueue
+from faceitbot.services.match_requests import effective_tier
 from faceitbot.store.users import UserRow
 
 INSIGHT = JobSpec("insight", Priority.HIGH, max_attempts=3, timeout_s=60, backoff_s=1.0)
@@ -30,6 +33,7 @@ async def request_form(
         "chat_id": chat_id,
         "user_id": user.telegram_id,
         "locale": locale,
+        "tier": effective_tier(user, datetime.now(UTC)),  # the FACEIT allowance the job spends
     }
     job, created = await queue.submit(
         INSIGHT,

@@ -71,6 +71,7 @@ async def request_analysis(
         "locale": locale,
         "day": day.isoformat(),
         "viewer_player_id": user.faceit_player_id,
+        "tier": effective_tier(user, now),  # the FACEIT allowance an unknown match id spends
     }
     async with pool.acquire() as conn, conn.transaction():
         free = await quotas.recently_requested(conn, user.telegram_id, match_id, REPEAT_WINDOW_S)

@@ -19,7 +19,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import math
 import os
 import random
 import re
@@ -104,7 +103,7 @@ class FaceitSim:
         seed: int = 0,
         hang_s: float = 30.0,
         rate_limit: int | None = DEFAULT_RATE_LIMIT,
-        clock: Callable[[], float] = time.time,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.data_dir = Path(data_dir)
         self.api_key = api_key
@@ -121,8 +120,8 @@ class FaceitSim:
         self._by_route: Counter[str] = Counter()
         self._by_path: Counter[str] = Counter()
         self._total = 0
-        self._window = -1
-        self._window_count = 0
+        self._window = -1.0  # when the bucket was last topped up
+        self._tokens = 0.0
         self.rejected = 0  # answers of 429 for going past rate_limit (not scripted faults)
         self._index: dict[str, tuple[tuple[int, int], _IndexedPlayer | None]] = {}
         self._runner: web.AppRunner | None = None
@@ -267,7 +266,7 @@ class FaceitSim:
         """Forgets the counts, and the rate window too: a test starts with the key's full second."""
         self._total = 0
         self.rejected = 0
-        self._window, self._window_count = -1, 0
+        self._window, self._tokens = -1.0, 0.0
         self._by_route.clear()
         self._by_path.clear()
 
@@ -280,8 +279,7 @@ class FaceitSim:
         self._by_path[request.path] += 1
         headers = {"faceit-matched-route": route, "faceit-service": "open-data-api"}
         authorised = request.headers.get("Authorization") == f"Bearer {self.api_key}"
-        # The gateway counts a request when it arrives, in whole wall-clock seconds (Envoy's
-        # ratelimit service); the latency is the time to answer.
+        # The gateway counts a request when it arrives; the latency is the time to answer.
         allowed = self._count_window(headers) if authorised else True
         if not allowed:
             self.rejected += 1
@@ -308,19 +306,25 @@ class FaceitSim:
             await asyncio.wait_for(self._closing.wait(), seconds)
 
     def _count_window(self, headers: dict[str, str]) -> bool:
+        """The gateway's bucket: `rate_limit` tokens, refilled at `rate_limit` a second; a
+        request takes one or is answered 429. Remaining is the whole tokens left; reset the
+        whole seconds until the bucket is full again (IETF RateLimit header fields)."""
         if not self.rate_limit:
             headers.update(_RECORDED_RATELIMIT)
             return True
         now = self._clock()
-        second = math.floor(now)
-        if second != self._window:
-            self._window, self._window_count = second, 0
-        self._window_count += 1
-        left = self.rate_limit - self._window_count
-        headers["ratelimit-limit"] = f"{self.rate_limit}, {self.rate_limit};w=1"
-        headers["ratelimit-remaining"] = str(max(left, 0))
-        headers["ratelimit-reset"] = str(int(second + 1 - now))
-        return left >= 0
+        rate = self.rate_limit
+        if self._window < 0:
+            self._tokens, self._window = float(rate), now
+        self._tokens = min(float(rate), self._tokens + (now - self._window) * rate)
+        self._window = now
+        allowed = self._tokens >= 1.0
+        if allowed:
+            self._tokens -= 1.0
+        headers["ratelimit-limit"] = f"{rate}, {rate};w=1"
+        headers["ratelimit-remaining"] = str(int(self._tokens))
+        headers["ratelimit-reset"] = str(int((rate - self._tokens) / rate))
+        return allowed
 
     def _next_fault(self, path: str) -> str | None:
         for item in self._scripted:
