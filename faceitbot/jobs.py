@@ -17,9 +17,8 @@ from loguru import logger
 
 from faceitbot import sent
 from faceitbot.config import Settings
-from faceitbot.faceit.allowance import Allowances, AllowanceSpent, Spender
+from faceitbot.faceit.allowance import Allowances, Spender, pays_for_unknown
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import admin as render_admin
@@ -27,7 +26,7 @@ from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
 from faceitbot.services import broadcasts, delivery, scorecard
-from faceitbot.services.analysis import analyse_match
+from faceitbot.services.analysis import MatchNotFound, analyse_match
 from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import quotas
@@ -145,18 +144,9 @@ def register(queue: TaskQueue, ctx: JobContext) -> None:
         await Reply(ctx, job, payload["chat_id"]).deliver(for_exception(error, l10n))
 
     async def _refundable(payload: dict[str, Any], error: BaseException) -> bool:
-        """A well-formed match id FACEIT does not know cost a call the quota gave back, so it
-        costs one from the user's allowance instead; once that is spent, the quota keeps it."""
-        if not isinstance(error, FaceitNotFound):
+        if not isinstance(error, MatchNotFound):
             return True
-        spender = ctx.spender(payload["user_id"], payload.get("tier", "free"))
-        if spender is None:
-            return True
-        try:
-            await spender.charge()
-        except AllowanceSpent:
-            return False
-        return True
+        return await pays_for_unknown(ctx.spender(payload["user_id"], payload.get("tier", "free")))
 
     queue.register(ANALYSIS, run_analysis, analysis_failed)
 

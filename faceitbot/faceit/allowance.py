@@ -153,6 +153,18 @@ def current() -> Spender | None:
     return _current.get()
 
 
+async def pays_for_unknown(spender: Spender | None) -> bool:
+    """A well-formed id FACEIT does not know (404) is refunded from the quota only if the
+    user's allowance can pay the call instead; True when it did (or there is no allowance)."""
+    if spender is None:
+        return True
+    try:
+        await spender.charge()
+    except AllowanceSpent:
+        return False
+    return True
+
+
 @dataclass(frozen=True, slots=True)
 class Allowances:
     """The allowance and each tier's limit, as the middleware and jobs hand them out."""

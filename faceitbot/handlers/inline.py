@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from aiogram import Router
 from aiogram.types import InlineQuery
 
+from faceitbot import parsing
 from faceitbot.analysis import inputs
 from faceitbot.config import Settings
 from faceitbot.errors import FaceitBotError
@@ -39,7 +40,10 @@ async def on_inline(
             report = await insights.inline_match(faceit, pool, settings, user, match_id, datetime.now(UTC))
             answer = render.match_result(report, l10n)
         else:
-            player = await players.find_player(faceit, text.split()[0])
+            # Telegram sends a query per keystroke: only text that can be a nickname reaches
+            # FACEIT, and without the "did you mean" search nobody would see in a button.
+            nickname = parsing.player_query(text)
+            player = await players.find_player(faceit, nickname, suggest=False)
             card = await players.load_profile(faceit, pool, player.player_id)
             answer = render.player_result(card, l10n)
     except FaceitBotError as e:

@@ -11,6 +11,7 @@ from typing import TypeVar
 
 from faceitbot.analysis.match import RECENT_MATCHES, MatchReport, PlayerData, analyse
 from faceitbot.errors import FaceitBotError
+from faceitbot.faceit.allowance import spending
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.tally import tally
@@ -44,7 +45,8 @@ async def analyse_match(
     faceit: FaceitClient, match_id: str, progress: Progress | None = None
 ) -> AnalysisResult:
     started = time.perf_counter()
-    with tally() as counted:
+    # The daily quota pays for an analysis, not the user's FACEIT allowance.
+    with tally() as counted, spending(None):
         try:
             match = await faceit.match(match_id)
         except FaceitNotFound:

@@ -23,12 +23,13 @@ from faceitbot.analysis.recent import MatchLine, match_lines
 from faceitbot.analysis.sessions import Span, elo_change, local_midnight, sessions, today
 from faceitbot.config import Settings
 from faceitbot.errors import FaceitBotError, NoMatches, NotLinked, PlayerNotFound
+from faceitbot.faceit.allowance import current, pays_for_unknown
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.models import Player
 from faceitbot.faceit.tally import tally
 from faceitbot.services import players
-from faceitbot.services.analysis import analyse_match
+from faceitbot.services.analysis import MatchNotFound, analyse_match
 from faceitbot.services.match_requests import QuotaExceeded, effective_tier
 from faceitbot.store import players as players_store
 from faceitbot.store import quotas
@@ -233,7 +234,7 @@ async def inline_match(
             await quotas.record_request(conn, user.telegram_id, match_id, charged=True)
     try:
         return (await analyse_match(faceit, match_id)).report
-    except Exception:
-        if not free:
+    except Exception as e:
+        if not free and (not isinstance(e, MatchNotFound) or await pays_for_unknown(current())):
             await quotas.refund(pool, user.telegram_id, day)
         raise

@@ -18,12 +18,15 @@ from faceitbot.store import players as players_store
 MAX_SUGGESTIONS = 5
 
 
-async def find_player(faceit: FaceitClient, nickname: str, *, purpose: str = "stats") -> Player:
+async def find_player(
+    faceit: FaceitClient, nickname: str, *, purpose: str = "stats", suggest: bool = True
+) -> Player:
     """The CS2 player with exactly this nickname, or PlayerNotFound with near misses."""
     try:
         player = await faceit.player_by_nickname(nickname)
     except FaceitNotFound:
-        raise PlayerNotFound(nickname, await suggestions(faceit, nickname), purpose=purpose) from None
+        near = await suggestions(faceit, nickname) if suggest else ()
+        raise PlayerNotFound(nickname, near, purpose=purpose) from None
     if player.cs2 is None:
         raise NoCs2Profile(player.nickname)
     return player
