@@ -17,14 +17,14 @@ from faceitbot.render import insights as render
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
 from faceitbot.services import insights
-from faceitbot.services.insight_requests import INSIGHT
+from faceitbot.services.insight_requests import INSIGHT, checked_player_id
 from faceitbot.store import settings as settings_store
 from faceitbot.store.jobs import JobRow
 
 
 async def run_view(ctx: JobContext, payload: dict[str, Any], reply: Reply, l10n: L10n) -> Rendered:
     try:
-        player = await ctx.faceit.player(payload["player_id"])
+        player = await ctx.faceit.player(checked_player_id(payload["player_id"]))
     except FaceitNotFound:
         raise PlayerNotFound(payload["player_id"]) from None
 

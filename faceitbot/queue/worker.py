@@ -51,6 +51,9 @@ class JobSpec:
     max_attempts: int = 3
     timeout_s: float = 60.0
     backoff_s: float = 2.0
+    # Jobs a user asked for (payload user_id): at most one of theirs runs at a time, at most
+    # `per_user` are live (queued or running), and workers take users in turn. 0: no such rule.
+    per_user: int = 0
 
 
 @dataclass(slots=True)
@@ -121,6 +124,7 @@ class TaskQueue:
             dedupe_key=dedupe_key,
             max_attempts=spec.max_attempts,
             hold_s=hold_s,
+            per_user=spec.per_user,
         )
         if created and not hold_s:
             await jobs_store.notify(db, JOBS_CHANNEL)  # NOTIFY is delivered on commit
@@ -238,7 +242,13 @@ class TaskQueue:
             if free > 0:
                 try:
                     claimed = await jobs_store.claim(
-                        self._pool, self.owner, free, self._lease_s, sorted(self.paused), list(self._registry)
+                        self._pool,
+                        self.owner,
+                        free,
+                        self._lease_s,
+                        sorted(self.paused),
+                        list(self._registry),
+                        [k for k, r in self._registry.items() if r.spec.per_user],
                     )
                 except DB_ERRORS as e:
                     if not self._claims_failing:  # once per outage, not every poll

@@ -10,15 +10,18 @@ import asyncpg
 from faceitbot.analysis import inputs
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
-from faceitbot.errors import FaceitBotError, NotLinked
+from faceitbot.errors import BadInput, FaceitBotError, NotLinked
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.services import players, referrals
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import quotas
+from faceitbot.store.jobs import TooManyJobs
 from faceitbot.store.users import UserRow
 
-ANALYSIS = JobSpec("analysis", Priority.HIGH, max_attempts=3, timeout_s=90, backoff_s=1.0)
+# One running and five waiting per user (a FREE day's quota at once): a flood queues behind
+# itself, not behind other users.
+ANALYSIS = JobSpec("analysis", Priority.HIGH, max_attempts=3, timeout_s=90, backoff_s=1.0, per_user=6)
 # A repeat of the same match inside this window costs nothing: its data is still cached.
 REPEAT_WINDOW_S = 120
 # A new job waits this long for its acknowledgement message before it runs without one.
@@ -75,13 +78,16 @@ async def request_analysis(
     }
     async with pool.acquire() as conn, conn.transaction():
         free = await quotas.recently_requested(conn, user.telegram_id, match_id, REPEAT_WINDOW_S)
-        job, created = await queue.submit(
-            ANALYSIS,
-            {**payload, "charged": not free},
-            dedupe_key=f"analysis:{user.telegram_id}:{match_id}",
-            conn=conn,
-            hold_s=ACK_HOLD_S,
-        )
+        try:
+            job, created = await queue.submit(
+                ANALYSIS,
+                {**payload, "charged": not free},
+                dedupe_key=f"analysis:{user.telegram_id}:{match_id}",
+                conn=conn,
+                hold_s=ACK_HOLD_S,
+            )
+        except TooManyJobs as e:
+            raise BadInput("error-too-many-jobs", limit=e.limit) from None
         if created:
             if not free and await quotas.charge(conn, user.telegram_id, day, limit) is None:
                 # Over the daily quota, a referral bonus analysis (if any is left) pays for it.

@@ -38,6 +38,14 @@ def _row(r: asyncpg.Record) -> JobRow:
     return JobRow(**dict(r))
 
 
+class TooManyJobs(Exception):
+    """The user already has `limit` live jobs of this kind."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"{limit} live jobs")
+        self.limit = limit
+
+
 async def submit(
     db: Executor,
     kind: str,
@@ -47,16 +55,47 @@ async def submit(
     dedupe_key: str | None,
     max_attempts: int,
     hold_s: float = 0.0,
+    per_user: int = 0,
 ) -> tuple[JobRow, bool]:
-    """Insert a job, or return the live one with the same dedupe key. (row, created)."""
+    """Insert a job, or return the live one with the same dedupe key. (row, created).
+
+    With `per_user` and a payload user_id: TooManyJobs when that user already has so many live
+    jobs of the kind (an identical one still attaches). An advisory lock per (kind, user) makes
+    the count and the insert one step for all replicas."""
+    user = payload.get("user_id") if per_user else None
+    if user is None:
+        return await _submit(db, kind, priority, payload, dedupe_key, max_attempts, hold_s, 0)
+    if isinstance(db, asyncpg.Connection):
+        async with db.transaction():
+            await db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"jobs:{kind}:{user}")
+            return await _submit(db, kind, priority, payload, dedupe_key, max_attempts, hold_s, per_user)
+    async with db.acquire() as conn, conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"jobs:{kind}:{user}")
+        return await _submit(conn, kind, priority, payload, dedupe_key, max_attempts, hold_s, per_user)
+
+
+async def _submit(
+    db: Executor,
+    kind: str,
+    priority: int,
+    payload: dict[str, Any],
+    dedupe_key: str | None,
+    max_attempts: int,
+    hold_s: float,
+    per_user: int,
+) -> tuple[JobRow, bool]:
     query = f"""
         INSERT INTO jobs (kind, priority, payload, dedupe_key, max_attempts, run_at)
-        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+        SELECT $1, $2, $3, $4, $5, now() + make_interval(secs => $6)
+        WHERE $7 = 0 OR (
+            SELECT count(*) FROM jobs
+            WHERE kind = $1 AND status IN ('queued', 'running') AND payload->>'user_id' = $3::jsonb->>'user_id'
+        ) < $7
         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
         RETURNING {_COLUMNS}
     """
     while True:
-        record = await db.fetchrow(query, kind, priority, payload, dedupe_key, max_attempts, hold_s)
+        record = await db.fetchrow(query, kind, priority, payload, dedupe_key, max_attempts, hold_s, per_user)
         if record is not None:
             return _row(record), True
         existing = await db.fetchrow(
@@ -65,24 +104,60 @@ async def submit(
         )
         if existing is not None:
             return _row(existing), False
+        if per_user:
+            raise TooManyJobs(per_user)
         # The live job finished between our two statements: try to insert again.
 
 
 async def claim(
-    db: Executor, owner: str, limit: int, lease_s: float, paused: list[int], kinds: list[str]
+    db: Executor,
+    owner: str,
+    limit: int,
+    lease_s: float,
+    paused: list[int],
+    kinds: list[str],
+    per_user_kinds: list[str] | None = None,
 ) -> list[JobRow]:
     """Take up to `limit` runnable jobs of `kinds`: queued and due, or running with an expired lease.
 
-    Only kinds this replica knows: during a rolling deploy an old replica leaves new kinds alone."""
+    Only kinds this replica knows: during a rolling deploy an old replica leaves new kinds alone.
+    Of `per_user_kinds`, only a user's oldest runnable job is a candidate, none while another of
+    theirs runs, and within a priority the user served longest ago goes first: one user's flood
+    delays another user's job by at most one job."""
+    runnable = """((j.status = 'queued' AND j.run_at <= now())
+                   OR (j.status = 'running' AND j.lease_expires_at < now()))"""
     query = f"""
-        WITH next AS (
-            SELECT id FROM jobs
-            WHERE ((status = 'queued' AND run_at <= now())
-                   OR (status = 'running' AND lease_expires_at < now()))
-              AND NOT (priority = ANY($4::smallint[]))
-              AND kind = ANY($5::text[])
-            ORDER BY priority, id
-            FOR UPDATE SKIP LOCKED
+        WITH due AS (
+            SELECT j.id, j.priority, j.kind,
+                   CASE WHEN j.kind = ANY($6::text[]) THEN j.payload->>'user_id' END AS uid,
+                   row_number() OVER (
+                       PARTITION BY j.kind,
+                           CASE WHEN j.kind = ANY($6::text[]) AND j.payload ? 'user_id'
+                                THEN j.payload->>'user_id' ELSE j.id::text END
+                       ORDER BY j.priority, j.id
+                   ) AS turn
+            FROM jobs j
+            WHERE {runnable}
+              AND NOT (j.priority = ANY($4::smallint[]))
+              AND j.kind = ANY($5::text[])
+        ),
+        heads AS (
+            SELECT d.id, d.priority,
+                   (SELECT max(r.started_at) FROM jobs r
+                    WHERE d.uid IS NOT NULL AND r.kind = d.kind AND r.payload->>'user_id' = d.uid
+                      AND r.started_at IS NOT NULL) AS served_at,
+                   d.uid IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM jobs r
+                       WHERE r.kind = d.kind AND r.payload->>'user_id' = d.uid
+                         AND r.status = 'running' AND r.lease_expires_at >= now()
+                   ) AS busy
+            FROM due d WHERE d.turn = 1
+        ),
+        next AS (
+            SELECT j.id FROM jobs j JOIN heads h ON h.id = j.id
+            WHERE NOT h.busy AND {runnable}
+            ORDER BY h.priority, h.served_at NULLS FIRST, j.id
+            FOR UPDATE OF j SKIP LOCKED
             LIMIT $2
         )
         UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $1,
@@ -91,7 +166,7 @@ async def claim(
         FROM next WHERE jobs.id = next.id
         RETURNING {", ".join(f"jobs.{c.strip()}" for c in _COLUMNS.split(","))}
     """
-    rows = await db.fetch(query, owner, limit, lease_s, paused, kinds)
+    rows = await db.fetch(query, owner, limit, lease_s, paused, kinds, per_user_kinds or [])
     return sorted((_row(r) for r in rows), key=lambda j: (j.priority, j.id))
 
 
