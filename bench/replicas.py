@@ -172,6 +172,12 @@ async def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=150)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--replicas", default="1,3")
+    parser.add_argument(
+        "--faceit-rate",
+        type=int,
+        default=10,
+        help="the simulated key's requests a second (10 as the real key; 0 lifts it to measure CPU scaling)",
+    )
     args = parser.parse_args()
     setup_logging("WARNING", "text", ())
     counts = [int(c) for c in args.replicas.split(",")]
@@ -184,7 +190,9 @@ async def main() -> None:
         if len(rooms) < args.requests:
             rooms = ([*world.finished, *world.live])[: args.requests]
         rounds = []
-        async with FaceitSim(world_dir, api_key=KEY, latency_ms=args.latency_ms) as faceit:
+        async with FaceitSim(
+            world_dir, api_key=KEY, latency_ms=args.latency_ms, rate_limit=args.faceit_rate or None
+        ) as faceit:
             for n in counts:
                 faceit.reset_stats()
                 rounds.append(await one_round(n, rooms, faceit, tmp))

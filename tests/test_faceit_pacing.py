@@ -23,6 +23,7 @@ def test_ietf_ratelimit_headers_parse() -> None:
     hourly = parse_headers({"ratelimit-limit": "3, 10;w=1, 3;w=3600", "ratelimit-remaining": "0"})
     assert (hourly.limit, hourly.remaining) == (10, 0)
     assert parse_headers({"x-ratelimit-limit": "7"}).limit == 7
+    assert parse_headers({"x-ratelimit-remaining-hour": "0"}).remaining_hour == 0
     assert parse_headers({"ratelimit-limit": "lots", "ratelimit-remaining": "-1"}) == parse_headers({})
     assert retry_after_s({"Retry-After": "3"}) == 3.0
     assert retry_after_s({"ratelimit-reset": "2"}) == 2.0
@@ -48,6 +49,17 @@ def test_local_pacer_never_empties_the_gateways_bucket() -> None:
         tokens -= 1.0
     assert admitted[:10] == [100.0] * 10  # the burst is not wasted
     assert 38 <= len(admitted) <= 40  # and then about 10 a second
+
+
+def test_requests_that_can_wait_leave_the_reserve_to_those_that_cannot() -> None:
+    now = [100.0]
+    pacer = LocalPacer(10, clock=lambda: now[0])
+    lookups = sum(1 for _ in range(20) if pacer.wait_s(reserve=5) == 0)
+    analysis = sum(1 for _ in range(20) if pacer.wait_s() == 0)
+    assert (lookups, analysis) == (5, 5)
+    now[0] += 0.5  # five tokens back: the reserve first
+    assert sum(1 for _ in range(20) if pacer.wait_s(reserve=5) == 0) == 0
+    assert sum(1 for _ in range(20) if pacer.wait_s() == 0) == 4
 
 
 async def test_a_429_is_held_by_every_replica_counted_and_logged_once(

@@ -46,6 +46,9 @@ _DECODERS: dict[type, msgspec.json.Decoder[Any]] = {
 }
 
 
+HOURLY_HOLD_S = 60.0  # the pacer's longest hold; a later answer holds again if still spent
+
+
 class Budget(Protocol):
     """Admits one upstream request; waits when the window's budget is spent."""
 
@@ -71,6 +74,7 @@ class FaceitClient:
         backoff_s: float = 0.25,
         pacer: Pacer | None = None,
         on_rate_limited: Callable[[], None] | None = None,
+        background: bool = False,
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
@@ -81,6 +85,8 @@ class FaceitClient:
         # Without a shared pacer, this process alone keeps to the key's default rate.
         self.pacer: Pacer = pacer or LocalPacer()
         self._on_rate_limited = on_rate_limited
+        # Monitoring's client: its requests can wait, so they leave the pacer's reserve alone.
+        self._background = background
         self.rate_limited = 0  # answers of 429, for the heartbeat's dashboard figure
         self._semaphore = asyncio.Semaphore(concurrency)
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
@@ -164,7 +170,8 @@ class FaceitClient:
             try:
                 async with self._semaphore:
                     # Paced inside the cap, so admission is the moment the request leaves.
-                    await self.pacer.acquire()
+                    can_wait = self._background or allowance.current() is not None
+                    await self.pacer.acquire(self.pacer.rate // 2 if can_wait else 0)
                     async with self._http().get(url, params=params) as resp:
                         body = await resp.read()
                         status = resp.status
@@ -221,7 +228,12 @@ class FaceitClient:
                 "FACEIT announces {} requests a second; pacing down from {}", info.limit, self.pacer.rate
             )
             self.pacer.rate = info.limit
-        if info.remaining == 0:
+        if info.remaining_hour == 0:
+            # The hour's quota is spent: no request can succeed before it resets.
+            wait = info.reset_s if info.reset_s and info.reset_s > 1 else HOURLY_HOLD_S
+            logger.warning("FACEIT's hourly quota for the key is spent: all requests hold for {:.0f} s", wait)
+            await self.pacer.hold(wait)
+        elif info.remaining == 0:
             if info.reset_s:
                 await self.pacer.hold(info.reset_s)
             else:

@@ -6,6 +6,10 @@ the gateway's own rule as the simulator models it (faceitbot/sim/faceit.py). The
 MARGIN longer than 1/rate, so jitter in when the gateway sees a request never makes two of ours
 look closer together than it allows.
 
+Requests that can wait (a user's lookups on their allowance, monitoring) pass `reserve`: they
+are due only while that many tokens would stay in the bucket, so a user's analysis arriving
+mid-flood finds most of the burst there and is never queued behind them.
+
 A 429 or a spent `ratelimit-remaining` sets a hold that every sender honours until it ends.
 `RedisPacer` keeps the bucket and the hold in Redis (its clock, so replicas agree on the time);
 `LocalPacer` keeps them in this process.
@@ -60,8 +64,9 @@ return 1
 class Pacer(Protocol):
     rate: int
 
-    async def acquire(self) -> None:
-        """Waits until a request may be sent now without exceeding the key's rate."""
+    async def acquire(self, reserve: int = 0) -> None:
+        """Waits until a request may be sent now without exceeding the key's rate, leaving
+        `reserve` tokens in the bucket."""
         ...
 
     async def hold(self, seconds: float) -> None:
@@ -82,22 +87,23 @@ class LocalPacer:
         self._tat = 0.0
         self._held_until = 0.0
 
-    def wait_s(self) -> float:
+    def wait_s(self, reserve: int = 0) -> float:
         """0 and admitted, or the seconds to wait before asking again."""
         now = self._clock()
         if self._held_until > now:
             return self._held_until - now
         interval = (1 + MARGIN) / self.rate
         tat = max(self._tat, now)
-        due = tat + interval - interval * self.rate  # a burst of `rate`, then one per interval
+        # A burst of `rate` (less the reserve), then one per interval.
+        due = tat + interval - interval * (self.rate - min(reserve, self.rate - 1))
         if due > now + 1e-9:  # not float noise: the burst is exactly `rate`
             return due - now
         self._tat = tat + interval
         return 0.0
 
-    async def acquire(self) -> None:
+    async def acquire(self, reserve: int = 0) -> None:
         while True:
-            wait = self.wait_s()
+            wait = self.wait_s(reserve)
             if wait <= 0:
                 return
             await asyncio.sleep(wait)
@@ -123,10 +129,11 @@ class RedisPacer:
         self._hold = redis.register_script(_HOLD)
         self._exhaust = redis.register_script(_EXHAUST)
 
-    async def acquire(self) -> None:
+    async def acquire(self, reserve: int = 0) -> None:
         while True:
             interval_ms = (1 + MARGIN) * 1000 / self.rate
-            wait_ms = int(await self._admit(keys=self._keys, args=[interval_ms, interval_ms * self.rate]))
+            burst = self.rate - min(reserve, self.rate - 1)
+            wait_ms = int(await self._admit(keys=self._keys, args=[interval_ms, interval_ms * burst]))
             if wait_ms <= 0:
                 return
             await asyncio.sleep(wait_ms / 1000)
@@ -148,8 +155,8 @@ class FallbackPacer:
         self._fallback = fallback
         self._health = health
 
-    async def acquire(self) -> None:
-        await self._call("acquire")
+    async def acquire(self, reserve: int = 0) -> None:
+        await self._call("acquire", reserve)
 
     async def hold(self, seconds: float) -> None:
         await self._call("hold", seconds)
@@ -158,7 +165,7 @@ class FallbackPacer:
     async def exhaust(self) -> None:
         await self._call("exhaust")
 
-    async def _call(self, name: str, *args: float) -> None:
+    async def _call(self, name: str, *args: float | int) -> None:
         from faceitbot.kv import REDIS_ERRORS
 
         if self._health.worth_trying():
@@ -178,6 +185,7 @@ class RateLimitHeaders:
     limit: int | None  # the per-second quota the server announces, when it announces one
     remaining: int | None
     reset_s: float | None
+    remaining_hour: int | None = None  # X-Ratelimit-Remaining-Hour, which some keys get (API.md §5)
 
 
 def parse_headers(headers: Mapping[str, str]) -> RateLimitHeaders:
@@ -204,7 +212,10 @@ def parse_headers(headers: Mapping[str, str]) -> RateLimitHeaders:
         if per_second is None and raw.count(",") == 0:
             per_second = first  # a bare "10": the per-second limit we were told of
     reset = _int(get("ratelimit-reset") or "")
-    return RateLimitHeaders(per_second, _int(get("ratelimit-remaining") or ""), reset)
+    hourly = headers.get("x-ratelimit-remaining-hour")
+    return RateLimitHeaders(
+        per_second, _int(get("ratelimit-remaining") or ""), reset, _int(hourly) if hourly else None
+    )
 
 
 def _int(text: str | None) -> int | None:

@@ -449,6 +449,7 @@ def create_monitor(
         timeout_s=settings.faceit_timeout_s,
         pacer=pacer,
         on_rate_limited=on_rate_limited,
+        background=True,
     )
     monitor = Monitor(
         settings=settings,
