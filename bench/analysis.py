@@ -21,12 +21,15 @@ from datetime import UTC, datetime
 from common import median, pct, scratch_schema, table, temp_dir
 from replicas import one_round
 
+from faceitbot.errors import PlayerNotFound
+from faceitbot.faceit.allowance import Allowances, AllowanceSpent, LocalAllowance, spending
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.logs import setup_logging
 from faceitbot.queue import TaskQueue
 from faceitbot.services.analysis import analyse_match
 from faceitbot.services.match_requests import ANALYSIS
+from faceitbot.services.players import find_player
 from faceitbot.sim.faceit import FaceitSim
 from faceitbot.sim.fixtures import build_world
 from faceitbot.store import migrate
@@ -93,6 +96,66 @@ async def single_rooms(sim: FaceitSim, rooms: list[str], concurrency: int, laten
                     "-",
                     "<= 100 ms, <= 1 call",
                 ],
+            ],
+        )
+    )
+
+
+async def flood(sim: FaceitSim, room: str, concurrency: int) -> None:
+    """One user sends 60 lookups of random nicknames in 15 s; another user's analysis starts 1 s
+    in. The analysis is compared with the same room cold on an idle key."""
+    client = FaceitClient(sim.base_url, KEY, budget=LocalBudget(10_000, 600), concurrency=concurrency)
+    allowances = Allowances(LocalAllowance(600), {"free": 30})
+    try:
+        await asyncio.sleep(1.0)
+        await client.cache.clear()
+        alone = await analyse_match(client, room)
+        await client.cache.clear()
+        await asyncio.sleep(1.0)
+        sim.reset_stats()
+        refused = 0
+
+        async def flooder() -> None:
+            nonlocal refused
+            with spending(allowances.spender(1, "free")):
+                for i in range(60):
+                    try:
+                        await find_player(client, f"zq{i:08d}nobody")
+                    except PlayerNotFound:
+                        pass
+                    except AllowanceSpent:
+                        refused += 1
+                    await asyncio.sleep(0.25)
+
+        flooding = asyncio.create_task(flooder())
+        await asyncio.sleep(1.0)
+        during = await analyse_match(client, room)
+        await flooding
+    finally:
+        await client.close()
+    lookups = sim.stats()["total"] - during.faceit_calls
+    print("\nOne user floods 60 lookups in 15 s; another user's cold analysis starts 1 s in")
+    print(
+        table(
+            [
+                "flood FACEIT calls",
+                "refused (slow down)",
+                "429s",
+                "analysis alone ms",
+                "during flood ms",
+                "ratio",
+                "target",
+            ],
+            [
+                [
+                    lookups,
+                    refused,
+                    sim.stats()["rate_limited"],
+                    alone.elapsed_ms,
+                    during.elapsed_ms,
+                    f"{during.elapsed_ms / alone.elapsed_ms:.2f}",
+                    "<= 30 calls, <= 1.20",
+                ]
             ],
         )
     )
@@ -187,6 +250,7 @@ async def main() -> None:
         rooms = [*world.finished, *world.live]
         async with FaceitSim(tmp, api_key=KEY, latency_ms=args.latency_ms) as sim:
             await single_rooms(sim, rooms[: args.rooms], args.concurrency, args.latency_ms)
+            await flood(sim, rooms[0], args.concurrency)
             await crowd(sim, rooms[: args.crowd], args.concurrency, args.budget)
             await two_replicas(sim, rooms[: args.crowd], args.concurrency, tmp)
 

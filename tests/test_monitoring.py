@@ -711,8 +711,11 @@ async def test_the_governor_keeps_monitoring_within_its_share_oldest_due_first(
             )
         }
         assert polled == {p.player_id for p in players[: len(polled)]}  # the oldest-due went first
-        # A user's analysis (HIGH) on the same key is not starved: its 31 calls go through at once.
-        user_client = FaceitClient(faceit_sim.base_url, FACEIT_KEY, budget=spend.overall)
+        # A user's analysis (HIGH) on the same key is not starved: its 31 calls go through at once,
+        # paced with monitoring's at the key's 10 a second.
+        user_client = FaceitClient(
+            faceit_sim.base_url, FACEIT_KEY, budget=spend.overall, pacer=rep.monitor.faceit.pacer
+        )
         try:
             async with asyncio.timeout(10):
                 done = await analyse_match(user_client, world.live[1])
