@@ -135,7 +135,16 @@ async def test_overview_numbers_are_the_rows_inserted(
     await add_job(pool, Priority.LOW, "failed", finished_ago_s=1800)
     await add_job(pool, Priority.LOW, "done", finished_ago_s=2 * 86400)  # older than a day: nowhere
     other = ReplicaRow(
-        "replica-b", True, 2, 3, 100 * 1024 * 1024, 4, {"players": 7}, now - timedelta(hours=2), now
+        "replica-b",
+        True,
+        2,
+        3,
+        100 * 1024 * 1024,
+        4,
+        {"players": 7},
+        now - timedelta(hours=2),
+        now,
+        faceit_429=3,
     )
     gone = ReplicaRow(
         "replica-gone",
@@ -186,6 +195,7 @@ async def test_overview_numbers_are_the_rows_inserted(
     assert mine["workers"] == bot.rt.settings.queue_max_workers and mine["rss_bytes"] > 10 * 2**20
     assert ov["telegram"] == {"rate_limited": 4 + mine["telegram_429"], "blocked_chats": 1}
     assert ov["faceit"]["calls_per_min"]["players"] == 7 + mine["faceit_per_min"].get("players", 0)
+    assert b["faceit_429"] == 3 and ov["faceit"]["rate_limited"] == 3 + mine["faceit_429"]
     budget = bot.rt.faceit.budget
     assert ov["faceit"]["budget_limit"] == budget.limit == bot.rt.settings.faceit_budget_requests
     assert ov["faceit"]["budget_used"] + ov["faceit"]["budget_left"] == budget.limit
@@ -206,9 +216,11 @@ async def test_overview_numbers_are_the_rows_inserted(
         ("q-default-done_hour", 3),
         ("u-total", 4),
         ("stars-month", 1500),
+        ("faceit-429", ov["faceit"]["rate_limited"]),
     ):
         assert f'id="{ident}">{value}<' in html or f"id={ident}>{value}<" in html, ident
     assert "replica-gone" not in html and "replica-b" in html
+    assert "FACEIT 429s" in html
 
 
 async def test_jobs_are_filtered_and_shown_in_full(

@@ -38,6 +38,9 @@ return math.max(1, tonumber(oldest[2]) + window - now)
 """
 
 
+FORGET_EVERY = 1000  # takes between sweeps of idle users, so the in-process logs stay bounded
+
+
 class AllowanceSpent(FaceitBotError):
     """Not a FaceitError: nothing that tolerates FACEIT failing (suggestions) may swallow it."""
 
@@ -64,8 +67,12 @@ class LocalAllowance:
         self.window_s = window_s
         self._clock = clock
         self._logs: dict[int, deque[float]] = {}
+        self._takes = 0
 
     async def take(self, user_id: int, limit: int) -> float:
+        self._takes += 1
+        if self._takes % FORGET_EVERY == 0:
+            self.forget_idle()
         now = self._clock()
         log = self._logs.setdefault(user_id, deque())
         while log and log[0] <= now - self.window_s:
@@ -117,7 +124,6 @@ class FallbackAllowance:
             else:
                 self._health.succeeded()
                 return wait
-        self._fallback.forget_idle()
         return await self._fallback.take(user_id, limit)
 
 
