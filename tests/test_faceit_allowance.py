@@ -73,3 +73,20 @@ async def test_unknown_match_ids_spend_the_allowance_then_the_quota(bot: BotHarn
     [refused] = await bot.say(uid, f"/match {missing[5]}")
     assert refused.params["text"].startswith("You've used all 5")
     assert bot.faceit.stats()["total"] == 5
+
+
+async def test_a_form_view_job_spends_the_same_allowance(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/link Darwin")
+    [menu] = await bot.say(uid, "📈 Form analysis")
+    for name in random_nicknames(15, seed=4):  # the rest of the allowance
+        await bot.say(uid, f"/stats {name}")
+    bot.faceit.reset_stats()
+    rows = (menu.params.get("reply_markup") or {}).get("inline_keyboard") or []
+    twenty = next(b["callback_data"] for row in rows for b in row if b["text"] == "20 matches")
+    await bot.press(uid, menu.response["result"]["message_id"], twenty)
+    [refused] = await bot.tg.wait_for(
+        "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"].startswith("Too many FACEIT")
+    )
+    assert "try again in " in refused.params["text"]
+    assert bot.faceit.stats()["total"] == 0
