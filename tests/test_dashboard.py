@@ -428,7 +428,7 @@ def test_calls_per_minute_count_only_the_last_minute() -> None:
 
 
 def test_dashboard_tokens_must_be_long() -> None:
-    env = {"TELEGRAM_BOT_TOKEN": "1:x", "FACEIT_API_KEY": "k"}
+    env = {"TELEGRAM_BOT_TOKEN": "1:token-of-a-test", "FACEIT_API_KEY": "key-of-a-test"}
     assert not load_settings(env, dotenv=None).dashboard_token
     assert load_settings({**env, "DASHBOARD_TOKEN": "x" * 16}, dotenv=None).dashboard_token == "x" * 16
     with pytest.raises(ConfigError, match="DASHBOARD_TOKEN"):

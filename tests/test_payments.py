@@ -8,6 +8,8 @@ import secrets
 import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from faceitbot import subscriptions
 from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.constants import Priority
@@ -226,6 +228,7 @@ async def test_bad_payloads_are_refused_with_a_translated_reason(bot: BotHarness
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM payments") == 0
 
 
+@pytest.mark.expect_errors("matches no invoice of ours")
 async def test_a_payment_matching_no_invoice_is_kept_but_not_credited(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/start")

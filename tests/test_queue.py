@@ -103,6 +103,7 @@ async def test_failures_retry_then_succeed(pool, make_queue) -> None:
     assert rec.failures == []
 
 
+@pytest.mark.expect_errors(r"! failed echo #\d+: RuntimeError: boom")
 async def test_final_failure_is_reported_once(pool, make_queue) -> None:
     rec = Recorder()
     rec.fail_times[9] = 10

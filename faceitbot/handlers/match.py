@@ -8,7 +8,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton, MessageIs
@@ -44,11 +44,11 @@ async def menu_match(message: Message, l10n: L10n) -> None:
     await message.answer(l10n("match-usage"))
 
 
-@router.message(MessageIs(lambda m: m.text and inputs.looks_like_match(m.text)))
+@router.message(MessageIs(lambda m: m.text and parsing.looks_like_match(m.text)))
 async def pasted_room(
     message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n
 ) -> None:
-    match_id = inputs.match_id(message.text)
+    match_id = parsing.match_id(message.text)
     await request_analysis(message, user, pool, queue, settings, l10n, match_id)
 
 

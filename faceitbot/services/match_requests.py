@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.errors import FaceitBotError, NotLinked
@@ -95,7 +95,7 @@ async def request_analysis(
 async def requested_match_id(faceit: FaceitClient, user: UserRow, args: str | None) -> str:
     """`/match <room | id>`, or `/match` alone: the linked player's latest match."""
     if (args or "").strip():
-        return inputs.match_id(args)
+        return parsing.match_id(args)
     if user.faceit_player_id:
         return await players.latest_match_id(faceit, user.faceit_player_id)
     raise NotLinked()
