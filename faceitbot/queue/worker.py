@@ -22,7 +22,8 @@ import asyncpg
 from loguru import logger
 
 from faceitbot.constants import JOBS_CHANNEL, Priority
-from faceitbot.errors import JobCancelled
+from faceitbot.errors import FaceitBotError, JobCancelled
+from faceitbot.faceit.errors import FaceitUnavailable
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store.db import DB_ERRORS, UNREACHABLE
 from faceitbot.store.jobs import JobRow
@@ -349,8 +350,10 @@ class TaskQueue:
             await self._record(job.id, "lost")
             return  # fenced: someone else owns this job now and will report it
         await self._record(job.id, "failed")
-        if _outcome(error):
-            # Not found, FACEIT down after every retry, bad input: what the user is told, not a bug.
+        if isinstance(error, FaceitBotError):
+            # Not found, bad input, a cancelled job: what the user is told, not a bug.
+            logger.info("! failed {} #{}: {}", job.kind, job.id, text)
+        elif isinstance(error, FaceitUnavailable):
             logger.warning("! failed {} #{}: {}", job.kind, job.id, text)
         else:
             logger.opt(exception=error).error("! failed {} #{}: {}", job.kind, job.id, text)
@@ -403,19 +406,8 @@ class TaskQueue:
                 return
 
 
-def _outcome(error: Exception) -> bool:
-    """An error that is an ordinary outcome for the user, so no traceback belongs in the log."""
-    from faceitbot.errors import FaceitBotError
-    from faceitbot.faceit.errors import FaceitUnavailable
-
-    return isinstance(error, FaceitBotError | FaceitUnavailable)
-
-
 def _retryable(error: Exception) -> bool:
     """Domain errors a user caused (bad input, not found) are final; infrastructure errors retry."""
-    from faceitbot.errors import FaceitBotError
-    from faceitbot.faceit.errors import FaceitUnavailable
-
     if isinstance(error, FaceitUnavailable):
         return True
     return not isinstance(error, FaceitBotError)
