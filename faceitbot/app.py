@@ -264,7 +264,10 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
     settings, bot, dp = rt.settings, rt.bot, rt.dp
     _tune_gc()
     me = await bot.get_me()
-    gate = UpdateGate(dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics)
+    redact = Redactor(settings.secrets)
+    gate = UpdateGate(
+        dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics, redact=redact
+    )
     lease: Lease | None = None
     lock_name = f"{settings.redis_prefix}leader:polling:{me.id}"
     if not settings.webhook_url:
@@ -331,6 +334,7 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
             hold_s=settings.update_claim_s,
             metrics=rt.metrics,
             prefetch=functools.partial(prefetch_users, rt.pool),
+            redact=redact,
         )
         polling = LeaderPolling(
             bot,
