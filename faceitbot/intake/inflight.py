@@ -2,7 +2,8 @@
 
 The leader claims a getUpdates batch together with each update's JSON and the new offset in one
 statement (store.updates.accept_batch) and goes straight back to Telegram; here each claimed
-update runs as a task of its own. Finish marks go out in bulk every FLUSH_S. The claims of
+update runs as a task of its own. An update is marked done as soon as it finishes (the marks
+of updates finishing together share one statement). The claims of
 updates still running (or finished but not yet marked) are renewed every third of their hold,
 so a slow update is never taken for a dead one. A replica that dies stops renewing; the leader
 takes its claims over once they lapse and replays them from the kept JSON.
@@ -70,6 +71,8 @@ class InFlight:
         self._room = asyncio.Event()
         self._room.set()
         self._keeper: asyncio.Task[None] | None = None
+        self._marker: asyncio.Task[None] | None = None
+        self._to_mark = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._running)
@@ -167,6 +170,7 @@ class InFlight:
             self._room.clear()
         if self._keeper is None:
             self._keeper = asyncio.create_task(self._keep(), name="update-claims")
+            self._marker = asyncio.create_task(self._mark(), name="update-marks")
 
     async def close(self, grace_s: float) -> None:
         """Let running updates finish for up to `grace_s`, give the rest back, mark what finished."""
@@ -177,11 +181,12 @@ class InFlight:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._keeper is not None:
-            self._keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keeper
-            self._keeper = None
+        for task in (self._keeper, self._marker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._keeper = self._marker = None
         with contextlib.suppress(*DB_ERRORS):
             await self._flush()
             if unfinished:
@@ -221,7 +226,21 @@ class InFlight:
                 if self._metrics is not None:
                     self._metrics.update_handled(update_kind(update), time.perf_counter() - started)
             self._finished.append(update.update_id)
+            self._to_mark.set()
             return
+
+    async def _mark(self) -> None:
+        """Marks finished updates done as soon as they finish: a leader killed between a reply
+        and its mark makes the next one answer that update again, so the window is kept to one
+        write. Updates that finish while a write is on its way go in the next one."""
+        while True:
+            await self._to_mark.wait()
+            self._to_mark.clear()
+            try:
+                await self._flush()
+            except DB_ERRORS:
+                await asyncio.sleep(RETRY_S)  # a retry timer: PostgreSQL is away; the claims stay renewed
+                self._to_mark.set()
 
     async def _keep(self) -> None:
         renewed = time.monotonic()

@@ -111,6 +111,7 @@ class TaskQueue:
         dedupe_key: str | None = None,
         conn: asyncpg.Connection | None = None,
         hold_s: float = 0.0,
+        update_id: int | None = None,
     ) -> tuple[JobRow, bool]:
         """Durably enqueue; with `conn`, inside the caller's transaction (the job exists only if
         the caller commits). Returns (job, created) — created is False for a live duplicate.
@@ -127,6 +128,7 @@ class TaskQueue:
             dedupe_key=dedupe_key,
             max_attempts=spec.max_attempts,
             hold_s=hold_s,
+            update_id=update_id,
         )
         if created and not hold_s:
             await jobs_store.notify(db, JOBS_CHANNEL)  # NOTIFY is delivered on commit
