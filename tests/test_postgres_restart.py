@@ -109,6 +109,6 @@ async def test_postgresql_restarted_mid_run_the_bot_reconnects_and_answers_every
             assert await _fetchval(dsn, "SELECT count(*) FROM usage") == 12
             await wait_ready(replica, timeout=30)
         finally:
-            code, took = await replica.stop(signal.SIGTERM)
-        assert code == 0 and took < 10, (code, took, replica.logs()[-3000:])
+            code, _ = await replica.stop(signal.SIGTERM)
+        assert code == 0 and "stopped cleanly" in replica.logs(), (code, replica.logs()[-3000:])
         assert TOKEN not in replica.logs()

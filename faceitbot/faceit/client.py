@@ -12,6 +12,7 @@ import random
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 import msgspec
@@ -112,26 +113,28 @@ class FaceitClient:
         return await self._get("players", "/players", models.Player, {"nickname": nickname})
 
     async def player(self, player_id: str) -> models.Player:
-        return await self._get("player", f"/players/{player_id}", models.Player)
+        return await self._get("player", f"/players/{_segment(player_id)}", models.Player)
 
     async def player_stats(self, player_id: str) -> models.PlayerStats:
-        return await self._get("player_stats", f"/players/{player_id}/stats/cs2", models.PlayerStats)
+        return await self._get(
+            "player_stats", f"/players/{_segment(player_id)}/stats/cs2", models.PlayerStats
+        )
 
     async def history(self, player_id: str, *, limit: int = 20, offset: int = 0) -> models.History:
         params = {"game": "cs2", "offset": offset, "limit": limit}
-        return await self._get("history", f"/players/{player_id}/history", models.History, params)
+        return await self._get("history", f"/players/{_segment(player_id)}/history", models.History, params)
 
     async def game_stats(self, player_id: str, *, limit: int = 20, offset: int = 0) -> models.GameStats:
         params = {"offset": offset, "limit": limit}
         return await self._get(
-            "game_stats", f"/players/{player_id}/games/cs2/stats", models.GameStats, params
+            "game_stats", f"/players/{_segment(player_id)}/games/cs2/stats", models.GameStats, params
         )
 
     async def match(self, match_id: str) -> models.Match:
-        return await self._get("match", f"/matches/{match_id}", models.Match)
+        return await self._get("match", f"/matches/{_segment(match_id)}", models.Match)
 
     async def match_stats(self, match_id: str) -> models.MatchStats:
-        return await self._get("match_stats", f"/matches/{match_id}/stats", models.MatchStats)
+        return await self._get("match_stats", f"/matches/{_segment(match_id)}/stats", models.MatchStats)
 
     async def search_players(self, nickname: str, *, limit: int = 5) -> models.SearchResult:
         params = {"nickname": nickname, "game": "cs2", "offset": 0, "limit": limit}
@@ -244,3 +247,9 @@ class FaceitClient:
             return 0.0  # the pacer's hold does the waiting
         # Full jitter keeps replicas that failed together from retrying together.
         return random.uniform(0, self._backoff_s * 2 ** (attempt - 1))
+
+
+def _segment(value: str) -> str:
+    """An id as one URL path segment: ids come back to us in callback data, which anyone can
+    forge, and "../x", "?" or "#" would otherwise change which resource we ask for."""
+    return quote(value, safe="")

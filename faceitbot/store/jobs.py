@@ -27,10 +27,12 @@ class JobRow:
     lease_token: uuid.UUID | None
     created_at: datetime
     result: dict[str, Any] | None  # the rendered result an earlier attempt kept (keep_result)
+    update_id: int | None = None  # the Telegram update that asked for it, if one did
 
 
 _COLUMNS = (
-    "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at, result"
+    "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at,"
+    " result, update_id"
 )
 
 
@@ -55,23 +57,33 @@ async def submit(
     dedupe_key: str | None,
     max_attempts: int,
     hold_s: float = 0.0,
+    update_id: int | None = None,
     per_user: int = 0,
 ) -> tuple[JobRow, bool]:
     """Insert a job, or return the live one with the same dedupe key. (row, created).
 
+    With `update_id`, the job of that update if there is one, whatever its state: the update is
+    being handled again (its replica died before marking it handled), and what it asked for
+    exists already.
+
     With `per_user` and a payload user_id: TooManyJobs when that user already has so many live
     jobs of the kind (an identical one still attaches). An advisory lock per (kind, user) makes
     the count and the insert one step for all replicas."""
+    if update_id is not None:
+        existing = await db.fetchrow(f"SELECT {_COLUMNS} FROM jobs WHERE update_id = $1", update_id)
+        if existing is not None:
+            return _row(existing), False
+    args = (kind, priority, payload, dedupe_key, max_attempts, hold_s, update_id)
     user = payload.get("user_id") if per_user else None
     if user is None:
-        return await _submit(db, kind, priority, payload, dedupe_key, max_attempts, hold_s, 0)
+        return await _submit(db, *args, 0)
     if isinstance(db, asyncpg.Connection):
         async with db.transaction():
             await db.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"jobs:{kind}:{user}")
-            return await _submit(db, kind, priority, payload, dedupe_key, max_attempts, hold_s, per_user)
+            return await _submit(db, *args, per_user)
     async with db.acquire() as conn, conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"jobs:{kind}:{user}")
-        return await _submit(conn, kind, priority, payload, dedupe_key, max_attempts, hold_s, per_user)
+        return await _submit(conn, *args, per_user)
 
 
 async def _submit(
@@ -82,20 +94,23 @@ async def _submit(
     dedupe_key: str | None,
     max_attempts: int,
     hold_s: float,
+    update_id: int | None,
     per_user: int,
 ) -> tuple[JobRow, bool]:
     query = f"""
-        INSERT INTO jobs (kind, priority, payload, dedupe_key, max_attempts, run_at)
-        SELECT $1, $2, $3, $4, $5, now() + make_interval(secs => $6)
-        WHERE $7 = 0 OR (
+        INSERT INTO jobs (kind, priority, payload, dedupe_key, max_attempts, run_at, update_id)
+        SELECT $1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7
+        WHERE $8 = 0 OR (
             SELECT count(*) FROM jobs
             WHERE kind = $1 AND status IN ('queued', 'running') AND payload->>'user_id' = $3::jsonb->>'user_id'
-        ) < $7
+        ) < $8
         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
         RETURNING {_COLUMNS}
     """
     while True:
-        record = await db.fetchrow(query, kind, priority, payload, dedupe_key, max_attempts, hold_s, per_user)
+        record = await db.fetchrow(
+            query, kind, priority, payload, dedupe_key, max_attempts, hold_s, update_id, per_user
+        )
         if record is not None:
             return _row(record), True
         existing = await db.fetchrow(
