@@ -264,7 +264,9 @@ def load_settings(
         faceit_rate_per_second=_int(env, "FACEIT_RATE_PER_SECOND", 10, minimum=1, maximum=10000),
         faceit_timeout_s=_float(env, "FACEIT_TIMEOUT_SECONDS", 10.0),
         user_faceit_allowance=_int(env, "USER_FACEIT_ALLOWANCE", 30, minimum=1, maximum=10**6),
-        user_faceit_allowance_premium=_int(env, "USER_FACEIT_ALLOWANCE_PREMIUM", 60, minimum=1, maximum=10**6),
+        user_faceit_allowance_premium=_int(
+            env, "USER_FACEIT_ALLOWANCE_PREMIUM", 60, minimum=1, maximum=10**6
+        ),
         user_faceit_allowance_pro=_int(env, "USER_FACEIT_ALLOWANCE_PRO", 120, minimum=1, maximum=10**6),
         user_faceit_allowance_window_s=_int(
             env, "USER_FACEIT_ALLOWANCE_WINDOW_SECONDS", 600, minimum=1, maximum=86400

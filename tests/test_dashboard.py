@@ -193,7 +193,11 @@ async def test_overview_numbers_are_the_rows_inserted(
     assert 7190 <= b["uptime_s"] <= 7230
     mine = replicas[bot.rt.queue.owner]
     assert mine["workers"] == bot.rt.settings.queue_max_workers and mine["rss_bytes"] > 10 * 2**20
-    assert ov["telegram"] == {"rate_limited": 4 + mine["telegram_429"], "blocked_chats": 1, "failed_updates": 0}
+    assert ov["telegram"] == {
+        "rate_limited": 4 + mine["telegram_429"],
+        "blocked_chats": 1,
+        "failed_updates": 0,
+    }
     assert ov["faceit"]["calls_per_min"]["players"] == 7 + mine["faceit_per_min"].get("players", 0)
     assert b["faceit_429"] == 3 and ov["faceit"]["rate_limited"] == 3 + mine["faceit_429"]
     budget = bot.rt.faceit.budget
