@@ -227,7 +227,7 @@ async def prune(db: Executor, keep_days: int = 2, keep_failed_days: int = 7) -> 
     status = await db.execute(
         """
         DELETE FROM processed_updates
-        WHERE created_at < now() - make_interval(days => CASE WHEN status = 'failed' THEN $2 ELSE $1 END)
+        WHERE created_at < now() - make_interval(days => CASE WHEN status = 'failed' THEN $2::int ELSE $1::int END)
         """,
         keep_days,
         keep_failed_days,
