@@ -142,3 +142,45 @@ async def test_unpaced_bursts_meet_429_at_the_simulators_default(faceit_sim: Fac
         for c in clients:
             await c.close()
     assert faceit_sim.stats()["rate_limited"] > 0
+
+
+def test_a_strict_pacer_sends_at_most_the_rate_in_any_second() -> None:
+    now = [100.0]
+    pacer = LocalPacer(10, clock=lambda: now[0])
+    assert sum(1 for _ in range(20) if pacer.wait_s() == 0) == 10
+    asyncio.run(pacer.strict())
+    admitted: list[float] = []
+    while now[0] < 103.0:
+        if pacer.wait_s() == 0:
+            admitted.append(now[0])
+        else:
+            now[0] += 0.001
+    everything = [100.0] * 10 + admitted
+    assert all(everything[i + 10] - everything[i] >= 1.0 for i in range(len(everything) - 10))
+    assert len(admitted) == 20  # ten at 101.02 and ten at 102.04: the burst waits a whole second
+
+
+async def test_a_gateway_counting_any_second_switches_every_replica_to_strict_pacing(
+    world_dir, redis, redis_prefix: str, world
+) -> None:
+    key = f"{redis_prefix}pace"
+    async with FaceitSim(world_dir, api_key=FACEIT_KEY, rate_model="window") as sim:
+        clients = [
+            FaceitClient(
+                sim.base_url, FACEIT_KEY, budget=LocalBudget(1000, 60), pacer=RedisPacer(redis, 10, key=key)
+            )
+            for _ in range(2)
+        ]
+        try:
+            ids = [p.player_id for p in world.players[:30]]
+            first = await asyncio.gather(*(clients[i % 2].player(pid) for i, pid in enumerate(ids[:15])))
+            met = sim.stats()["rate_limited"]
+            again = await asyncio.gather(
+                *(clients[i % 2].player_stats(pid) for i, pid in enumerate(ids[:24]))
+            )
+        finally:
+            for c in clients:
+                await c.close()
+        assert len(first) == 15 and len(again) == 24
+        assert met >= 1  # the bucket's pace met the stricter gateway once...
+        assert sim.stats()["rate_limited"] == met  # ...and never again, on either replica

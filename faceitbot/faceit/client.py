@@ -212,14 +212,17 @@ class FaceitClient:
     async def _rate_limited(self, endpoint: str, wait: float, attempt: int) -> None:
         # The hold is shared: every replica's next request waits it out, not only this retry.
         await self.pacer.hold(wait)
+        # The key's limit counts stricter than a bucket: at most the rate in any second, from now.
+        stricter = await self.pacer.strict()
         self.rate_limited += 1
         if self._on_rate_limited is not None:
             self._on_rate_limited()
         logger.warning(
-            "FACEIT answered 429 on {} (attempt {}): all requests hold for {:.1f} s",
+            "FACEIT answered 429 on {} (attempt {}): all requests hold for {:.1f} s{}",
             endpoint,
             attempt + 1,
             wait,
+            f", then at most {self.pacer.rate} in any second" if stricter else "",
         )
 
     async def _heed(self, headers: Mapping[str, str]) -> None:

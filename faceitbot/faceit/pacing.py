@@ -1,24 +1,33 @@
 """Pacing at the key's per-second limit: FACEIT admits `ratelimit-limit: 10, 10;w=1` (API.md §5).
 
-A token bucket of `rate` requests a second with a burst of `rate` (GCRA: each send moves a
-theoretical arrival time on by 1/rate; a send is due when that time is at most a second ahead),
-the gateway's own rule as the simulator models it (faceitbot/sim/faceit.py). The interval is
-MARGIN longer than 1/rate, so jitter in when the gateway sees a request never makes two of ours
-look closer together than it allows.
+How the gateway counts inside its second is not documented, so the pacer starts with the
+kindest reading and falls back to the strictest once FACEIT shows it counts that way:
+
+- Bucket (first): a token bucket of `rate` a second with a burst of `rate` (GCRA: each send
+  moves a theoretical arrival time on by 1/rate; a send is due when that time is at most
+  `rate` intervals ahead), the gateway as the simulator models it (faceitbot/sim/faceit.py).
+- Strict: at most `rate` sends in any second (a sliding log), which no fixed or sliding
+  window refuses either. A 429 met in bucket mode switches every replica to it for STRICT_S.
+
+Sends are logged in both modes, so the switch starts from what was really sent. Intervals and
+windows are MARGIN longer than the rate, so jitter in when the gateway sees a request never
+makes ours look closer together than it allows.
 
 Requests that can wait (a user's lookups on their allowance, monitoring) pass `reserve`: they
-are due only while that many tokens would stay in the bucket, so a user's analysis arriving
-mid-flood finds most of the burst there and is never queued behind them.
+are due only while that many tokens would stay free, so a user's analysis arriving mid-flood
+finds most of the burst there and is never queued behind them.
 
 A 429 or a spent `ratelimit-remaining` sets a hold that every sender honours until it ends.
-`RedisPacer` keeps the bucket and the hold in Redis (its clock, so replicas agree on the time);
-`LocalPacer` keeps them in this process.
+`RedisPacer` keeps all of it in Redis (its clock, so replicas agree on the time); `LocalPacer`
+in this process.
 """
 
 from __future__ import annotations
 
 import asyncio
+import secrets
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Protocol
@@ -28,18 +37,31 @@ import redis.asyncio as aioredis
 DEFAULT_RATE = 10
 MARGIN = 0.02
 MAX_HOLD_S = 60.0
+STRICT_S = 3600.0  # how long FACEIT's evidence of strict counting is believed
 
-# KEYS: GCRA TAT, hold. ARGV: interval ms, burst window ms (rate x interval). Answers 0 (admitted) or ms to wait.
+# KEYS: TAT, hold, strict flag, send log. ARGV: interval ms, rate, reserve, member.
+# Answers 0 when admitted, else the ms to wait.
 _ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local interval, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local interval, rate, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local window = interval * rate
 local held = redis.call('PTTL', KEYS[2])
 if held > 0 then return held end
-local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
-local due = tat + interval - window
-if due > now + 0.001 then return math.max(1, math.ceil(due - now)) end
-redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(window * 2))
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - window)
+if redis.call('EXISTS', KEYS[3]) == 1 then
+  if redis.call('ZCARD', KEYS[4]) >= rate - reserve then
+    local oldest = redis.call('ZRANGE', KEYS[4], reserve - rate, reserve - rate, 'WITHSCORES')
+    return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+  end
+else
+  local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
+  local due = tat + interval - (window - reserve * interval)
+  if due > now + 0.001 then return math.max(1, math.ceil(due - now)) end
+  redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(window * 2))
+end
+redis.call('ZADD', KEYS[4], now, ARGV[4])
+redis.call('PEXPIRE', KEYS[4], math.ceil(window * 2))
 return 0
 """
 
@@ -50,7 +72,7 @@ if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', m
 return 1
 """
 
-# KEYS: GCRA TAT. ARGV: burst window ms. The server says the bucket is empty: so is ours.
+# KEYS: TAT. ARGV: burst window ms. The server says the bucket is empty: so is ours.
 _EXHAUST = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
@@ -66,7 +88,7 @@ class Pacer(Protocol):
 
     async def acquire(self, reserve: int = 0) -> None:
         """Waits until a request may be sent now without exceeding the key's rate, leaving
-        `reserve` tokens in the bucket."""
+        `reserve` tokens free."""
         ...
 
     async def hold(self, seconds: float) -> None:
@@ -74,7 +96,11 @@ class Pacer(Protocol):
         ...
 
     async def exhaust(self) -> None:
-        """The server says this second's window is spent: nothing more in it."""
+        """The server says its window is spent: nothing more until a token is back."""
+        ...
+
+    async def strict(self) -> bool:
+        """From now on at most `rate` in any second, for every sender. True if it was not yet."""
         ...
 
 
@@ -86,19 +112,33 @@ class LocalPacer:
         self._clock = clock
         self._tat = 0.0
         self._held_until = 0.0
+        self._strict_until = 0.0
+        self._sent: deque[float] = deque()
+
+    @property
+    def is_strict(self) -> bool:
+        return self._strict_until > self._clock()
 
     def wait_s(self, reserve: int = 0) -> float:
         """0 and admitted, or the seconds to wait before asking again."""
         now = self._clock()
         if self._held_until > now:
             return self._held_until - now
+        reserve = min(reserve, self.rate - 1)
         interval = (1 + MARGIN) / self.rate
-        tat = max(self._tat, now)
-        # A burst of `rate` (less the reserve), then one per interval.
-        due = tat + interval - interval * (self.rate - min(reserve, self.rate - 1))
-        if due > now + 1e-9:  # not float noise: the burst is exactly `rate`
-            return due - now
-        self._tat = tat + interval
+        window = interval * self.rate
+        while self._sent and self._sent[0] <= now - window:
+            self._sent.popleft()
+        if self.is_strict:
+            if len(self._sent) >= self.rate - reserve:
+                return self._sent[len(self._sent) - (self.rate - reserve)] + window - now
+        else:
+            tat = max(self._tat, now)
+            due = tat + interval - (window - reserve * interval)
+            if due > now + 1e-9:  # not float noise: the burst is exactly `rate`
+                return due - now
+            self._tat = tat + interval
+        self._sent.append(now)
         return 0.0
 
     async def acquire(self, reserve: int = 0) -> None:
@@ -114,6 +154,11 @@ class LocalPacer:
     async def exhaust(self) -> None:
         self._tat = max(self._tat, self._clock() + (1 + MARGIN))
 
+    async def strict(self) -> bool:
+        was = self.is_strict
+        self._strict_until = self._clock() + STRICT_S
+        return not was
+
 
 class RedisPacer:
     """The same admission for every replica, atomically in one Lua script."""
@@ -124,16 +169,18 @@ class RedisPacer:
         if rate < 1:
             raise ValueError("the rate must be at least 1 a second")
         self.rate = rate
-        self._keys = [f"{key}:tat", f"{key}:hold"]
+        self._redis = redis
+        self._keys = [f"{key}:tat", f"{key}:hold", f"{key}:strict", f"{key}:sent"]
         self._admit = redis.register_script(_ADMIT)
         self._hold = redis.register_script(_HOLD)
         self._exhaust = redis.register_script(_EXHAUST)
 
     async def acquire(self, reserve: int = 0) -> None:
+        interval_ms = (1 + MARGIN) * 1000 / self.rate
+        reserve = min(reserve, self.rate - 1)
         while True:
-            interval_ms = (1 + MARGIN) * 1000 / self.rate
-            burst = self.rate - min(reserve, self.rate - 1)
-            wait_ms = int(await self._admit(keys=self._keys, args=[interval_ms, interval_ms * burst]))
+            member = secrets.token_hex(8)
+            wait_ms = int(await self._admit(keys=self._keys, args=[interval_ms, self.rate, reserve, member]))
             if wait_ms <= 0:
                 return
             await asyncio.sleep(wait_ms / 1000)
@@ -144,6 +191,9 @@ class RedisPacer:
 
     async def exhaust(self) -> None:
         await self._exhaust(keys=[self._keys[0]], args=[(1 + MARGIN) * 1000])
+
+    async def strict(self) -> bool:
+        return bool(await self._redis.set(self._keys[2], b"1", px=int(STRICT_S * 1000), nx=True))
 
 
 class FallbackPacer:
@@ -165,18 +215,22 @@ class FallbackPacer:
     async def exhaust(self) -> None:
         await self._call("exhaust")
 
-    async def _call(self, name: str, *args: float | int) -> None:
+    async def strict(self) -> bool:
+        await self._fallback.strict()
+        return await self._call("strict")
+
+    async def _call(self, name: str, *args: float | int):
         from faceitbot.kv import REDIS_ERRORS
 
         if self._health.worth_trying():
             try:
-                await getattr(self._primary, name)(*args)
+                result = await getattr(self._primary, name)(*args)
             except REDIS_ERRORS as e:
                 self._health.failed(e)
             else:
                 self._health.succeeded()
-                return
-        await getattr(self._fallback, name)(*args)
+                return result
+        return await getattr(self._fallback, name)(*args)
 
 
 # -- the IETF RateLimit headers -------------------------------------------------------------------

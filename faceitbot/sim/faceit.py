@@ -24,7 +24,7 @@ import random
 import re
 import time
 import uuid
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +48,7 @@ _ROUTES = [
 _JSON = "application/json; charset=utf-8"
 # The real key's limit (API.md §5), enforced by default; rate_limit=None (or 0) lifts it.
 DEFAULT_RATE_LIMIT = 10
+RATE_MODELS = ("bucket", "window")
 # As recorded on every 200 (samples/response_headers.json): 10 requests per 1-second window.
 _RECORDED_RATELIMIT = {"ratelimit-limit": "10, 10;w=1", "ratelimit-remaining": "8", "ratelimit-reset": "0"}
 _ERRORS = {
@@ -103,6 +104,7 @@ class FaceitSim:
         seed: int = 0,
         hang_s: float = 30.0,
         rate_limit: int | None = DEFAULT_RATE_LIMIT,
+        rate_model: str = "bucket",
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.data_dir = Path(data_dir)
@@ -110,6 +112,12 @@ class FaceitSim:
         self.latency_ms = latency_ms
         self.hang_s = hang_s
         self.rate_limit = rate_limit
+        if rate_model not in RATE_MODELS:
+            raise ValueError(f"rate_model must be one of {RATE_MODELS}")
+        # "bucket": refills continuously; "window": at most rate_limit in any second, the
+        # strictest way a gateway may count (what some fakes and gateways do).
+        self.rate_model = rate_model
+        self._admitted: deque[float] = deque()
         self._clock = clock
         self.retry_after = retry_after
         self.fault_rate = 0.0
@@ -267,6 +275,7 @@ class FaceitSim:
         self._total = 0
         self.rejected = 0
         self._window, self._tokens = -1.0, 0.0
+        self._admitted.clear()
         self._by_route.clear()
         self._by_path.clear()
 
@@ -314,6 +323,16 @@ class FaceitSim:
             return True
         now = self._clock()
         rate = self.rate_limit
+        if self.rate_model == "window":
+            while self._admitted and self._admitted[0] <= now - 1.0:
+                self._admitted.popleft()
+            allowed = len(self._admitted) < rate
+            if allowed:
+                self._admitted.append(now)
+            headers["ratelimit-limit"] = f"{rate}, {rate};w=1"
+            headers["ratelimit-remaining"] = str(rate - len(self._admitted))
+            headers["ratelimit-reset"] = str(int(self._admitted[0] + 1.0 - now) if self._admitted else 0)
+            return allowed
         if self._window < 0:
             self._tokens, self._window = float(rate), now
         self._tokens = min(float(rate), self._tokens + (now - self._window) * rate)
@@ -556,6 +575,9 @@ def main(argv: list[str]) -> None:
         default=DEFAULT_RATE_LIMIT,
         help="requests a second per key, as the real API (0: no limit)",
     )
+    parser.add_argument(
+        "--rate-model", default="bucket", choices=RATE_MODELS, help="how the limit counts within its second"
+    )
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.data is None:
@@ -579,6 +601,7 @@ async def _serve(args: argparse.Namespace) -> None:
         seed=args.seed,
         hang_s=args.hang_s,
         rate_limit=args.rate_limit or None,
+        rate_model=args.rate_model,
     )
     url = await sim.start(args.host, args.port)
     print(f"FACEIT simulator serving {args.data} at {url} (Ctrl-C stops)", flush=True)
