@@ -243,12 +243,18 @@ async def main() -> None:
     parser.add_argument("--rooms", type=int, default=8)
     parser.add_argument("--budget", type=int, default=500)
     parser.add_argument("--crowd", type=int, default=10, help="users (and rooms) at once")
+    parser.add_argument(
+        "--rate-model",
+        default="bucket",
+        choices=("bucket", "window"),
+        help="how the simulated key counts its 10 a second: a refilling bucket, or any second",
+    )
     args = parser.parse_args()
     setup_logging("WARNING", "text", ())
     with temp_dir() as tmp:
         world = build_world(tmp, seed=3, players=60, matches=60, now=int(datetime.now(UTC).timestamp()))
         rooms = [*world.finished, *world.live]
-        async with FaceitSim(tmp, api_key=KEY, latency_ms=args.latency_ms) as sim:
+        async with FaceitSim(tmp, api_key=KEY, latency_ms=args.latency_ms, rate_model=args.rate_model) as sim:
             await single_rooms(sim, rooms[: args.rooms], args.concurrency, args.latency_ms)
             await flood(sim, rooms[0], args.concurrency)
             await crowd(sim, rooms[: args.crowd], args.concurrency, args.budget)
