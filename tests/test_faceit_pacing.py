@@ -173,14 +173,12 @@ async def test_a_gateway_counting_any_second_switches_every_replica_to_strict_pa
         ]
         try:
             ids = [p.player_id for p in world.players[:30]]
-            first = await asyncio.gather(*(clients[i % 2].player(pid) for i, pid in enumerate(ids[:15])))
+            first = await asyncio.gather(*(clients[i % 2].player(pid) for i, pid in enumerate(ids)))
             met = sim.stats()["rate_limited"]
-            again = await asyncio.gather(
-                *(clients[i % 2].player_stats(pid) for i, pid in enumerate(ids[:24]))
-            )
+            again = await asyncio.gather(*(clients[i % 2].player_stats(pid) for i, pid in enumerate(ids)))
         finally:
             for c in clients:
                 await c.close()
-        assert len(first) == 15 and len(again) == 24
-        assert met >= 1  # the bucket's pace met the stricter gateway once...
-        assert sim.stats()["rate_limited"] == met  # ...and never again, on either replica
+        assert len(first) == len(again) == 30
+        assert met >= 2  # the bucket's pace met the stricter gateway a few times...
+        assert sim.stats()["rate_limited"] == met  # ...and then never again, on either replica

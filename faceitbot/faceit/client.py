@@ -212,8 +212,7 @@ class FaceitClient:
     async def _rate_limited(self, endpoint: str, wait: float, attempt: int) -> None:
         # The hold is shared: every replica's next request waits it out, not only this retry.
         await self.pacer.hold(wait)
-        # The key's limit counts stricter than a bucket: at most the rate in any second, from now.
-        stricter = await self.pacer.strict()
+        stricter = await self.pacer.note_429()
         self.rate_limited += 1
         if self._on_rate_limited is not None:
             self._on_rate_limited()

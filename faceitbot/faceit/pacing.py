@@ -7,7 +7,8 @@ kindest reading and falls back to the strictest once FACEIT shows it counts that
   moves a theoretical arrival time on by 1/rate; a send is due when that time is at most
   `rate` intervals ahead), the gateway as the simulator models it (faceitbot/sim/faceit.py).
 - Strict: at most `rate` sends in any second (a sliding log), which no fixed or sliding
-  window refuses either. A 429 met in bucket mode switches every replica to it for STRICT_S.
+  window refuses either. Repeated 429s met in bucket mode (the client counts them) switch
+  every replica to it for STRICT_S.
 
 Sends are logged in both modes, so the switch starts from what was really sent. Intervals and
 windows are MARGIN longer than the rate, so jitter in when the gateway sees a request never
@@ -38,6 +39,8 @@ DEFAULT_RATE = 10
 MARGIN = 0.02
 MAX_HOLD_S = 60.0
 STRICT_S = 3600.0  # how long FACEIT's evidence of strict counting is believed
+# Two 429s within a minute, from any replica, not one a loaded machine's jitter can cause.
+STRICT_AFTER, STRICT_WITHIN_S = 2, 60.0
 
 # KEYS: TAT, hold, strict flag, send log. ARGV: interval ms, rate, reserve, member.
 # Answers 0 when admitted, else the ms to wait.
@@ -72,6 +75,16 @@ if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', m
 return 1
 """
 
+# KEYS: 429 count, strict flag. ARGV: count window ms, threshold, strict ms. 1 when this switched.
+_NOTE_429 = """
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[1])) end
+if n >= tonumber(ARGV[2]) and redis.call('SET', KEYS[2], '1', 'PX', tonumber(ARGV[3]), 'NX') then
+  return 1
+end
+return 0
+"""
+
 # KEYS: TAT. ARGV: burst window ms. The server says the bucket is empty: so is ours.
 _EXHAUST = """
 local t = redis.call('TIME')
@@ -103,6 +116,11 @@ class Pacer(Protocol):
         """From now on at most `rate` in any second, for every sender. True if it was not yet."""
         ...
 
+    async def note_429(self) -> bool:
+        """Counts a 429; the STRICT_AFTER-th within STRICT_WITHIN_S makes the pacer strict.
+        True when this one did."""
+        ...
+
 
 class LocalPacer:
     def __init__(self, rate: int = DEFAULT_RATE, *, clock: Callable[[], float] = time.monotonic) -> None:
@@ -114,6 +132,7 @@ class LocalPacer:
         self._held_until = 0.0
         self._strict_until = 0.0
         self._sent: deque[float] = deque()
+        self._recent_429: deque[float] = deque()
 
     @property
     def is_strict(self) -> bool:
@@ -159,6 +178,13 @@ class LocalPacer:
         self._strict_until = self._clock() + STRICT_S
         return not was
 
+    async def note_429(self) -> bool:
+        now = self._clock()
+        self._recent_429.append(now)
+        while self._recent_429[0] <= now - STRICT_WITHIN_S:
+            self._recent_429.popleft()
+        return len(self._recent_429) >= STRICT_AFTER and await self.strict()
+
 
 class RedisPacer:
     """The same admission for every replica, atomically in one Lua script."""
@@ -171,6 +197,8 @@ class RedisPacer:
         self.rate = rate
         self._redis = redis
         self._keys = [f"{key}:tat", f"{key}:hold", f"{key}:strict", f"{key}:sent"]
+        self._count_key = f"{key}:429s"
+        self._note = redis.register_script(_NOTE_429)
         self._admit = redis.register_script(_ADMIT)
         self._hold = redis.register_script(_HOLD)
         self._exhaust = redis.register_script(_EXHAUST)
@@ -195,6 +223,10 @@ class RedisPacer:
     async def strict(self) -> bool:
         return bool(await self._redis.set(self._keys[2], b"1", px=int(STRICT_S * 1000), nx=True))
 
+    async def note_429(self) -> bool:
+        args = [int(STRICT_WITHIN_S * 1000), STRICT_AFTER, int(STRICT_S * 1000)]
+        return bool(await self._note(keys=[self._count_key, self._keys[2]], args=args))
+
 
 class FallbackPacer:
     """Redis while it answers; this replica's own pacer while it does not."""
@@ -218,6 +250,10 @@ class FallbackPacer:
     async def strict(self) -> bool:
         await self._fallback.strict()
         return await self._call("strict")
+
+    async def note_429(self) -> bool:
+        await self._fallback.note_429()  # this replica remembers too, should Redis go away
+        return await self._call("note_429")
 
     async def _call(self, name: str, *args: float | int):
         from faceitbot.kv import REDIS_ERRORS
