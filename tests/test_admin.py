@@ -95,6 +95,20 @@ async def add_payment(
         created or datetime.now(UTC),
         expires,
     )
+    # Credited through the ledger, as record_payment does; revenue figures are read from it.
+    at = created or datetime.now(UTC)
+    await bot.rt.pool.execute(
+        """
+        INSERT INTO entitlements (telegram_id, tier, days, stars, source, source_ref, credited_at, refunded_at)
+        VALUES ($1, $2, 30, $3, 'payment', $4, $5::timestamptz, CASE WHEN $6::text = 'refunded' THEN $5::timestamptz END)
+        """,
+        uid,
+        tier,
+        stars,
+        f"ch_{uid}_{stars}_{status}_{created}",
+        at,
+        status,
+    )
 
 
 @pytest.mark.parametrize(

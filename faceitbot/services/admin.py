@@ -3,6 +3,7 @@ command is written to admin_audit by the caller through audit()."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,8 +13,9 @@ from faceitbot.faceit.client import FaceitClient
 from faceitbot.middlewares.membership import BanList
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler
-from faceitbot.services.payments import TIERS
+from faceitbot.services import entitlements
 from faceitbot.store import admin as store
+from faceitbot.store import entitlements as entitlements_store
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import payments as payments_store
 from faceitbot.store import referrals as referrals_store
@@ -22,6 +24,7 @@ from faceitbot.store.admin import UserFigures, UserInfo
 from faceitbot.store.db import Pool
 from faceitbot.store.payments import PaymentRow
 from faceitbot.store.updates import FailedUpdate
+from faceitbot.tiers import PAID, Tier
 
 MAX_GRANT_DAYS = 3650
 
@@ -83,7 +86,7 @@ async def dashboard(pool: Pool, queue: TaskQueue, faceit: FaceitClient, now: dat
         cache_hits=sum(faceit.cache.hits.values()),
         cache_misses=sum(faceit.cache.misses.values()),
         users=await store.user_figures(pool, day, now),
-        stars_month=await store.stars_since(pool, month_start),
+        stars_month=await entitlements_store.stars_since(pool, month_start),
         at=now,
         failed_updates=failed,
         latest_failed=tuple(latest),
@@ -173,13 +176,18 @@ async def grant(
     pool: Pool, query: str, tier: str, days_text: str, now: datetime
 ) -> tuple[UserInfo, datetime | None]:
     tier = tier.strip().lower()
-    if tier not in TIERS:
+    if tier not in PAID:  # a grant adds days of a paid plan; FREE is what is left without any
         raise BadInput("admin-bad-tier", value=tier)
-    if not days_text.isdigit() or not 1 <= int(days_text) <= MAX_GRANT_DAYS:
+    if not (days_text.isascii() and days_text.isdigit()) or not 1 <= int(days_text) <= MAX_GRANT_DAYS:
         raise BadInput("admin-bad-days", value=days_text, max=MAX_GRANT_DAYS)
     info = await find(pool, query)
-    expires = await store.grant(pool, info.telegram_id, tier, int(days_text), now)
-    return info, expires
+    # A ledger entry like a payment: it stacks with what the user holds (a PREMIUM week granted
+    # to a PRO user waits behind PRO) and never takes away paid days.
+    async with pool.acquire() as conn, conn.transaction():
+        ref = secrets.token_hex(8)
+        await entitlements_store.credit(conn, info.telegram_id, Tier(tier), int(days_text), "grant", ref, now)
+        recomputed = await entitlements.recompute(conn, info.telegram_id, now)
+    return info, recomputed.plan.until(Tier(tier)) if recomputed else None
 
 
 async def set_banned(pool: Pool, bans: BanList, query: str, banned: bool) -> UserInfo:
