@@ -33,3 +33,7 @@ FROM users,
 WHERE tier <> 'free' AND tier_expires_at > now();
 
 UPDATE users SET plan_ends_at = tier_expires_at WHERE tier <> 'free' AND tier_expires_at > now();
+
+-- A Stars subscription the bot canceled itself (editUserStarSubscription): a PRO monthly plan
+-- replaces a PREMIUM monthly one, so nobody is charged for both.
+ALTER TABLE invoices ADD COLUMN canceled_at TIMESTAMPTZ;

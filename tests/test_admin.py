@@ -384,9 +384,13 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         assert lines[1] == "Tier: <b>FREE</b> until —"
         assert lines[2] == "Today: 0/5 analyses · bonus left: 0 · invited: 0"
         assert (
-            lines[-1]
-            == f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+            f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+            in lines
         )
+        ledger = lines[lines.index("<b>Ledger</b> (what the plan is derived from):") + 1 :]
+        assert [line.split(" · ", 1)[1] for line in ledger] == [
+            f"PREMIUM · 30 d · payment <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+        ]
     [missing] = await bot.say(ADMIN_ID, "/admin user @nobody")
     assert missing.params["text"] == "No user matches «@nobody»."
 
@@ -397,8 +401,12 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
     assert granted.params["text"] == (
         f"User <code>{uid}</code>: <b>PRO</b> until {row['tier_expires_at'].strftime('%Y-%m-%d %H:%M UTC')}."
     )
+    [card] = await bot.say(ADMIN_ID, f"/admin user {uid}")
+    lines = card.params["text"].splitlines()
+    newest = lines[lines.index("<b>Ledger</b> (what the plan is derived from):") + 1]
+    assert newest.split(" · ", 1)[1].startswith("PRO · 7 d · grant <code>")
     [bad] = await bot.say(ADMIN_ID, f"/admin grant {uid} gold 7")
-    assert bad.params["text"] == "No tier «gold»: use free, premium or pro."
+    assert bad.params["text"] == "No tier «gold»: use premium or pro."
 
     [banned] = await bot.say(ADMIN_ID, f"/admin ban {uid}")
     assert banned.params["text"] == f"User <code>{uid}</code> is banned."
@@ -422,6 +430,7 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         ("user", "darwin", f"user {uid}"),
         ("user", "@nobody", "refused: admin-user-not-found"),
         ("grant", "@ann_cs pro 7", f"user {uid}: pro until {until}"),
+        ("user", str(uid), f"user {uid}"),
         ("grant", f"{uid} gold 7", "refused: admin-bad-tier"),
         ("ban", str(uid), f"user {uid} banned"),
         ("user", str(uid), f"user {uid}"),

@@ -4,7 +4,7 @@ command is written to admin_audit by the caller through audit()."""
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from faceitbot.constants import JOBS_CHANNEL, Priority
@@ -22,6 +22,7 @@ from faceitbot.store import referrals as referrals_store
 from faceitbot.store import updates as updates_store
 from faceitbot.store.admin import UserFigures, UserInfo
 from faceitbot.store.db import Pool
+from faceitbot.store.entitlements import LedgerRow
 from faceitbot.store.payments import PaymentRow
 from faceitbot.store.updates import FailedUpdate
 from faceitbot.tiers import PAID, Tier
@@ -149,6 +150,7 @@ class UserReport:
     bonus: int
     invited: int
     payments: list[PaymentRow]
+    ledger: list[LedgerRow] = field(default_factory=list)
 
 
 async def find(pool: Pool, query: str) -> UserInfo:
@@ -169,6 +171,7 @@ async def user_report(pool: Pool, query: str, now: datetime) -> UserReport:
         bonus=await referrals_store.bonus_left(pool, info.telegram_id),
         invited=invited,
         payments=await payments_store.recent_payments(pool, info.telegram_id, limit=5),
+        ledger=await entitlements_store.rows(pool, info.telegram_id),
     )
 
 

@@ -26,7 +26,7 @@ from faceitbot.services import entitlements
 from faceitbot.store import entitlements as entitlements_store
 from faceitbot.store import payments as store
 from faceitbot.store.db import Pool
-from faceitbot.store.payments import PaymentRow, TierChange
+from faceitbot.store.payments import PaymentRow, Subscription, TierChange
 from faceitbot.store.users import UserRow
 from faceitbot.tiers import PAID, Tier
 
@@ -144,6 +144,8 @@ class Credit:
     renewal: bool  # a recurring payment after the first one
     orphan: bool = False  # kept but not credited: it matches no invoice of ours
     plan: Plan | None = None  # the user's whole plan after it
+    # A lower monthly plan this one replaces: to be canceled with the Bot API (replaces()).
+    replaced: Subscription | None = None
 
 
 async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credit | None:
@@ -185,16 +187,54 @@ async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credi
         # A renewal adds a period of its own subscription's tier, whatever else the user holds.
         source = "renewal" if renewal else "payment"
         await entitlements_store.credit(
-            conn, p.telegram_id, Tier(invoice.tier), PERIOD_DAYS, source, p.charge_id, now, stars=p.total_amount
+            conn,
+            p.telegram_id,
+            Tier(invoice.tier),
+            PERIOD_DAYS,
+            source,
+            p.charge_id,
+            now,
+            stars=p.total_amount,
         )
         recomputed = await entitlements.recompute(conn, p.telegram_id, now)
         assert recomputed is not None  # the invoice's user exists: invoices are issued to users
         change, plan = recomputed.change, recomputed.plan
+        replaced = None
         if p.is_recurring:
             await store.set_subscription_active(conn, p.telegram_id)
+            if p.is_first_recurring:
+                replaced = next(
+                    (
+                        s
+                        for s in await store.renewing(conn, p.telegram_id, now)
+                        if s.nonce != invoice.nonce and Tier(s.tier).rank < Tier(invoice.tier).rank
+                    ),
+                    None,
+                )
         await store.set_payment_expiry(conn, payment_id, plan.until(Tier(invoice.tier)))
     logger.info("payment {}: user {} now {} until {}", p.charge_id, p.telegram_id, change.tier, plan.ends_at)
-    return Credit(Tier(invoice.tier), plan.until(Tier(invoice.tier)), renewal=renewal, plan=plan)
+    return Credit(
+        Tier(invoice.tier), plan.until(Tier(invoice.tier)), renewal=renewal, plan=plan, replaced=replaced
+    )
+
+
+async def renewing(pool: Pool, telegram_id: int, now: datetime) -> list[Subscription]:
+    return await store.renewing(pool, telegram_id, now)
+
+
+async def cancel_replaced(pool: Pool, bot: Bot, telegram_id: int, old: Subscription, now: datetime) -> bool:
+    """Cancel a lower monthly plan that a higher one replaces, so the user is not charged for
+    both; its paid days stay in the ledger and run after the higher plan. False when Telegram
+    refused (the user is told to cancel it in Telegram themselves)."""
+    try:
+        await bot.edit_user_star_subscription(telegram_id, old.charge_id, is_canceled=True)
+    except TelegramBadRequest as e:
+        logger.warning(
+            "could not cancel subscription {} of user {}: {}", old.charge_id, telegram_id, e.message
+        )
+        return False
+    await store.cancel_subscription(pool, old.nonce, now)
+    return True
 
 
 SUBSCRIPTION_STATES = ("active", "canceled", "failed")

@@ -14,7 +14,6 @@ import asyncpg
 Executor = asyncpg.Pool | asyncpg.Connection
 
 
-
 @dataclass(frozen=True, slots=True)
 class InvoiceRow:
     nonce: str
@@ -129,7 +128,6 @@ async def insert_payment(
     )
 
 
-
 async def set_payment_expiry(db: Executor, payment_id: int, expires_at: datetime | None) -> None:
     await db.execute("UPDATE payments SET tier_expires_at = $2 WHERE id = $1", payment_id, expires_at)
 
@@ -164,7 +162,6 @@ async def mark_refunded(db: Executor, charge_id: str, now: datetime) -> PaymentR
     return PaymentRow(**dict(record)) if record else None
 
 
-
 async def claim_reminders(db: Executor, now: datetime, ahead_days: int, limit: int = 500) -> list[TierChange]:
     """Paid users whose plan ends within `ahead_days` and who were not yet reminded of this end."""
     rows = await db.fetch(
@@ -189,7 +186,6 @@ async def claim_reminders(db: Executor, now: datetime, ahead_days: int, limit: i
         limit,
     )
     return [TierChange(**dict(r)) for r in rows]
-
 
 
 async def prune_invoices(db: Executor, older_than_days: int = 30) -> int:
@@ -233,3 +229,39 @@ async def record_subscription_state(
 
 async def set_subscription_active(db: Executor, telegram_id: int) -> None:
     await db.execute("UPDATE users SET subscription_state = 'active' WHERE telegram_id = $1", telegram_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    tier: str
+    nonce: str
+    charge_id: str  # the first payment of it: how the Bot API names the subscription
+
+
+async def renewing(db: Executor, telegram_id: int, now: datetime) -> list[Subscription]:
+    """The user's Stars subscriptions that will renew: paid, not past their period, not canceled
+    by the user (subscription_state) or by us (invoices.canceled_at)."""
+    rows = await db.fetch(
+        """
+        SELECT DISTINCT ON (p.nonce) p.tier, p.nonce, first.telegram_payment_charge_id AS charge_id
+        FROM payments p
+        JOIN invoices i ON i.nonce = p.nonce
+        JOIN users u ON u.telegram_id = p.telegram_id
+        JOIN LATERAL (
+            SELECT telegram_payment_charge_id FROM payments f
+            WHERE f.nonce = p.nonce AND f.is_recurring ORDER BY f.created_at, f.id LIMIT 1
+        ) first ON true
+        WHERE p.telegram_id = $1 AND p.is_recurring AND p.status = 'paid' AND i.canceled_at IS NULL
+          AND p.subscription_expires_at > $2 AND coalesce(u.subscription_state, 'active') = 'active'
+        ORDER BY p.nonce, p.created_at DESC
+        """,
+        telegram_id,
+        now,
+    )
+    return [Subscription(r["tier"], r["nonce"], r["charge_id"]) for r in rows]
+
+
+async def cancel_subscription(db: Executor, nonce: str, now: datetime) -> None:
+    await db.execute(
+        "UPDATE invoices SET canceled_at = $2 WHERE nonce = $1 AND canceled_at IS NULL", nonce, now
+    )
