@@ -51,3 +51,19 @@ def test_telegram_language_codes_map_to_ours() -> None:
     assert pick_language("uk") == "ru"
     assert pick_language("de") == "en"
     assert pick_language(None) == "en"
+
+
+# The bot speaks to one user as "ты"; "вы" only where it speaks to two people at once.
+_FORMAL = re.compile(r"\b(?:вы|ваш\w*|вас|вам|вами)\b", re.IGNORECASE)
+_ALLOWED_FORMAL = ("вы оба",)
+
+
+def test_russian_speaks_in_one_register() -> None:
+    offending = {}
+    for key, text in _catalog("ru").items():
+        rest = text
+        for allowed in _ALLOWED_FORMAL:
+            rest = re.sub(allowed, "", rest, flags=re.IGNORECASE)
+        if _FORMAL.search(rest):
+            offending[key] = text
+    assert offending == {}
