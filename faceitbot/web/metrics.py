@@ -78,6 +78,9 @@ class Metrics:
         self.budget_left = Gauge(
             "faceitbot_faceit_budget_left", "FACEIT requests left in the window", registry=r
         )
+        self.budget_limit = Gauge(
+            "faceitbot_faceit_budget_limit", "FACEIT requests allowed per budget window", registry=r
+        )
         self.notifications = Gauge(
             "faceitbot_notifications", "Match notifications by status", ["status"], registry=r
         )
@@ -194,6 +197,7 @@ class Metrics:
             self.payments.labels(status).set(n)
             self.payment_stars.labels(status).set(stars)
         self.budget_left.set(max(0, src.faceit.budget.limit - used))
+        self.budget_limit.set(src.faceit.budget.limit)
         if src.leading is not None:
             self.leader.set(1 if src.leading() else 0)
 
