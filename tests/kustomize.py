@@ -64,7 +64,9 @@ def _apply(doc: dict[str, Any], op: dict[str, Any]) -> None:
         node = node[int(part)] if isinstance(node, list) else node[part]
     key: Any = int(last) if isinstance(node, list) and last != "-" else last
     if op["op"] == "replace":
-        assert (key < len(node)) if isinstance(node, list) else key in node, f"nothing to replace at {op['path']}"
+        assert (key < len(node)) if isinstance(node, list) else key in node, (
+            f"nothing to replace at {op['path']}"
+        )
         node[key] = copy.deepcopy(op["value"])
     elif op["op"] == "add":
         if isinstance(node, list):

@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 
 import jsonschema
 import kubernetes_validate
@@ -32,7 +31,12 @@ EXIT_WITHIN_S = 10
 
 _STR = {"type": "string"}
 _INT = {"type": "integer", "minimum": 0}
-_NAME_REF = {"type": "object", "required": ["name"], "additionalProperties": False, "properties": {"name": _STR}}
+_NAME_REF = {
+    "type": "object",
+    "required": ["name"],
+    "additionalProperties": False,
+    "properties": {"name": _STR},
+}
 _POLICY = {
     "type": "object",
     "required": ["type", "value", "periodSeconds"],

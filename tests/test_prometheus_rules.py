@@ -63,7 +63,9 @@ async def test_rules_and_their_tests_name_only_exported_series(bot) -> None:
 def test_a_rule_on_a_renamed_metric_fails_its_unit_test(tmp_path: Path) -> None:
     rules = (PROM / "rules.yml").read_text()
     assert "faceitbot_queue_oldest_seconds" in rules
-    (tmp_path / "rules.yml").write_text(rules.replace("faceitbot_queue_oldest_seconds", "faceitbot_queue_age"))
+    (tmp_path / "rules.yml").write_text(
+        rules.replace("faceitbot_queue_oldest_seconds", "faceitbot_queue_age")
+    )
     shutil.copy(PROM / "tests.yml", tmp_path / "tests.yml")
     tested = promtool("test", "rules", "tests.yml", cwd=tmp_path)
     assert tested.returncode != 0
