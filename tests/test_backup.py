@@ -18,12 +18,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 import pytest
+import yaml
 
 from faceitbot.sim.faceit import FaceitSim
 from faceitbot.sim.fixtures import World
 from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store.db import create_pool
-from tests.conftest import BOTAPI_SPEC, PG_DSN, TOKEN, BotHarness
+from tests.conftest import BOTAPI_SPEC, PG_DSN, ROOT, TOKEN, BotHarness
+from tests.kustomize import pod_spec, render
 from tests.replicas import replica_env, start_replica, wait_ready, wait_until
 from tests.test_monitoring import NOTIFICATION, Matches, a_finished_match, backdate
 from tests.test_payments import PREMIUM_STARS, buy, pay, pre_checkout
@@ -198,3 +200,21 @@ async def test_a_restored_backup_serves_users_as_before(
             assert reported == 2
     finally:
         m.restore()
+
+
+def test_the_scheduled_backups_dump_what_restore_reads() -> None:
+    """compose's backup service and the Kubernetes CronJob: pg_dump's custom format from a client
+    at least as new as the server (compose's postgres), kept under the name restore is given."""
+    compose = yaml.safe_load((ROOT / "compose.yaml").read_text())["services"]
+    server_major = compose["postgres"]["image"].split(":")[1]
+    [cron] = [r for r in render(ROOT / "deploy" / "kubernetes" / "base") if r["kind"] == "CronJob"]
+    scripts = {
+        "compose": (compose["backup"]["image"], compose["backup"]["entrypoint"][-1]),
+        "cronjob": (pod_spec(cron)["containers"][0]["image"], pod_spec(cron)["containers"][0]["command"][-1]),
+    }
+    for where, (image, script) in scripts.items():
+        assert image == f"postgres:{server_major}", where
+        assert "pg_dump --format=custom --no-owner --no-privileges" in script, where
+        # Written under a temporary name: a dump cut short is never taken for a backup.
+        assert ".partial" in script and "mv " in script, where
+        assert "faceitbot-" in script and ".dump" in script, where
