@@ -25,6 +25,7 @@ from faceitbot.handlers import (
     referrals,
     scorecard,
     settings,
+    stale_buttons,
     start,
     tracking,
 )
@@ -65,4 +66,5 @@ def get_routers(kv: KeyValue) -> list[Router]:
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,
     )
-    return [everywhere, private, inline.router, errors.router]
+    # Button presses that nothing above took, from any chat, get an answer.
+    return [everywhere, private, stale_buttons.router, inline.router, errors.router]
