@@ -8,6 +8,7 @@ import re
 
 import aiohttp
 import asyncpg
+import pytest
 
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, TaskQueue
@@ -82,6 +83,7 @@ async def test_an_unreachable_database_is_scraped_as_down_not_as_an_error(bot, d
 BOOM = JobSpec("boom", Priority.DEFAULT, max_attempts=1, timeout_s=10, backoff_s=0.05)
 
 
+@pytest.mark.expect_errors(r"! failed boom #\d+: RuntimeError: the analysis broke")
 async def test_a_job_that_fails_for_good_is_counted_failed(bot) -> None:
     metrics = Metrics()
     queue = TaskQueue(bot.rt.pool, workers=1, lease_s=5, poll_s=0.1, observe=metrics.job_finished)

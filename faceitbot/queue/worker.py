@@ -364,8 +364,6 @@ class TaskQueue:
                 await registered.on_failure(job.payload, job, error)
             except Exception:
                 logger.exception("failure report of job #{} failed", job.id)
-        # Last, so whoever waits on the outcome sees the failure already reported to the user.
-        await self._record(job.id, "failed")
 
     async def purge(self, priority: Priority) -> int:
         """Fail every queued job of `priority`; each kind's failure handler runs as for a job that
