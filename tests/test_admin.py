@@ -299,7 +299,7 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
     await add_job(bot, Priority.HIGH, "queued")
     [ask] = await bot.say(ADMIN_ID, "/admin queue purge low")
     assert (
-        ask.params["text"] == "Purge 3 queued LOW job(s)? They are marked failed and can be retried for 24 h."
+        ask.params["text"] == "Purge 3 queued jobs of priority LOW? They are marked failed and can be retried for 24 h."
     )
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'") == 4
     _, no = buttons(ask)
@@ -323,7 +323,7 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
             )
         )
     [purged] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
-    assert purged.params["text"] == "Purged 3 queued LOW job(s)."
+    assert purged.params["text"] == "Purged 3 queued jobs of priority LOW."
     counts = dict(await bot.rt.pool.fetch("SELECT priority, status FROM jobs ORDER BY id"))
     assert (
         await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'failed' AND priority = 3") == 3
@@ -354,7 +354,7 @@ async def test_purging_a_queued_analysis_refunds_it_and_tells_the_user(bot: BotH
     assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 0
     assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE kind = 'analysis'") == "failed"
     [purged] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
-    assert purged.params["text"] == "Purged 1 queued HIGH job(s)."
+    assert purged.params["text"] == "Purged 1 queued job of priority HIGH."
 
 
 async def test_retry_failed_requeues_once_per_dedupe_key(bot: BotHarness) -> None:
@@ -364,10 +364,10 @@ async def test_retry_failed_requeues_once_per_dedupe_key(bot: BotHarness) -> Non
     await add_job(bot, Priority.LOW, "queued", dedupe_key="k2")  # k2 is live already
     await add_job(bot, Priority.HIGH, "failed")
     [reply] = await bot.say(ADMIN_ID, "/admin queue retry-failed low")
-    assert reply.params["text"] == "Queued again: 1 failed job(s)."
+    assert reply.params["text"] == "Queued again: 1 failed job."
     assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE id = $1", newest) == "queued"
     [reply] = await bot.say(ADMIN_ID, "/admin queue retry-failed")
-    assert reply.params["text"] == "Queued again: 1 failed job(s)."  # the HIGH one
+    assert reply.params["text"] == "Queued again: 1 failed job."  # the HIGH one
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'failed'") == 2
 
 

@@ -159,7 +159,7 @@ async def test_quota_follows_the_tier_at_once(bot: BotHarness, world: World) -> 
     [ack] = await bot.say(uid, f"/match {world.finished[4]}")
     assert ack.params["text"].endswith("Analyses left today: 494")
     await bot.tg.wait_for(
-        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
 
 

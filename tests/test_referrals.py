@@ -150,7 +150,7 @@ async def test_bonus_pays_for_analyses_past_the_daily_limit(bot: BotHarness, wor
     assert ack.params["text"].startswith("⏳ Analysing the match…")
     assert await bonus(bot, uid) == 0
     await bot.tg.wait_for(
-        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
     [refused] = await bot.say(uid, f"/match {world.finished[6]}")
     assert refused.params["text"].startswith("You've used all 5 match analyses for today.")

@@ -102,7 +102,7 @@ def purge_confirm(priority: Priority, count: int, l10n: L10n) -> Rendered:
         ),
     ]
     return Rendered(
-        l10n("admin-purge-confirm", priority=priority.name, count=count),
+        l10n("admin-purge-confirm", priority=priority.name, count=l10n.plural("n-queued-jobs", count)),
         InlineKeyboardMarkup(inline_keyboard=[buttons]),
     )
 
