@@ -42,6 +42,7 @@ from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.scheduler import Scheduler
+from faceitbot.send_governor import LocalPace, Pace, RedisPace, SendGovernor
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
@@ -96,6 +97,7 @@ class Runtime:
     metrics: Metrics
     heartbeat: Heartbeat
     faceit_events: WebhookIntake
+    governor: SendGovernor
 
 
 @asynccontextmanager
@@ -114,8 +116,8 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         if redis is not None:
             stack.push_async_callback(redis.aclose)
 
+        health = RedisHealth()
         if redis is not None:
-            health = RedisHealth()
             kv = FallbackKV(RedisKV(redis, prefix=settings.redis_prefix), MemoryKV(), health)
             budget = FallbackBudget(
                 RedisBudget(
@@ -145,7 +147,11 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         metrics.watch_faceit(faceit)
 
         i18n = load_i18n()
-        bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url)
+        pace: Pace = (
+            RedisPace(redis, settings.redis_prefix, LocalPace(), health) if redis is not None else LocalPace()
+        )
+        governor = SendGovernor(pace, rate=settings.telegram_send_rate, metrics=metrics)
+        bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url, governor)
         stack.push_async_callback(bot.session.close)
 
         queue = TaskQueue(
@@ -167,7 +173,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace_s)
-        heartbeat = Heartbeat(pool, queue, faceit, floods=lambda: monitor.limiter.floods)
+        heartbeat = Heartbeat(pool, queue, faceit, floods=lambda: governor.floods)
         await heartbeat.start()
         stack.push_async_callback(heartbeat.stop)
 
@@ -214,6 +220,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             metrics,
             heartbeat,
             faceit_events,
+            governor,
         )
 
 

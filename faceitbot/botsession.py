@@ -9,6 +9,7 @@ import msgspec
 from aiogram import Bot, methods
 from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import ClientDecodeError, TelegramNetworkError
@@ -161,10 +162,14 @@ class _UpdatesReply(msgspec.Struct):
     result: list[msgspec.Raw] = []
 
 
-def create_bot(token: str, api_url: str) -> Bot:
+def create_bot(token: str, api_url: str, governor: BaseRequestMiddleware | None = None) -> Bot:
+    """The bot; every send and edit goes through `governor` (faceitbot.send_governor) when given."""
     pin_response_models()
+    session = JsonBodySession(api=TelegramAPIServer.from_base(api_url))
+    if governor is not None:
+        session.middleware(governor)
     return Bot(
         token,
-        session=JsonBodySession(api=TelegramAPIServer.from_base(api_url)),
+        session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )
