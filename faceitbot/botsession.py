@@ -123,7 +123,8 @@ class JsonBodySession(AiohttpSession):
         if kind is list:
             return [p for v in value if (p := self._prepare(v, bot, files)) is not None]
         if isinstance(value, TelegramObject):
-            return self._prepare(value.model_dump(warnings=False), bot, files)
+            # None fields are left out as aiogram leaves them out, in pydantic rather than here.
+            return self._prepare(value.model_dump(warnings=False, exclude_none=True), bot, files)
         return self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
 
     async def _post(

@@ -2,7 +2,9 @@
 
 Every message walks the tree from the top until a handler takes it, and each router it passes
 costs a middleware wrap and a filter check; so the routers that never take a message (inline
-queries, error handlers) come after the ones that do.
+queries, error handlers) come after the ones that do, and a plain /start comes first: a post
+linking to the bot brings crowds of new users at once, and /start's way past every router above
+the private ones cost more than the rest of its handling (bench/updates.py, new users).
 """
 
 from __future__ import annotations
@@ -65,4 +67,4 @@ def get_routers(kv: KeyValue) -> list[Router]:
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,
     )
-    return [everywhere, private, inline.router, errors.router]
+    return [start.plain, everywhere, private, inline.router, errors.router]

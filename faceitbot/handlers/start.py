@@ -9,15 +9,32 @@ from aiogram.utils.i18n import I18n
 
 from faceitbot.callbacks import LanguageCb
 from faceitbot.config import Settings
-from faceitbot.handlers.filters import MenuButton
+from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 from faceitbot.render.common import escape
+from faceitbot.services import tracking
 from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="start")
+# A plain /start in a private chat, taken at the top of the tree (handlers/__init__.py).
+plain = Router(name="start-plain")
+
+
+def is_plain_start(message: Message) -> bool:
+    """/start (or /start@bot) with no payload, in a private chat."""
+    words = (message.text or "").split()
+    return message.chat.type == "private" and len(words) == 1 and words[0].split("@", 1)[0] == "/start"
+
+
+@plain.message(MessageIs(is_plain_start), CommandStart())
+async def plain_start(message: Message, user: UserRow, pool: Pool, l10n: L10n) -> None:
+    """What /start's way down the tree does without a payload: notifications back on after a
+    403 (the tracking router), then the greeting."""
+    await tracking.welcome_back(pool, user)
+    await cmd_start(message, user, l10n)
 
 
 @router.message(CommandStart())
