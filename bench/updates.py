@@ -154,6 +154,9 @@ class RemoteTelegram:
             found += sent
         return found[:count]
 
+    async def all_calls(self) -> list[dict]:
+        return await self._all()
+
     async def wait_polling(self) -> None:
         while not any(c["method"] == "getUpdates" for c in await self._all()):  # noqa: ASYNC110 - polling another process
             await asyncio.sleep(0.05)

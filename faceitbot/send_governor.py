@@ -52,6 +52,9 @@ BACKGROUND_BACKLOG_S = 0.25
 # Flood waits longer than this are not sat out inline: the caller gets the 429 (a job retries later).
 MAX_INLINE_WAIT_S = 60.0
 MAX_ATTEMPTS = 8
+# Bookings in flight to Redis at once: a crowd of replies books at the same moment, and redis-py
+# refuses a call outright (MaxConnectionsError) once its pool's 100 connections are out.
+REDIS_CALLS = 8
 
 _COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
 
@@ -192,8 +195,15 @@ class RedisPace:
     """The schedules shared by every replica; in-process while Redis is down."""
 
     def __init__(
-        self, redis: aioredis.Redis, prefix: str, fallback: LocalPace, health: RedisHealth | None = None
+        self,
+        redis: aioredis.Redis,
+        prefix: str,
+        fallback: LocalPace,
+        health: RedisHealth | None = None,
+        *,
+        concurrency: int = REDIS_CALLS,
     ) -> None:
+        self._calls = asyncio.Semaphore(concurrency)
         self._reserve = redis.register_script(_RESERVE)
         self._flood = redis.register_script(_FLOOD)
         self._prefix = prefix
@@ -209,7 +219,8 @@ class RedisPace:
                 args += [s.interval_s, s.tolerance_s]
             keys = [self._prefix + "flood", self._prefix + overall.key, *(self._prefix + s.key for s in chat)]
             try:
-                booked, seconds = await self._reserve(keys=keys, args=args)
+                async with self._calls:
+                    booked, seconds = await self._reserve(keys=keys, args=args)
             except REDIS_ERRORS as e:
                 self._health.failed(e)
             else:
@@ -221,7 +232,8 @@ class RedisPace:
         await self._fallback.flood(retry_after_s)  # also if Redis goes while we wait
         if self._health.worth_trying():
             try:
-                await self._flood(keys=[self._prefix + "flood"], args=[retry_after_s])
+                async with self._calls:
+                    await self._flood(keys=[self._prefix + "flood"], args=[retry_after_s])
             except REDIS_ERRORS as e:
                 self._health.failed(e)
 
