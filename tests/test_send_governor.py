@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -17,7 +18,8 @@ from loguru import logger
 
 from faceitbot import send_governor, sent
 from faceitbot.botsession import create_bot
-from faceitbot.send_governor import LocalPace, RedisPace, SendGovernor, Superseded
+from faceitbot.kv import RedisHealth
+from faceitbot.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
 from faceitbot.sim.telegram import FakeTelegram, SendLimits
 from faceitbot.web.metrics import Metrics
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
@@ -165,3 +167,23 @@ async def test_403_is_counted_as_a_blocked_chat(tg: FakeTelegram, bots: list[Bot
     with pytest.raises(TelegramForbiddenError):
         await sent.send_message(bot, 4200, "hello?")
     assert metrics.registry.get_sample_value("faceitbot_telegram_blocked_total") == 1
+
+
+async def test_a_crowd_books_through_a_small_redis_pool_without_falling_back(
+    redis_url: str, redis_prefix: str, redis: aioredis.Redis
+) -> None:
+    small = aioredis.from_url(redis_url, max_connections=10)
+    health = RedisHealth()
+    pace = RedisPace(small, redis_prefix, LocalPace(), health)
+    overall = Schedule("tg:overall", 1 / 28)
+    try:
+        booked = await asyncio.gather(
+            *(pace.reserve(overall, [Schedule(f"tg:chat:{i}", 1.0, 2)], None) for i in range(150))
+        )
+    finally:
+        await small.aclose()
+    assert health.up and all(ok for ok, _ in booked)
+    # One slot each, 1/28 s apart, all of them on the schedule in Redis (none in-process).
+    assert sorted(d for _, d in booked)[-1] == pytest.approx(149 / 28, abs=0.2)
+    booked_until = float(await redis.get(f"{redis_prefix}tg:overall"))
+    assert booked_until - time.time() == pytest.approx(150 / 28, abs=0.3)
