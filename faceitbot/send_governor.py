@@ -124,6 +124,7 @@ class LocalPace:
         self._clock = clock
         self._tat: dict[str, float] = {}
         self._flood_until = 0.0
+        self._pruned_at = clock()
 
     async def reserve(
         self, overall: Schedule, chat: list[Schedule], max_backlog_s: float | None
@@ -146,8 +147,9 @@ class LocalPace:
         self._flood_until = max(self._flood_until, self._clock() + retry_after_s)
 
     def _prune(self, now: float) -> None:
-        # Schedules in the past say nothing more than an absent one; keep the map small.
-        if len(self._tat) > 10_000:
+        # Schedules in the past say nothing more than an absent one: dropped once a minute.
+        if now - self._pruned_at > 60:
+            self._pruned_at = now
             self._tat = {k: t for k, t in self._tat.items() if t > now}
 
 
@@ -326,10 +328,10 @@ class SendGovernor(BaseRequestMiddleware):
 
     @staticmethod
     def _edit_key(method: TelegramMethod[Any], chat_id: Any) -> tuple[Any, int] | None:
-        message_id = getattr(method, "message_id", None)
-        if not method.__api_method__.startswith("edit") or message_id is None:
+        if not method.__api_method__.startswith("edit"):
             return None
-        return (chat_id, message_id)
+        message_id = getattr(method, "message_id", None)
+        return None if message_id is None else (chat_id, message_id)
 
     @staticmethod
     def _chat_schedules(chat_id: Any) -> list[Schedule]:
