@@ -7,7 +7,7 @@ from typing import Any, NamedTuple
 
 import msgspec
 from aiogram import Bot, methods
-from aiogram.client.default import DefaultBotProperties
+from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
@@ -122,6 +122,8 @@ class JsonBodySession(AiohttpSession):
             return {k: p for k, v in value.items() if (p := self._prepare(v, bot, files)) is not None}
         if kind is list:
             return [p for v in value if (p := self._prepare(v, bot, files)) is not None]
+        if kind is Default:  # parse_mode and the like, several on every message
+            return self._prepare(bot.default[value.name], bot, files)
         if isinstance(value, TelegramObject):
             # None fields are left out as aiogram leaves them out, in pydantic rather than here.
             return self._prepare(value.model_dump(warnings=False, exclude_none=True), bot, files)

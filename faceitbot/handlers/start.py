@@ -13,6 +13,7 @@ from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 from faceitbot.render.common import escape
+from faceitbot.sent import lean
 from faceitbot.services import tracking
 from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
@@ -44,7 +45,8 @@ async def cmd_start(message: Message, user: UserRow, l10n: L10n) -> None:
         text = l10n("start-greeting-linked", name=name, nickname=escape(user.faceit_nickname))
     else:
         text = l10n("start-greeting", name=name)
-    await message.answer(text, reply_markup=keyboards.main_menu(l10n))
+    # The echo read only as far as its id (faceitbot/sent.py): /start comes in crowds.
+    await message.bot(lean(message.answer(text, reply_markup=keyboards.main_menu(l10n))))
 
 
 @router.message(Command("help"))
