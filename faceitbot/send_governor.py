@@ -219,7 +219,7 @@ class RedisPace:
             args: list[Any] = [-1 if max_backlog_s is None else max_backlog_s, overall.interval_s]
             for s in chat:
                 args += [s.interval_s, s.tolerance_s]
-            keys = [self._prefix + "flood", self._prefix + overall.key, *(self._prefix + s.key for s in chat)]
+            keys = [self._prefix + "tg:flood", self._prefix + overall.key, *(self._prefix + s.key for s in chat)]
             try:
                 async with self._calls:
                     booked, seconds = await self._reserve(keys=keys, args=args)
@@ -235,7 +235,7 @@ class RedisPace:
         if self._health.worth_trying():
             try:
                 async with self._calls:
-                    await self._flood(keys=[self._prefix + "flood"], args=[retry_after_s])
+                    await self._flood(keys=[self._prefix + "tg:flood"], args=[retry_after_s])
             except REDIS_ERRORS as e:
                 self._health.failed(e)
 
