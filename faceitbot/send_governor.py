@@ -219,7 +219,11 @@ class RedisPace:
             args: list[Any] = [-1 if max_backlog_s is None else max_backlog_s, overall.interval_s]
             for s in chat:
                 args += [s.interval_s, s.tolerance_s]
-            keys = [self._prefix + "tg:flood", self._prefix + overall.key, *(self._prefix + s.key for s in chat)]
+            keys = [
+                self._prefix + "tg:flood",
+                self._prefix + overall.key,
+                *(self._prefix + s.key for s in chat),
+            ]
             try:
                 async with self._calls:
                     booked, seconds = await self._reserve(keys=keys, args=args)
