@@ -35,6 +35,7 @@ from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
 from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
 from faceitbot.leader import AdvisoryLease, Lease, RedisLease, SoleLease
+from faceitbot.logs import Redactor
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
 from faceitbot.middlewares.membership import Activity, BanGate, BanList
 from faceitbot.monitoring import Monitor, create_monitor
@@ -159,6 +160,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             workers=settings.queue_max_workers,
             lease_s=settings.queue_lease_s,
             observe=metrics.job_finished,
+            redact=Redactor(settings.secrets),
         )
         job_ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings)
         jobs.register(queue, job_ctx)
@@ -200,6 +202,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             queue=queue,
             bans=bans,
             images=ImageCache(kv),
+            kv=kv,
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
@@ -268,7 +271,10 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
     settings, bot, dp = rt.settings, rt.bot, rt.dp
     _tune_gc()
     me = await bot.get_me()
-    gate = UpdateGate(dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics)
+    redact = Redactor(settings.secrets)
+    gate = UpdateGate(
+        dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics, redact=redact
+    )
     lease: Lease | None = None
     lock_name = f"{settings.redis_prefix}leader:polling:{me.id}"
     if not settings.webhook_url:
@@ -335,6 +341,7 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
             hold_s=settings.update_claim_s,
             metrics=rt.metrics,
             prefetch=functools.partial(prefetch_users, rt.pool),
+            redact=redact,
         )
         polling = LeaderPolling(
             bot,

@@ -126,11 +126,11 @@ async def _import_legacy(settings, path: Path, *, dry_run: bool) -> int:
 async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = None) -> int:
     import json
 
-    from faceitbot.analysis.inputs import match_id
     from faceitbot.errors import FaceitBotError
     from faceitbot.faceit.budget import LocalBudget
     from faceitbot.faceit.client import FaceitClient
     from faceitbot.i18n.loader import L10n, load_i18n
+    from faceitbot.parsing import match_id
     from faceitbot.render import match as render_match
     from faceitbot.render.errors import for_exception
     from faceitbot.render.match_json import analysis_json

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 FACEIT_API_DEFAULT = "https://open.faceit.com/data/v4"
@@ -12,6 +12,10 @@ TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 
 class ConfigError(Exception):
     """A setting is missing or malformed; the message names the variable."""
+
+
+# No real token, key or webhook secret is shorter (a Bot API token is about 46 characters).
+MIN_SECRET_LENGTH = 8
 
 
 class Secret(str):
@@ -93,16 +97,10 @@ class Settings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(
-            s
-            for s in (
-                self.telegram_bot_token,
-                self.faceit_api_key,
-                self.webhook_secret,
-                self.faceit_webhook_secret,
-            )
-            if s
-        )
+        """Every set secret setting, read off the fields typed Secret, so a new one is masked in the
+        logs without anyone remembering to add it here."""
+        values = (getattr(self, f.name) for f in fields(self))
+        return tuple(v for v in values if isinstance(v, Secret) and v)
 
 
 def read_dotenv(path: Path) -> dict[str, str]:
@@ -232,7 +230,7 @@ def load_settings(
                 "or try `python run.py --demo`"
             )
 
-    return Settings(
+    settings = Settings(
         telegram_bot_token=Secret(token),
         faceit_api_key=Secret(key),
         database_url=_url(env, "DATABASE_URL", None, ("postgres", "postgresql")),
@@ -278,3 +276,16 @@ def load_settings(
         dashboard_token=_dashboard_token(env, "DASHBOARD_TOKEN"),
         dashboard_admin_token=_dashboard_token(env, "DASHBOARD_ADMIN_TOKEN"),
     )
+    _reject_short_secrets(settings)
+    return settings
+
+
+def _reject_short_secrets(settings: Settings) -> None:
+    """A secret of a few characters is a typo or a placeholder, never a real one; masked in the
+    logs it would also turn every "a" into "***". Refuse it at start-up."""
+    for f in fields(settings):
+        value = getattr(settings, f.name)
+        if isinstance(value, Secret) and value and len(value) < MIN_SECRET_LENGTH:
+            raise ConfigError(
+                f"{f.name.upper()} is {len(value)} characters long: a real one has at least {MIN_SECRET_LENGTH}"
+            )

@@ -12,17 +12,29 @@ from loguru import logger
 TEXT_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <7} | {name}:{line} | {message}{exception}"
 
 
+class Redactor:
+    """Replaces every secret in a text with ***: for log lines, and for error texts that are
+    stored (jobs.last_error) or shown (the dashboard)."""
+
+    def __init__(self, secrets: Iterable[str]) -> None:
+        # Longest first, so a secret that contains another is masked whole.
+        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+
+    def __call__(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "***")
+        return text
+
+
 class _Scrubber:
     """Sink wrapper: every formatted line passes through here, exceptions included."""
 
     def __init__(self, stream: TextIO, secrets: Iterable[str]) -> None:
         self._stream = stream
-        self._secrets = sorted({s for s in secrets if s}, key=len, reverse=True)
+        self._redact = Redactor(secrets)
 
     def write(self, message: str) -> None:
-        for secret in self._secrets:
-            message = message.replace(secret, "***")
-        self._stream.write(message)
+        self._stream.write(self._redact(message))
         self._stream.flush()
 
 

@@ -10,14 +10,16 @@ import asyncio
 import contextlib
 import itertools
 import os
+import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import pytest
 import redis.asyncio as aioredis
+from loguru import logger
 
 from faceitbot.app import Runtime, build
 from faceitbot.config import Settings, load_settings
@@ -38,6 +40,9 @@ TOKEN = "4242:TEST-token-that-must-never-be-logged"
 FACEIT_KEY = "faceit-key-that-must-never-be-logged"
 
 _user_ids = itertools.count(10_001)
+# After the replies a test expects, say() and press() keep watching this long: a second
+# message or a trailing apology then fails the test instead of hiding behind the first reply.
+SETTLE_S = 0.3
 # The session bot's only admin: far above the ids new_user() hands out.
 ADMIN_ID = 999_001
 
@@ -45,6 +50,25 @@ ADMIN_ID = 999_001
 def pytest_configure(config: pytest.Config) -> None:
     if not SAMPLES.is_dir() or not BOTAPI_SPEC.is_file():
         raise pytest.UsageError(f"the shared hand-outs must sit beside the repo: {SHARED} is missing")
+
+
+@pytest.fixture(autouse=True)
+def no_unexpected_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fails a test during which anything logged at ERROR that the test did not declare with
+    @pytest.mark.expect_errors(pattern, ...): an ERROR is a bug, and a user's outcome never is."""
+    seen: list[str] = []
+    sink = logger.add(lambda m: seen.append(str(m.record["message"])), level="ERROR", format="{message}")
+    yield
+    # A test that set up logging of its own (test_processes) has removed every sink, ours too.
+    with contextlib.suppress(ValueError):
+        logger.remove(sink)
+    marker = request.node.get_closest_marker("expect_errors")
+    allowed = [re.compile(p) for p in (marker.args if marker else ())]
+    if marker and not allowed:
+        return
+    unexpected = [line for line in seen if not any(p.search(line) for p in allowed)]
+    if unexpected:
+        pytest.fail("the bot logged ERROR lines this test did not expect:\n  " + "\n  ".join(unexpected))
 
 
 @pytest.fixture(scope="session")
@@ -186,18 +210,23 @@ class BotHarness:
     def new_user(self) -> int:
         return next(_user_ids)
 
-    async def say(self, user_id: int, text: str, *, lang: str = "en", replies: int = 1) -> list:
-        """Types `text` as the user and returns the bot's next `replies` sendMessage calls."""
+    async def say(
+        self, user_id: int, text: str, *, lang: str = "en", replies: int = 1, exact: bool = True
+    ) -> list:
+        """Types `text` as the user and returns the bot's next `replies` sendMessage calls; with
+        `exact` (the default) fails if any more arrive within SETTLE_S. Only a test whose chat
+        gets other messages too (a broadcast to the admin who sent it) passes exact=False."""
         self.tg.mark()
         self.tg.send_text(user_id, text, user_id=user_id, language_code=lang, first_name="Ann")
-        return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies)
+        settle = SETTLE_S if exact else 0.0
+        return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies, settle=settle)
 
     async def press(
         self, user_id: int, message_id: int, data: str, *, lang: str = "en", replies: int = 1
     ) -> list:
         self.tg.mark()
         self.tg.press_button(user_id, message_id, data, user_id=user_id, language_code=lang)
-        return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies)
+        return await self.tg.wait_for("sendMessage", chat_id=user_id, count=replies, settle=SETTLE_S)
 
 
 @pytest.fixture(scope="session")

@@ -81,7 +81,7 @@ async def test_analyze_prints_the_documented_json(faceit_sim: FaceitSim, world: 
 
 
 async def test_analyze_rejects_bad_input() -> None:
-    env = {**os.environ, "FACEIT_API_KEY": "k", "FACEIT_API_URL": "http://127.0.0.1:9/data/v4"}
+    env = {**os.environ, "FACEIT_API_KEY": "key-of-a-test", "FACEIT_API_URL": "http://127.0.0.1:9/data/v4"}
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -4,7 +4,7 @@ import pytest
 
 from faceitbot.config import FACEIT_API_DEFAULT, ConfigError, load_settings
 
-GOOD = {"TELEGRAM_BOT_TOKEN": "123:abc", "FACEIT_API_KEY": "k"}
+GOOD = {"TELEGRAM_BOT_TOKEN": "123:abc-token", "FACEIT_API_KEY": "key-of-a-test"}
 
 
 def test_defaults_are_documented_values() -> None:
@@ -25,9 +25,9 @@ def test_defaults_are_documented_values() -> None:
 @pytest.mark.parametrize(
     ("env", "variable"),
     [
-        ({"FACEIT_API_KEY": "k"}, "TELEGRAM_BOT_TOKEN"),
-        ({"TELEGRAM_BOT_TOKEN": "no-colon", "FACEIT_API_KEY": "k"}, "TELEGRAM_BOT_TOKEN"),
-        ({"TELEGRAM_BOT_TOKEN": "1:a"}, "FACEIT_API_KEY"),
+        ({"FACEIT_API_KEY": "key-of-a-test"}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "no-colon", "FACEIT_API_KEY": "key-of-a-test"}, "TELEGRAM_BOT_TOKEN"),
+        ({"TELEGRAM_BOT_TOKEN": "1:token-of-a-test"}, "FACEIT_API_KEY"),
         ({**GOOD, "CHECK_INTERVAL_MINUTES": "ten"}, "CHECK_INTERVAL_MINUTES"),
         ({**GOOD, "CHECK_INTERVAL_MINUTES": "0"}, "CHECK_INTERVAL_MINUTES"),
         ({**GOOD, "QUEUE_MAX_WORKERS": "-1"}, "QUEUE_MAX_WORKERS"),
@@ -84,3 +84,28 @@ def test_secrets_do_not_show_in_repr() -> None:
     s = load_settings({"TELEGRAM_BOT_TOKEN": "123:very-secret", "FACEIT_API_KEY": "key-secret"}, dotenv=None)
     assert "very-secret" not in repr(s)
     assert "key-secret" not in repr(s)
+
+
+def test_every_secret_setting_is_in_the_list_the_logs_mask() -> None:
+    env = {
+        **GOOD,
+        "DASHBOARD_TOKEN": "d" * 16,
+        "DASHBOARD_ADMIN_TOKEN": "a" * 20,
+        "FACEIT_WEBHOOK_SECRET": "w" * 16,
+        "WEBHOOK_URL": "https://bot.example/tg",
+        "WEBHOOK_SECRET": "s" * 12,
+    }
+    s = load_settings(env, dotenv=None)
+    assert sorted(s.secrets) == sorted(
+        ["123:abc-token", "key-of-a-test", "d" * 16, "a" * 20, "w" * 16, "s" * 12]
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("FACEIT_API_KEY", "k"), ("TELEGRAM_BOT_TOKEN", "1:x"), ("WEBHOOK_SECRET", "abc")],
+)
+def test_a_secret_too_short_to_be_real_is_refused(name: str, value: str) -> None:
+    env = {**GOOD, "WEBHOOK_URL": "https://bot.example/tg", "WEBHOOK_SECRET": "s" * 12, name: value}
+    with pytest.raises(ConfigError, match=name):
+        load_settings(env, dotenv=None)

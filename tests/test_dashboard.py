@@ -184,7 +184,7 @@ async def test_overview_numbers_are_the_rows_inserted(
     assert 7190 <= b["uptime_s"] <= 7230
     mine = replicas[bot.rt.queue.owner]
     assert mine["workers"] == bot.rt.settings.queue_max_workers and mine["rss_bytes"] > 10 * 2**20
-    assert ov["telegram"] == {"rate_limited": 4 + mine["telegram_429"], "blocked_chats": 1}
+    assert ov["telegram"] == {"rate_limited": 4 + mine["telegram_429"], "blocked_chats": 1, "failed_updates": 0}
     assert ov["faceit"]["calls_per_min"]["players"] == 7 + mine["faceit_per_min"].get("players", 0)
     budget = bot.rt.faceit.budget
     assert ov["faceit"]["budget_limit"] == budget.limit == bot.rt.settings.faceit_budget_requests
@@ -428,7 +428,7 @@ def test_calls_per_minute_count_only_the_last_minute() -> None:
 
 
 def test_dashboard_tokens_must_be_long() -> None:
-    env = {"TELEGRAM_BOT_TOKEN": "1:x", "FACEIT_API_KEY": "k"}
+    env = {"TELEGRAM_BOT_TOKEN": "1:token-of-a-test", "FACEIT_API_KEY": "key-of-a-test"}
     assert not load_settings(env, dotenv=None).dashboard_token
     assert load_settings({**env, "DASHBOARD_TOKEN": "x" * 16}, dotenv=None).dashboard_token == "x" * 16
     with pytest.raises(ConfigError, match="DASHBOARD_TOKEN"):

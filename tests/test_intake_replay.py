@@ -107,6 +107,7 @@ async def test_stopping_gives_unfinished_updates_back_and_the_next_leader_answer
     assert (await row(bot, raw["update_id"]))["status"] == "done"
 
 
+@pytest.mark.expect_errors("kept unreadable; giving it up", "failed 3 times; giving it up")
 async def test_an_update_that_cannot_be_replayed_is_given_up_not_retried_forever(bot: BotHarness) -> None:
     unreadable = next(_ids)
     worn_out = text_update(bot.new_user(), "/help")

@@ -182,3 +182,34 @@ async def test_tracked_players_are_followed_from_now_once(dsn: str, pool, tmp_pa
     second = run_import(dsn, str(data))
     assert second.stdout.splitlines()[0] == "imported 0, skipped 1, invalid 1, tracked 0"
     assert await snapshot(pool) == before
+
+
+async def test_one_unreadable_record_is_an_invalid_line_and_the_rest_import(
+    dsn: str, pool, tmp_path: Path
+) -> None:
+    good = {"user_id": 777000222, "language": "en"}
+    bad = [
+        {"user_id": "١٢٣"},  # digits to str.isdigit, not to int
+        {"user_id": 2**70},  # no Telegram id, and beyond BIGINT
+        {"user_id": 777000301, "subscription": {"daily_requests": 10**30}},
+        {"user_id": 777000302, "created_at": "9999-12-31T23:59:59-10:00"},  # overflows in UTC
+        {"user_id": 777000303, "subscription": {"tier": "pro", "expires_at": "0001-01-01T00:00:00+01:00"}},
+        {"user_id": 777000304, "faceit_player_id": "../../etc"},
+    ]
+    data = tmp_path / "data.json"
+    data.write_text(json.dumps({"users": [bad[0], good, *bad[1:]]}))
+    proc = run_import(dsn, str(data))
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "imported 1, skipped 0, invalid 6, tracked 0"
+    invalid = [line.split(": ")[1] for line in lines if line.startswith("invalid:")]
+    assert invalid == [
+        "entry 1",
+        "entry 3",
+        "entry 4 (user 777000301)",
+        "entry 5 (user 777000302)",
+        "entry 6 (user 777000303)",
+        "entry 7 (user 777000304)",
+    ]
+    assert await pool.fetchval("SELECT array_agg(telegram_id) FROM users") == [777000222]

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.analysis.elo import expected_change, win_probability
 from faceitbot.analysis.match import shrunk_rate
 from faceitbot.errors import BadInput
@@ -26,13 +26,13 @@ def test_any_room_url_gives_its_match_id(
     mid: str, host: str, lang: str, game: str, tail: str, upper: bool
 ) -> None:
     url = f"{host}/{lang}{game}/room/{mid.upper() if upper else mid}{tail}"
-    assert inputs.match_id(f"  {url}\n") == mid.lower()
-    assert inputs.looks_like_match(url)
+    assert parsing.match_id(f"  {url}\n") == mid.lower()
+    assert parsing.looks_like_match(url)
 
 
 @given(match_ids)
 def test_a_bare_match_id_is_itself(mid: str) -> None:
-    assert inputs.match_id(mid.upper()) == mid
+    assert parsing.match_id(mid.upper()) == mid
 
 
 @given(st.text(max_size=400))
@@ -40,7 +40,7 @@ def test_a_bare_match_id_is_itself(mid: str) -> None:
 @example("faceit.com:99999/cs2/room/x")
 def test_any_text_is_a_match_id_or_a_clear_error(text: str) -> None:
     try:
-        got = inputs.match_id(text)
+        got = parsing.match_id(text)
     except BadInput as e:
         assert e.key in {"error-empty-match", "error-bad-match", "error-not-faceit-url"}
     else:
@@ -53,7 +53,7 @@ def test_any_text_is_a_match_id_or_a_clear_error(text: str) -> None:
 )
 def test_other_hosts_are_refused(mid: str, host: str) -> None:
     with pytest.raises(BadInput) as e:
-        inputs.match_id(f"{host}/en/cs2/room/{mid}")
+        parsing.match_id(f"{host}/en/cs2/room/{mid}")
     assert e.value.key == "error-not-faceit-url"
 
 

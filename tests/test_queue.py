@@ -4,11 +4,14 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import asyncpg
 import pytest
 
 from faceitbot.constants import Priority
+from faceitbot.logs import Redactor
 from faceitbot.queue import JobSpec, Retry, TaskQueue
+from faceitbot.queue.worker import OUTCOMES_KEPT
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store.jobs import JobRow
 
@@ -103,6 +106,7 @@ async def test_failures_retry_then_succeed(pool, make_queue) -> None:
     assert rec.failures == []
 
 
+@pytest.mark.expect_errors(r"! failed echo #\d+: RuntimeError: boom")
 async def test_final_failure_is_reported_once(pool, make_queue) -> None:
     rec = Recorder()
     rec.fail_times[9] = 10
@@ -198,3 +202,32 @@ async def test_held_job_waits_for_its_acknowledgement(pool, make_queue) -> None:
     await q.attach_reply(job.id, 555)
     assert await q.wait_outcome(job.id) == "done"
     assert await jobs_store.reply_message(pool, job.id) == 555
+
+
+@pytest.mark.expect_errors(r"! failed echo #\d+: ClientError")
+async def test_a_failed_job_keeps_its_error_without_the_token(pool) -> None:
+    token = "4242:TOKEN-in-the-url"
+
+    async def send(payload: dict[str, Any], job: JobRow) -> None:
+        # aiohttp's errors name the URL, and the Bot API's URL holds the token.
+        raise aiohttp.ClientError(f"Cannot connect to https://api.telegram.org/bot{token}/sendMessage")
+
+    q = TaskQueue(pool, workers=1, poll_s=0.05, redact=Redactor([token]))
+    once = JobSpec("echo", Priority.DEFAULT, max_attempts=1)
+    q.register(once, send)
+    await q.start()
+    try:
+        job, _ = await q.submit(once, {"n": 1})
+        assert await q.wait_outcome(job.id) == "failed"
+    finally:
+        await q.stop()
+    error = await pool.fetchval("SELECT last_error FROM jobs WHERE id = $1", job.id)
+    assert error == "ClientError: Cannot connect to https://api.telegram.org/bot***/sendMessage"
+
+
+async def test_outcomes_are_bounded(pool) -> None:
+    q = TaskQueue(pool, workers=1)
+    for job_id in range(OUTCOMES_KEPT + 50):
+        await q._record(job_id, "done")
+    assert len(q.outcomes) == OUTCOMES_KEPT
+    assert min(q.outcomes) == 50  # the oldest went first

@@ -11,6 +11,7 @@ import random
 from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
+from urllib.parse import quote
 
 import aiohttp
 import msgspec
@@ -100,26 +101,28 @@ class FaceitClient:
         return await self._get("players", "/players", models.Player, {"nickname": nickname})
 
     async def player(self, player_id: str) -> models.Player:
-        return await self._get("player", f"/players/{player_id}", models.Player)
+        return await self._get("player", f"/players/{_segment(player_id)}", models.Player)
 
     async def player_stats(self, player_id: str) -> models.PlayerStats:
-        return await self._get("player_stats", f"/players/{player_id}/stats/cs2", models.PlayerStats)
+        return await self._get(
+            "player_stats", f"/players/{_segment(player_id)}/stats/cs2", models.PlayerStats
+        )
 
     async def history(self, player_id: str, *, limit: int = 20, offset: int = 0) -> models.History:
         params = {"game": "cs2", "offset": offset, "limit": limit}
-        return await self._get("history", f"/players/{player_id}/history", models.History, params)
+        return await self._get("history", f"/players/{_segment(player_id)}/history", models.History, params)
 
     async def game_stats(self, player_id: str, *, limit: int = 20, offset: int = 0) -> models.GameStats:
         params = {"offset": offset, "limit": limit}
         return await self._get(
-            "game_stats", f"/players/{player_id}/games/cs2/stats", models.GameStats, params
+            "game_stats", f"/players/{_segment(player_id)}/games/cs2/stats", models.GameStats, params
         )
 
     async def match(self, match_id: str) -> models.Match:
-        return await self._get("match", f"/matches/{match_id}", models.Match)
+        return await self._get("match", f"/matches/{_segment(match_id)}", models.Match)
 
     async def match_stats(self, match_id: str) -> models.MatchStats:
-        return await self._get("match_stats", f"/matches/{match_id}/stats", models.MatchStats)
+        return await self._get("match_stats", f"/matches/{_segment(match_id)}/stats", models.MatchStats)
 
     async def search_players(self, nickname: str, *, limit: int = 5) -> models.SearchResult:
         params = {"nickname": nickname, "game": "cs2", "offset": 0, "limit": limit}
@@ -195,3 +198,9 @@ def _retry_after(header: str | None) -> float:
         return min(max(float(header or 1), 0.0), MAX_RETRY_AFTER_S)
     except ValueError:
         return 1.0
+
+
+def _segment(value: str) -> str:
+    """An id as one URL path segment: ids come back to us in callback data, which anyone can
+    forge, and "../x", "?" or "#" would otherwise change which resource we ask for."""
+    return quote(value, safe="")

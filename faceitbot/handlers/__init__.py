@@ -27,6 +27,7 @@ from faceitbot.handlers import (
     referrals,
     scorecard,
     settings,
+    stale_buttons,
     start,
     tracking,
 )
@@ -67,4 +68,5 @@ def get_routers(kv: KeyValue) -> list[Router]:
         admin.router,  # admins only; /admin from anyone else falls through to the fallback
         fallback.router,
     )
-    return [start.plain, everywhere, private, inline.router, errors.router]
+    # Button presses that nothing above took, from any chat, get an answer.
+    return [start.plain, everywhere, private, stale_buttons.router, inline.router, errors.router]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from aiogram import Router
+from aiogram.exceptions import TelegramBadRequest
 from aiogram.filters import ExceptionTypeFilter
-from aiogram.types import ErrorEvent, Message
+from aiogram.types import CallbackQuery, ErrorEvent, Message
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
@@ -42,5 +43,14 @@ async def _reply(event: ErrorEvent, l10n: L10n) -> None:
         await respond(update.message, rendered)  # in a group, as a reply to the caller
     elif update.callback_query is not None:
         query = update.callback_query
+        await _answer_press(query)
         if isinstance(query.message, Message):
             await respond(query.message, rendered, caller=query.from_user)
+
+
+async def _answer_press(query: CallbackQuery) -> None:
+    """Stop the button's spinner if the failed handler had not yet answered it."""
+    try:
+        await query.answer()
+    except TelegramBadRequest:
+        pass  # answered already: a query can be answered only once

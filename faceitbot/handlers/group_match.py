@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import Message, Update
 
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
@@ -33,6 +33,7 @@ async def group_match(
     queue: TaskQueue,
     settings: Settings,
     l10n: L10n,
+    event_update: Update,
 ) -> None:
     match_id = await match_requests.requested_match_id(faceit, user, command.args)
-    await request_analysis(message, user, pool, queue, settings, l10n, match_id)
+    await request_analysis(message, user, pool, queue, settings, l10n, match_id, event_update.update_id)

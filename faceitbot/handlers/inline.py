@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from aiogram import Router
 from aiogram.types import InlineQuery
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.config import Settings
 from faceitbot.errors import FaceitBotError
 from faceitbot.faceit.client import FaceitClient
@@ -34,8 +34,8 @@ async def on_inline(
         await query.answer([], cache_time=CACHE_S, button=render.hint(l10n))
         return
     try:
-        if inputs.looks_like_match(text):
-            match_id = inputs.match_id(text)
+        if parsing.looks_like_match(text):
+            match_id = parsing.match_id(text)
             report = await insights.inline_match(faceit, pool, settings, user, match_id, datetime.now(UTC))
             answer = render.match_result(report, l10n)
         else:

@@ -8,8 +8,8 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from faceitbot import parsing
 from faceitbot.callbacks import FormCb, MatchesCb, ScoreboardCb
-from faceitbot.errors import BadInput
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton
 from faceitbot.handlers.replying import respond
@@ -65,10 +65,8 @@ def history_args(text: str | None) -> tuple[int, str | None]:
     """`/matches [n] [nickname]` in either order → (n, nickname)."""
     count, nickname = DEFAULT_HISTORY, None
     for token in (text or "").split():
-        if token.lstrip("-").isdigit():
-            count = int(token)
-            if not 1 <= count <= insights.MAX_HISTORY:
-                raise BadInput("error-history-count", most=insights.MAX_HISTORY)
+        if parsing.looks_like_count(token):
+            count = parsing.count(token, 1, insights.MAX_HISTORY, "error-history-count")
         else:
             nickname = token
     return count, nickname

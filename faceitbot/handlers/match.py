@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 from aiogram import Router
 from aiogram.filters import Command, CommandObject
-from aiogram.types import Message
+from aiogram.types import Message, Update
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton, MessageIs
@@ -34,9 +34,10 @@ async def cmd_match(
     queue: TaskQueue,
     settings: Settings,
     l10n: L10n,
+    event_update: Update,
 ) -> None:
     match_id = await match_requests.requested_match_id(faceit, user, command.args)
-    await request_analysis(message, user, pool, queue, settings, l10n, match_id)
+    await request_analysis(message, user, pool, queue, settings, l10n, match_id, event_update.update_id)
 
 
 @router.message(MenuButton("menu-match"))
@@ -44,12 +45,18 @@ async def menu_match(message: Message, l10n: L10n) -> None:
     await message.answer(l10n("match-usage"))
 
 
-@router.message(MessageIs(lambda m: m.text and inputs.looks_like_match(m.text)))
+@router.message(MessageIs(lambda m: m.text and parsing.looks_like_match(m.text)))
 async def pasted_room(
-    message: Message, user: UserRow, pool: Pool, queue: TaskQueue, settings: Settings, l10n: L10n
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    queue: TaskQueue,
+    settings: Settings,
+    l10n: L10n,
+    event_update: Update,
 ) -> None:
-    match_id = inputs.match_id(message.text)
-    await request_analysis(message, user, pool, queue, settings, l10n, match_id)
+    match_id = parsing.match_id(message.text)
+    await request_analysis(message, user, pool, queue, settings, l10n, match_id, event_update.update_id)
 
 
 async def request_analysis(
@@ -60,8 +67,12 @@ async def request_analysis(
     settings: Settings,
     l10n: L10n,
     match_id: str,
+    update_id: int | None = None,
 ) -> None:
-    """Queue the caller's analysis and acknowledge it (in a group, as a reply to the caller)."""
+    """Queue the caller's analysis and acknowledge it (in a group, as a reply to the caller).
+
+    Keyed by the update that asked: handled again after its replica died, it finds its job
+    and sends nothing, so the user is not acknowledged, charged or answered twice."""
     accepted = await match_requests.request_analysis(
         pool,
         queue,
@@ -71,7 +82,10 @@ async def request_analysis(
         chat_id=message.chat.id,
         locale=l10n.locale,
         now=datetime.now(UTC),
+        update_id=update_id,
     )
+    if accepted.replayed:
+        return
     if not accepted.created:
         await respond(message, Rendered(l10n("analysis-already", position=accepted.position)))
         return

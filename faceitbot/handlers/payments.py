@@ -25,8 +25,9 @@ from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.config import Settings
 from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
+from faceitbot.kv import KeyValue
 from faceitbot.render import payments as render
-from faceitbot.services import delivery, payments, referrals
+from faceitbot.services import delivery, payments, referrals, support
 from faceitbot.services.payments import IncomingPayment
 from faceitbot.store import payments as payments_store
 from faceitbot.store.db import Pool
@@ -151,12 +152,16 @@ async def cmd_paysupport(
     pool: Pool,
     bot: Bot,
     settings: Settings,
+    kv: KeyValue,
     l10n: L10n,
 ) -> None:
     recent = await payments_store.recent_payments(pool, user.telegram_id)
     text = (command.args or "").strip()
     if not text:
         await message.answer(render.paysupport(recent, l10n).text)
+        return
+    if not await support.may_write(kv, user.telegram_id):
+        await message.answer(l10n("paysupport-limited", most=support.MESSAGES_PER_HOUR))
         return
     name = message.from_user.full_name if message.from_user else ""
     forwarded = render.paysupport_forward(user.telegram_id, name, text[:3000], recent, l10n)

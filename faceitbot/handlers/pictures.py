@@ -7,7 +7,7 @@ from aiogram import Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import Message
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton
 from faceitbot.handlers.replying import respond, respond_photo
@@ -71,6 +71,6 @@ async def cmd_matchcard(
     if not (command and (command.args or "").strip()):
         await respond(message, Rendered(l10n("matchcard-usage")))
         return
-    report = await insights.analysed_match(faceit, pool, user.telegram_id, inputs.match_id(command.args))
+    report = await insights.analysed_match(faceit, pool, user.telegram_id, parsing.match_id(command.args))
     png = await images.png("match", render.match_key(report), lambda: render.match_png(report))
     await respond_photo(message, png, render.match_caption(report, l10n), filename="match.png")

@@ -10,7 +10,6 @@ from aiogram.types import Message
 from aiogram.utils.i18n import I18n
 
 from faceitbot import parsing
-from faceitbot.analysis import inputs
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton
 from faceitbot.handlers.replying import in_group, respond
@@ -55,7 +54,7 @@ class Answering(Filter):
         self, message: Message, i18n: I18n, pool: Pool, user: UserRow | None = None
     ) -> bool | dict[str, Any]:
         text = message.text or ""
-        if user is None or not text.strip() or text.startswith("/") or inputs.looks_like_match(text):
+        if user is None or not text.strip() or text.startswith("/") or parsing.looks_like_match(text):
             return False
         if any(
             text == i18n.gettext(key, locale=loc)

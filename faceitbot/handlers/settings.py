@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from aiogram import F, Router
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message
 
+from faceitbot import parsing
 from faceitbot.callbacks import SettingsAction, SettingsCb
-from faceitbot.errors import BadInput
 from faceitbot.handlers.filters import MenuButton
 from faceitbot.handlers.prompts import ask
 from faceitbot.handlers.replying import respond
@@ -22,19 +21,6 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="settings")
-
-
-def checked_zone(name: str) -> str:
-    """An IANA zone name as typed ("europe/berlin" too) → its canonical spelling, or BadInput."""
-    name = name.strip()
-    candidates = [name, "/".join(part[:1].upper() + part[1:] for part in name.split("/"))]
-    for candidate in candidates:
-        try:
-            ZoneInfo(candidate)
-        except (ZoneInfoNotFoundError, ValueError):
-            continue
-        return candidate
-    raise BadInput("error-bad-zone", zone=name[:40])
 
 
 async def _view(pool: Pool, user: UserRow, l10n: L10n):
@@ -49,7 +35,7 @@ async def cmd_settings(
 ) -> None:
     args = (command.args or "").split() if command is not None else []
     if args:
-        zone = checked_zone(args[-1])  # "/settings Asia/Almaty" and "/settings tz Asia/Almaty"
+        zone = parsing.time_zone(args[-1])  # "/settings Asia/Almaty" and "/settings tz Asia/Almaty"
         await settings_store.set_time_zone(pool, user.telegram_id, zone)
     await respond(message, await _view(pool, user, l10n))
 
@@ -58,7 +44,7 @@ async def cmd_settings(
 async def on_zone(
     query: CallbackQuery, callback_data: SettingsCb, user: UserRow, pool: Pool, l10n: L10n
 ) -> None:
-    zone = checked_zone(callback_data.value)
+    zone = parsing.time_zone(callback_data.value)
     await settings_store.set_time_zone(pool, user.telegram_id, zone)
     await query.answer(l10n("settings-zone-set", zone=zone))
     if isinstance(query.message, Message):

@@ -12,7 +12,6 @@ from aiogram.filters import Command, CommandObject, CommandStart
 from aiogram.types import CallbackQuery, Message
 
 from faceitbot import parsing
-from faceitbot.analysis import inputs
 from faceitbot.callbacks import PlayerAction, PlayerCb, TrackAction, TrackCb
 from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
@@ -126,7 +125,7 @@ async def on_analyse(
     await query.answer()
     if isinstance(query.message, Message):
         await request_analysis(
-            query.message, user, pool, queue, settings, l10n, inputs.match_id(callback_data.value)
+            query.message, user, pool, queue, settings, l10n, parsing.match_id(callback_data.value)
         )
 
 

@@ -2,7 +2,8 @@
 
 The leader claims a getUpdates batch together with each update's JSON and the new offset in one
 statement (store.updates.accept_batch) and goes straight back to Telegram; here each claimed
-update runs as a task of its own. Finish marks go out in bulk every FLUSH_S. The claims of
+update runs as a task of its own. An update is marked done as soon as it finishes (the marks
+of updates finishing together share one statement). The claims of
 updates still running (or finished but not yet marked) are renewed every third of their hold,
 so a slow update is never taken for a dead one. A replica that dies stops renewing; the leader
 takes its claims over once they lapse and replays them from the kept JSON.
@@ -26,7 +27,7 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from loguru import logger
 
-from faceitbot.botsession import Received
+from faceitbot.botsession import Received, Unreadable
 from faceitbot.intake.gate import DB_ERRORS, update_kind
 from faceitbot.store import updates as updates_store
 from faceitbot.store.db import UNREACHABLE
@@ -54,6 +55,7 @@ class InFlight:
         limit: int = 1000,
         metrics=None,
         prefetch: Prefetch | None = None,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self._dp = dp
         self._bot = bot
@@ -63,11 +65,14 @@ class InFlight:
         self._limit = limit
         self._metrics = metrics
         self._prefetch = prefetch
+        self._redact = redact
         self._running: dict[int, asyncio.Task[None]] = {}
         self._finished: list[int] = []  # handled, not yet marked done in PostgreSQL
         self._room = asyncio.Event()
         self._room.set()
         self._keeper: asyncio.Task[None] | None = None
+        self._marker: asyncio.Task[None] | None = None
+        self._to_mark = asyncio.Event()
 
     def __len__(self) -> int:
         return len(self._running)
@@ -76,11 +81,23 @@ class InFlight:
         """Until fewer than `limit` updates are in flight: a burst is taken at the pace it is handled."""
         await self._room.wait()
 
-    async def accept(self, bot_id: int, batch: list[Received]) -> None:
+    async def accept(self, bot_id: int, batch: list[Received | Unreadable]) -> None:
         """Claim a getUpdates batch, keep it and move the offset past it; start ours. Raises
-        DB_ERRORS with nothing claimed, and the batch is fetched again."""
-        updates = [r.update for r in batch]
-        kept = [(r.update.update_id, r.json) for r in batch]
+        DB_ERRORS with nothing claimed, and the batch is fetched again.
+
+        Unreadable updates are kept as failed, with their JSON and the reason, and skipped: one
+        malformed update must not stop the batch, or every later one (the offset would never
+        move past it)."""
+        unreadable = [r for r in batch if isinstance(r, Unreadable) and r.update_id >= 0]
+        if unreadable:
+            await self._keep_unreadable(unreadable)
+        received = [r for r in batch if isinstance(r, Received)]
+        if not received:
+            if unreadable:
+                await updates_store.save_offset(self._pool, bot_id, max(r.update_id for r in unreadable) + 1)
+            return
+        updates = [r.update for r in received]
+        kept = [(r.update.update_id, r.json) for r in received]
         # The users' rows are read beside the claim, on another connection: the next getUpdates
         # waits for both. Only the updates that turn out ours write theirs (a user's first
         # update of the day, a new user's first ever), in one statement after the claim that
@@ -101,6 +118,15 @@ class InFlight:
         for update in mine:
             extra = extras.get(update.update_id)
             self.start(update, extra, written if extra is None else None)
+
+    async def _keep_unreadable(self, unreadable: list[Unreadable]) -> None:
+        await updates_store.keep_failed(
+            self._pool, self._owner, [(r.update_id, r.json, self._redact(r.error)) for r in unreadable]
+        )
+        for r in unreadable:
+            logger.warning("update {} is unreadable, kept as failed and skipped: {}", r.update_id, r.error)
+            if self._metrics is not None:
+                self._metrics.update_failed("parse")
 
     async def _prefetched(self, updates: list[Update], *, write: bool) -> dict[int, dict[str, Any]]:
         if self._prefetch is None:
@@ -154,6 +180,7 @@ class InFlight:
             self._room.clear()
         if self._keeper is None:
             self._keeper = asyncio.create_task(self._keep(), name="update-claims")
+            self._marker = asyncio.create_task(self._mark(), name="update-marks")
 
     async def close(self, grace_s: float) -> None:
         """Let running updates finish for up to `grace_s`, give the rest back, mark what finished."""
@@ -164,11 +191,12 @@ class InFlight:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        if self._keeper is not None:
-            self._keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._keeper
-            self._keeper = None
+        for task in (self._keeper, self._marker):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        self._keeper = self._marker = None
         with contextlib.suppress(*DB_ERRORS):
             await self._flush()
             if unfinished:
@@ -202,16 +230,36 @@ class InFlight:
                 # PostgreSQL went away mid-update; the claim is still ours (renewed once it is back).
                 await asyncio.sleep(RETRY_S)  # a retry timer, not synchronisation
                 continue
-            except Exception:
-                logger.exception("update {} failed; it will be replayed", update.update_id)
+            except Exception as e:
+                # Outside every handler (the errors router answers for those): a middleware, the
+                # dispatcher itself. Running it again would fail the same way, so it is kept with
+                # its error and skipped.
+                logger.exception("update {} failed outside a handler; kept as failed", update.update_id)
+                if self._metrics is not None:
+                    self._metrics.update_failed("handle")
                 with contextlib.suppress(*DB_ERRORS):
-                    await updates_store.expire_many(self._pool, [update.update_id], self._owner)
+                    error = self._redact(f"{type(e).__name__}: {e}"[:500])
+                    await updates_store.fail(self._pool, update.update_id, self._owner, error)
                 return
             finally:
                 if self._metrics is not None:
                     self._metrics.update_handled(update_kind(update), time.perf_counter() - started)
             self._finished.append(update.update_id)
+            self._to_mark.set()
             return
+
+    async def _mark(self) -> None:
+        """Marks finished updates done as soon as they finish: a leader killed between a reply
+        and its mark makes the next one answer that update again, so the window is kept to one
+        write. Updates that finish while a write is on its way go in the next one."""
+        while True:
+            await self._to_mark.wait()
+            self._to_mark.clear()
+            try:
+                await self._flush()
+            except DB_ERRORS:
+                await asyncio.sleep(RETRY_S)  # a retry timer: PostgreSQL is away; the claims stay renewed
+                self._to_mark.set()
 
     async def _keep(self) -> None:
         renewed = time.monotonic()

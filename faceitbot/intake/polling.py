@@ -93,7 +93,7 @@ class LeaderPolling:
                     return  # stopping: what we fetched is confirmed by nobody and comes again
                 if batch:
                     await self._inflight.accept(bot_id, batch)
-                    offset = batch[-1].update.update_id + 1
+                    offset = max(item.update_id for item in batch) + 1
             except TelegramConflictError:
                 # Another poller (a leader that has not noticed yet): the lease sorts it out.
                 await self._pause()

@@ -2,13 +2,15 @@
 
 Unlike aiogram's SimpleRequestHandler (which answers 200 before handling), the update is
 handled before the answer: whatever the handlers put in the durable queue is committed when
-Telegram hears 200. Any failure answers 5xx so Telegram delivers the update again, and the
-gate makes the redelivery harmless.
+Telegram hears 200. When PostgreSQL is unavailable it answers 503 so Telegram delivers the
+update again, and the gate makes the redelivery harmless. An update that cannot be read, or
+whose handling fails outside a handler, is kept as failed and answered 200.
 """
 
 from __future__ import annotations
 
 import hmac
+import json
 
 from aiogram import Bot
 from aiogram.types import Update
@@ -32,10 +34,19 @@ def add_webhook_route(
         given = request.headers.get(SECRET_HEADER, "").encode()
         if not hmac.compare_digest(given, expected):
             return web.Response(status=401, text="Unauthorized")
+        raw = await request.text()
         try:
-            update = Update.model_validate(await request.json(), context={"bot": bot})
-        except (ValueError, ValidationError):
-            return web.Response(status=400, text="not an Update")
+            update = Update.model_validate_json(raw, context={"bot": bot})
+        except (ValueError, ValidationError) as e:
+            # Answered 200 all the same: Telegram would otherwise redeliver it for ever, and hold
+            # back every later update behind it. It is kept, as failed, for an operator to read.
+            update_id = _update_id(raw)
+            logger.warning(
+                "update {} is unreadable, kept as failed and skipped: {}", update_id, type(e).__name__
+            )
+            if update_id is not None:
+                await gate.keep_failed(update_id, raw, f"{type(e).__name__}: {str(e)[:300]}", stage="parse")
+            return web.json_response({})
         try:
             claim, _ = await gate.feed(update)
         except DB_ERRORS as e:
@@ -48,3 +59,11 @@ def add_webhook_route(
         return web.json_response({})
 
     app.router.add_post(path, receive)
+
+
+def _update_id(raw: str) -> int | None:
+    try:
+        value = json.loads(raw).get("update_id")
+    except (ValueError, AttributeError):
+        return None
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

@@ -18,7 +18,14 @@ TIERS = ("free", "premium", "pro")
 LANGUAGES = ("ru", "en")
 _CODE = re.compile(r"^[0-9A-F]{8}$")
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
-_PLAYER_ID = re.compile(r"^[0-9a-fA-F-]{36}$")
+_PLAYER_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_ASCII_INT = re.compile(r"^[0-9]{1,18}$")
+# Telegram user ids fit in 52 bits; a count above a million is no count the old bot kept.
+MAX_USER_ID = 2**52
+MAX_COUNT = 10**6
+# Dates outside these years are corrupt, and near the ends of the calendar they overflow
+# when moved to UTC or when days are added to them.
+EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 
 class Invalid(Exception):
@@ -119,11 +126,13 @@ def parse_user(record: Any, telegram_id: int, now: datetime) -> LegacyUser:
     referred_by = sub.get("referred_by")
     if referred_by is not None:
         referred_by = _int_or_none(referred_by)
-        if referred_by == telegram_id:
+        if referred_by == telegram_id or (referred_by is not None and not 0 < referred_by < MAX_USER_ID):
             referred_by = None
     code = sub.get("referral_code")
     code = code.strip().upper() if isinstance(code, str) and _CODE.match(code.strip().upper()) else None
     player_id = _text(record.get("faceit_player_id"))
+    if player_id is not None and not _PLAYER_ID.match(player_id):
+        raise Invalid(f"faceit_player_id {player_id[:60]!r} is not a FACEIT player id")
     return LegacyUser(
         telegram_id=telegram_id,
         faceit_player_id=player_id,
@@ -169,27 +178,33 @@ def _user_id(record: Any, key: Any) -> int:
         raise Invalid("not an object")
     raw = record.get("user_id", key)
     value = _int_or_none(raw)
-    if value is None or value <= 0:
-        raise Invalid(f"user_id {raw!r} is not a Telegram user id")
+    if value is None or not 0 < value < MAX_USER_ID:
+        raise Invalid(f"user_id {_shown(raw)} is not a Telegram user id")
     return value
 
 
 def _int_or_none(raw: Any) -> int | None:
+    """An int, or a string of ASCII digits ("²" and "١" are digits to str.isdigit, not to int)."""
     if isinstance(raw, bool):
         return None
     if isinstance(raw, int):
         return raw
-    if isinstance(raw, str) and raw.strip().isdigit():
+    if isinstance(raw, str) and _ASCII_INT.match(raw.strip()):
         return int(raw.strip())
     return None
+
+
+def _shown(raw: Any) -> str:
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def _count(raw: Any, name: str) -> int:
     if raw is None:
         return 0
     value = _int_or_none(raw)
-    if value is None or value < 0:
-        raise Invalid(f"{name} {raw!r} is not a count")
+    if value is None or not 0 <= value <= MAX_COUNT:
+        raise Invalid(f"{name} {_shown(raw)} is not a count")
     return value
 
 
@@ -201,9 +216,12 @@ def _when(raw: Any, name: str) -> datetime | None:
     if raw is None or raw == "":
         return None
     if not isinstance(raw, str):
-        raise Invalid(f"{name} {raw!r} is not a date")
+        raise Invalid(f"{name} {_shown(raw)} is not a date")
     try:
         value = datetime.fromisoformat(raw.strip())
-    except ValueError:
-        raise Invalid(f"{name} {raw!r} is not a date") from None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        value = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise Invalid(f"{name} {_shown(raw)} is not a date") from None
+    if not EARLIEST_YEAR <= value.year <= LATEST_YEAR:
+        raise Invalid(f"{name} {_shown(raw)} is not a plausible date")
+    return value

@@ -22,7 +22,8 @@ import asyncpg
 from loguru import logger
 
 from faceitbot.constants import JOBS_CHANNEL, Priority
-from faceitbot.errors import JobCancelled
+from faceitbot.errors import FaceitBotError, JobCancelled
+from faceitbot.faceit.errors import FaceitUnavailable
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store.db import DB_ERRORS, UNREACHABLE
 from faceitbot.store.jobs import JobRow
@@ -30,6 +31,9 @@ from faceitbot.store.jobs import JobRow
 # How long a finished job keeps trying to record its outcome while PostgreSQL is away (a restart
 # takes seconds). Past that its lease expires and another claim runs it again.
 TRANSITION_PATIENCE_S = 120.0
+# Outcomes are kept for waiters and metrics; a long-lived replica runs millions of jobs, so
+# only the latest are, and a waiter asks about a job it has just submitted.
+OUTCOMES_KEPT = 10_000
 
 JobFn = Callable[[dict[str, Any], JobRow], Awaitable[None]]
 ObserveFn = Callable[[str, str, float], None]  # (kind, outcome, seconds), e.g. for metrics
@@ -70,6 +74,7 @@ class TaskQueue:
         poll_s: float = 1.0,
         owner: str | None = None,
         observe: ObserveFn | None = None,
+        redact: Callable[[str], str] = str,
     ) -> None:
         self._pool = pool
         self._observe = observe
@@ -92,6 +97,7 @@ class TaskQueue:
         # "lost"): for metrics, and for anyone who must wait on a job instead of polling.
         self.outcomes: dict[int, str] = {}
         self._outcome_changed = asyncio.Condition()
+        self._redact = redact
 
     # -- registration and submission -------------------------------------------------------
     def register(self, spec: JobSpec, run: JobFn, on_failure: FailFn | None = None) -> None:
@@ -105,6 +111,7 @@ class TaskQueue:
         dedupe_key: str | None = None,
         conn: asyncpg.Connection | None = None,
         hold_s: float = 0.0,
+        update_id: int | None = None,
     ) -> tuple[JobRow, bool]:
         """Durably enqueue; with `conn`, inside the caller's transaction (the job exists only if
         the caller commits). Returns (job, created) — created is False for a live duplicate.
@@ -121,6 +128,7 @@ class TaskQueue:
             dedupe_key=dedupe_key,
             max_attempts=spec.max_attempts,
             hold_s=hold_s,
+            update_id=update_id,
         )
         if created and not hold_s:
             await jobs_store.notify(db, JOBS_CHANNEL)  # NOTIFY is delivered on commit
@@ -223,7 +231,10 @@ class TaskQueue:
 
     async def _record(self, job_id: int, outcome: str) -> None:
         async with self._outcome_changed:
+            self.outcomes.pop(job_id, None)  # re-inserted last: the dict stays in age order
             self.outcomes[job_id] = outcome
+            while len(self.outcomes) > OUTCOMES_KEPT:
+                del self.outcomes[next(iter(self.outcomes))]
             self._outcome_changed.notify_all()
 
     def _on_notify(self, *_: object) -> None:
@@ -329,7 +340,8 @@ class TaskQueue:
                     self._observe(job.kind, outcome, time.monotonic() - started)
 
     async def _failed(self, registered: _Registered, job: JobRow, token: uuid.UUID, error: Exception) -> None:
-        text = f"{type(error).__name__}: {error}"
+        # aiohttp's errors carry the URL they failed on, and the Bot API's URL holds the token.
+        text = self._redact(f"{type(error).__name__}: {error}")
         if job.attempts < job.max_attempts and _retryable(error):
             delay = registered.spec.backoff_s * 2 ** (job.attempts - 1)
             await self._transition(jobs_store.retry_later, job.id, token, delay, text)
@@ -339,7 +351,14 @@ class TaskQueue:
         if not await self._transition(jobs_store.fail, job.id, token, text):
             await self._record(job.id, "lost")
             return  # fenced: someone else owns this job now and will report it
-        logger.opt(exception=error).error("! failed {} #{}: {}", job.kind, job.id, text)
+        await self._record(job.id, "failed")
+        if isinstance(error, FaceitBotError):
+            # Not found, bad input, a cancelled job: what the user is told, not a bug.
+            logger.info("! failed {} #{}: {}", job.kind, job.id, text)
+        elif isinstance(error, FaceitUnavailable):
+            logger.warning("! failed {} #{}: {}", job.kind, job.id, text)
+        else:
+            logger.opt(exception=error).error("! failed {} #{}: {}", job.kind, job.id, text)
         if registered.on_failure is not None:
             try:
                 await registered.on_failure(job.payload, job, error)
@@ -391,9 +410,6 @@ class TaskQueue:
 
 def _retryable(error: Exception) -> bool:
     """Domain errors a user caused (bad input, not found) are final; infrastructure errors retry."""
-    from faceitbot.errors import FaceitBotError
-    from faceitbot.faceit.errors import FaceitUnavailable
-
     if isinstance(error, FaceitUnavailable):
         return True
     return not isinstance(error, FaceitBotError)

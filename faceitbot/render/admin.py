@@ -75,6 +75,10 @@ def dashboard(d: Dashboard, l10n: L10n) -> Rendered:
         ),
         l10n("admin-dashboard-tiers", tiers=tiers),
         l10n("admin-dashboard-stars", stars=d.stars_month),
+        l10n("admin-dashboard-failed-updates", count=d.failed_updates),
+    ]
+    lines += [
+        f"  #{f.update_id} {when(f.created_at)}: {escape((f.error or '—')[:80])}" for f in d.latest_failed
     ]
     button = InlineKeyboardButton(
         text=l10n("admin-refresh"), callback_data=AdminCb(action=AdminAction.REFRESH).pack()

@@ -73,7 +73,11 @@ def overview_json(ov: Overview) -> dict[str, Any]:
             "cache_misses": c.cache_misses,
         },
         "notifications": {s: ov.notifications.get(s, 0) for s in NOTIFICATION_STATES},
-        "telegram": {"rate_limited": ov.telegram_429, "blocked_chats": ov.notifications.get("blocked", 0)},
+        "telegram": {
+            "rate_limited": ov.telegram_429,
+            "blocked_chats": ov.notifications.get("blocked", 0),
+            "failed_updates": c.failed_updates,
+        },
         "users": {
             "total": c.users.total,
             "active_today": c.users.active_today,
@@ -237,7 +241,8 @@ def live(ov: Overview, l10n: L10n, csrf: str | None) -> str:
             f'<li>{_e(l10n("dash-note-" + s))}: <b id="n-{s}">{n[s]}</b></li>' for s in NOTIFICATION_STATES
         )
         + f"<li>{_e(l10n('dash-telegram-429'))}: <b id=tg-429>{t['rate_limited']}</b></li>"
-        f"<li>{_e(l10n('dash-blocked-chats'))}: <b id=tg-blocked>{t['blocked_chats']}</b></li></ul></section>"
+        f"<li>{_e(l10n('dash-blocked-chats'))}: <b id=tg-blocked>{t['blocked_chats']}</b></li>"
+        f"<li>{_e(l10n('dash-failed-updates'))}: <b id=tg-failed-updates>{t['failed_updates']}</b></li></ul></section>"
     )
     u = data["users"]
     tiers = " · ".join(

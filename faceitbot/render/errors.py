@@ -7,6 +7,10 @@ from faceitbot.errors import FaceitBotError, PlayerNotFound
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape
 from faceitbot.render.keyboards import player_choices
+from faceitbot.render.settings import zone_choices
+
+# A time zone the user got wrong comes with the common ones as buttons.
+ZONE_ERRORS = frozenset({"error-bad-zone", "error-zone-region"})
 
 
 def for_exception(exc: BaseException, l10n: L10n) -> Rendered:
@@ -17,4 +21,6 @@ def for_exception(exc: BaseException, l10n: L10n) -> Rendered:
     if isinstance(exc, PlayerNotFound) and exc.suggestions:
         text += "\n\n" + l10n("suggestions-title")
         return Rendered(text, player_choices(exc.suggestions, PlayerAction(exc.purpose)))
+    if exc.key in ZONE_ERRORS:
+        return Rendered(text, zone_choices())
     return Rendered(text)

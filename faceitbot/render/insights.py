@@ -55,8 +55,8 @@ def last_match(card: LastMatch, nickname: str, zone: ZoneInfo, l10n: L10n) -> Re
         l10n("last-title", nickname=escape(nickname)),
         l10n(
             "last-result",
-            map=map_label(card.map),
-            score=card.score,
+            map=escape(map_label(card.map)),
+            score=escape(card.score),
             result=l10n("last-won") if card.won else l10n("last-lost"),
             when=_when(card.finished_at, zone) if card.finished_at else "—",
         ),
@@ -90,7 +90,7 @@ def last_match(card: LastMatch, nickname: str, zone: ZoneInfo, l10n: L10n) -> Re
 
 
 def scoreboard(card: LastMatch, l10n: L10n) -> Rendered:
-    head = l10n("scoreboard-title", map=map_label(card.map), score=card.score)
+    head = l10n("scoreboard-title", map=escape(map_label(card.map)), score=escape(card.score))
     return Rendered("\n".join([head, "", _table(card.team, l10n), "", _table(card.enemy, l10n)]))
 
 
@@ -98,8 +98,8 @@ def _history_line(m: MatchLine, zone: ZoneInfo, l10n: L10n) -> str:
     return l10n(
         "history-line",
         when=_when(m.finished_at, zone),
-        map=map_label(m.map),
-        score=m.own_score,
+        map=escape(map_label(m.map)),
+        score=escape(str(m.own_score)),
         result=_result(m.won, l10n),
         kills=m.kills,
         deaths=m.deaths,
@@ -183,7 +183,7 @@ def _totals(t: Totals, l10n: L10n) -> list[str]:
 
 
 def _map(m: MapForm | None) -> str:
-    return "—" if m is None else f"{m.map} {m.wins}/{m.matches} · K/D {fmt(m.kd)}"
+    return "—" if m is None else f"{escape(m.map)} {m.wins}/{m.matches} · K/D {fmt(m.kd)}"
 
 
 def form_report(report: FormReport, l10n: L10n) -> Rendered:
@@ -258,7 +258,7 @@ def maps_report(view: MapsView, nickname: str, l10n: L10n) -> Rendered:
         lines.append(
             l10n(
                 "maps-line",
-                map=m.map,
+                map=escape(m.map),
                 matches=m.matches,
                 win_rate=fmt(m.win_rate, 0),
                 kd=fmt(m.kd),
@@ -269,9 +269,9 @@ def maps_report(view: MapsView, nickname: str, l10n: L10n) -> Rendered:
         lines.append(
             l10n(
                 "maps-verdict",
-                strongest=view.strongest.map,
+                strongest=escape(view.strongest.map),
                 strong_wr=fmt(view.strongest.win_rate, 0),
-                weakest=view.weakest.map,
+                weakest=escape(view.weakest.map),
                 weak_wr=fmt(view.weakest.win_rate, 0),
             )
         )

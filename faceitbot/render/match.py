@@ -202,7 +202,7 @@ def analysis(
     report: MatchReport, l10n: L10n, *, viewer_player_id: str | None, calls: int, elapsed_ms: int
 ) -> Rendered:
     parts = [
-        l10n("analysis-title", competition=escape(report.competition or "FACEIT"), status=report.status),
+        l10n("analysis-title", competition=escape(report.competition or "FACEIT"), status=escape(report.status)),
     ]
     if report.maps_picked:
         parts.append(l10n("analysis-map", map=escape(", ".join(report.maps_picked))))

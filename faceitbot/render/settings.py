@@ -34,14 +34,7 @@ def settings_view(zone: str, now: datetime, user: UserRow, l10n: L10n) -> Render
     linked = escape(user.faceit_nickname) if user.faceit_nickname else l10n("settings-not-linked")
     text = l10n("settings-view", zone=zone, local=local, language=l10n("language-name"), linked=linked)
 
-    def zone_button(name: str) -> InlineKeyboardButton:
-        mark = "• " if name == zone else ""
-        label = name.split("/")[-1].replace("_", " ")
-        return InlineKeyboardButton(
-            text=mark + label, callback_data=SettingsCb(action=SettingsAction.ZONE, value=name).pack()
-        )
-
-    rows = [[zone_button(z) for z in ZONES[i : i + 3]] for i in range(0, len(ZONES), 3)]
+    rows = zone_rows(zone)
     rows.append(
         [
             InlineKeyboardButton(
@@ -53,6 +46,23 @@ def settings_view(zone: str, now: datetime, user: UserRow, l10n: L10n) -> Render
         ]
     )
     return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))
+
+
+def zone_rows(current: str | None = None) -> list[list[InlineKeyboardButton]]:
+    """The common zones as buttons, three a row, the current one marked."""
+
+    def zone_button(name: str) -> InlineKeyboardButton:
+        mark = "• " if name == current else ""
+        label = name.split("/")[-1].replace("_", " ")
+        return InlineKeyboardButton(
+            text=mark + label, callback_data=SettingsCb(action=SettingsAction.ZONE, value=name).pack()
+        )
+
+    return [[zone_button(z) for z in ZONES[i : i + 3]] for i in range(0, len(ZONES), 3)]
+
+
+def zone_choices() -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(inline_keyboard=zone_rows())
 
 
 def prompt(kind: str, l10n: L10n) -> tuple[str, ForceReply]:

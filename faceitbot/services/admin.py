@@ -17,9 +17,11 @@ from faceitbot.store import admin as store
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import payments as payments_store
 from faceitbot.store import referrals as referrals_store
+from faceitbot.store import updates as updates_store
 from faceitbot.store.admin import UserFigures, UserInfo
 from faceitbot.store.db import Pool
 from faceitbot.store.payments import PaymentRow
+from faceitbot.store.updates import FailedUpdate
 
 MAX_GRANT_DAYS = 3650
 
@@ -59,11 +61,14 @@ class Dashboard:
     users: UserFigures
     stars_month: int
     at: datetime
+    failed_updates: int = 0  # over 24 h: unreadable, or failing outside a handler
+    latest_failed: tuple[FailedUpdate, ...] = ()
 
 
 async def dashboard(pool: Pool, queue: TaskQueue, faceit: FaceitClient, now: datetime) -> Dashboard:
     day = now.date()
     month_start = datetime(now.year, now.month, 1, tzinfo=UTC)
+    failed, latest = await updates_store.failed_since(pool, 24, limit=3)
     return Dashboard(
         jobs=await jobs_store.counts(pool),
         oldest_s=await store.oldest_queued(pool),
@@ -80,6 +85,8 @@ async def dashboard(pool: Pool, queue: TaskQueue, faceit: FaceitClient, now: dat
         users=await store.user_figures(pool, day, now),
         stars_month=await store.stars_since(pool, month_start),
         at=now,
+        failed_updates=failed,
+        latest_failed=tuple(latest),
     )
 
 

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-from faceitbot.analysis import inputs
+from faceitbot import parsing
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.errors import FaceitBotError, NotLinked
@@ -43,6 +43,9 @@ class Accepted:
     position: int
     remaining: int
     free_repeat: bool
+    # The update asking was handled before (its replica died before marking it): the job it
+    # created exists, has been acknowledged or will deliver without one. Say nothing.
+    replayed: bool = False
 
 
 def effective_tier(user: UserRow, now: datetime) -> str:
@@ -61,6 +64,7 @@ async def request_analysis(
     chat_id: int,
     locale: str,
     now: datetime,
+    update_id: int | None = None,
 ) -> Accepted:
     limit = settings.daily_quota(effective_tier(user, now))
     day = now.date()
@@ -80,7 +84,10 @@ async def request_analysis(
             dedupe_key=f"analysis:{user.telegram_id}:{match_id}",
             conn=conn,
             hold_s=ACK_HOLD_S,
+            update_id=update_id,
         )
+        if not created and update_id is not None and job.update_id == update_id:
+            return Accepted(job.id, False, 0, 0, False, replayed=True)
         if created:
             if not free and await quotas.charge(conn, user.telegram_id, day, limit) is None:
                 # Over the daily quota, a referral bonus analysis (if any is left) pays for it.
@@ -95,7 +102,7 @@ async def request_analysis(
 async def requested_match_id(faceit: FaceitClient, user: UserRow, args: str | None) -> str:
     """`/match <room | id>`, or `/match` alone: the linked player's latest match."""
     if (args or "").strip():
-        return inputs.match_id(args)
+        return parsing.match_id(args)
     if user.faceit_player_id:
         return await players.latest_match_id(faceit, user.faceit_player_id)
     raise NotLinked()

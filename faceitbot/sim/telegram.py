@@ -246,6 +246,10 @@ def _window_wait(log: deque[float], limit: int, window_s: float, now: float) -> 
     return 0.0 if len(log) < limit else log[0] + window_s - now
 
 
+class ExtraCalls(AssertionError):
+    """More matching calls arrived than the test expected."""
+
+
 class WaitTimeout(AssertionError, TimeoutError):
     """wait_for gave up; the message lists what the bot did do."""
 
@@ -599,8 +603,14 @@ class FakeTelegram:
         predicate: Callable[[Call], bool] | None = None,
         count: int = 1,
         timeout: float = 10.0,
+        settle: float = 0.0,
     ) -> list[Call]:
-        """The first `count` successful matching calls recorded since mark(), waiting for them if needed."""
+        """The first `count` successful matching calls recorded since mark(), waiting for them if needed.
+
+        With `settle`, then watches that long more and raises ExtraCalls if any further matching
+        call arrives: a second message or a trailing apology fails the caller instead of hiding
+        behind the first `count`.
+        """
         methods = {self.spec.canonical(m) for m in ((method,) if isinstance(method, str) else method)}
         start = self._mark
 
@@ -627,6 +637,14 @@ class FakeTelegram:
                 f"timed out after {timeout}s waiting for {wanted} in {where}; found {len(found())}."
                 f" Calls since mark() in {where}:\n{lines}"
             ) from None
+        if settle > 0:
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(settle):
+                    await self._changed.wait_until(lambda: len(found()) > count)
+            extra = found()[count:]
+            if extra:
+                lines = "\n".join(f"  {c.method}: {_summary(c)}" for c in found())
+                raise ExtraCalls(f"expected {count} call(s) but {len(found())} arrived:\n{lines}")
         return found()[:count]
 
     async def wait_polling(self, timeout: float = 5.0) -> None:

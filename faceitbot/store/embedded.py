@@ -21,11 +21,12 @@ class EmbeddedPostgres:
 
 
 def _start(pgdata: Path) -> Any:
-    import pgserver  # imported lazily: only the embedded mode needs its binaries
-
     with warnings.catch_warnings():
-        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless here.
+        # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI), on import as well
+        # as on start; harmless here, and the demo would show it to a new user.
         warnings.simplefilter("ignore")
+        import pgserver  # imported lazily: only the embedded mode needs its binaries
+
         return pgserver.get_server(pgdata, cleanup_mode="stop")
 
 

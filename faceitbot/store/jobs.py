@@ -27,10 +27,12 @@ class JobRow:
     lease_token: uuid.UUID | None
     created_at: datetime
     result: dict[str, Any] | None  # the rendered result an earlier attempt kept (keep_result)
+    update_id: int | None = None  # the Telegram update that asked for it, if one did
 
 
 _COLUMNS = (
-    "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at, result"
+    "id, kind, priority, payload, dedupe_key, status, attempts, max_attempts, lease_token, created_at,"
+    " result, update_id"
 )
 
 
@@ -47,16 +49,25 @@ async def submit(
     dedupe_key: str | None,
     max_attempts: int,
     hold_s: float = 0.0,
+    update_id: int | None = None,
 ) -> tuple[JobRow, bool]:
-    """Insert a job, or return the live one with the same dedupe key. (row, created)."""
+    """Insert a job, or return the live one with the same dedupe key. (row, created).
+
+    With `update_id`, the job of that update if there is one, whatever its state: the update is
+    being handled again (its replica died before marking it handled), and what it asked for
+    exists already."""
+    if update_id is not None:
+        existing = await db.fetchrow(f"SELECT {_COLUMNS} FROM jobs WHERE update_id = $1", update_id)
+        if existing is not None:
+            return _row(existing), False
     query = f"""
-        INSERT INTO jobs (kind, priority, payload, dedupe_key, max_attempts, run_at)
-        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6))
+        INSERT INTO jobs (kind, priority, payload, dedupe_key, max_attempts, run_at, update_id)
+        VALUES ($1, $2, $3, $4, $5, now() + make_interval(secs => $6), $7)
         ON CONFLICT (dedupe_key) WHERE status IN ('queued', 'running') DO NOTHING
         RETURNING {_COLUMNS}
     """
     while True:
-        record = await db.fetchrow(query, kind, priority, payload, dedupe_key, max_attempts, hold_s)
+        record = await db.fetchrow(query, kind, priority, payload, dedupe_key, max_attempts, hold_s, update_id)
         if record is not None:
             return _row(record), True
         existing = await db.fetchrow(

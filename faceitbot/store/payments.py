@@ -249,11 +249,13 @@ async def expire(db: Executor, now: datetime, limit: int = 500) -> list[TierChan
 
 
 async def prune_invoices(db: Executor, older_than_days: int = 30) -> int:
-    """Unpaid one-off invoices are useless after their freshness window; subscription links stay."""
+    """Invoices and subscription links never paid within `older_than_days`: a user can press "buy"
+    any number of times, and each press leaves a row. A link that was paid once stays, since its
+    renewals carry its payload."""
     status = await db.execute(
         """
         DELETE FROM invoices i
-        WHERE NOT i.recurring AND i.created_at < now() - make_interval(days => $1)
+        WHERE i.created_at < now() - make_interval(days => $1)
           AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.nonce = i.nonce)
         """,
         older_than_days,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 import asyncpg
@@ -34,7 +36,8 @@ async def claim(db: Executor, update_id: int, owner: str, hold_s: float) -> Clai
     if row is not None:
         return Claim.MINE
     status = await db.fetchval("SELECT status FROM processed_updates WHERE update_id = $1", update_id)
-    return Claim.DONE if status == "done" else Claim.BUSY
+    # A failed update is as final as a done one: a redelivery of it is acknowledged and dropped.
+    return Claim.DONE if status in ("done", "failed") else Claim.BUSY
 
 
 async def accept_batch(
@@ -129,13 +132,60 @@ async def expire_many(db: Executor, update_ids: list[int], owner: str) -> None:
     )
 
 
-async def fail(db: Executor, update_id: int, owner: str) -> None:
-    """An update whose handling failed on every attempt: never replayed again."""
+async def fail(db: Executor, update_id: int, owner: str, error: str | None = None) -> None:
+    """An update whose handling failed: never replayed again, kept with its error."""
     await db.execute(
-        "UPDATE processed_updates SET status = 'failed' WHERE update_id = $1 AND owner = $2",
+        """
+        UPDATE processed_updates SET status = 'failed', error = coalesce($3, error)
+        WHERE update_id = $1 AND owner = $2
+        """,
         update_id,
         owner,
+        error,
     )
+
+
+async def keep_failed(db: Executor, owner: str, failed: list[tuple[int, str, str]]) -> None:
+    """(update_id, JSON, error) of updates that could not even be read: kept as failed, so the
+    offset moves past them and an operator can see what came."""
+    await db.execute(
+        """
+        INSERT INTO processed_updates (update_id, owner, status, claimed_until, payload, error, attempts)
+        SELECT update_id, $1, 'failed', now(), payload, error, 1
+        FROM unnest($2::bigint[], $3::text[], $4::text[]) AS f (update_id, payload, error)
+        ON CONFLICT (update_id) DO UPDATE
+            SET status = 'failed', payload = EXCLUDED.payload, error = EXCLUDED.error
+            WHERE processed_updates.status = 'handling'
+        """,
+        owner,
+        [u for u, _, _ in failed],
+        [j for _, j, _ in failed],
+        [e for _, _, e in failed],
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FailedUpdate:
+    update_id: int
+    error: str | None
+    created_at: datetime
+
+
+async def failed_since(db: Executor, hours: int, limit: int = 5) -> tuple[int, list[FailedUpdate]]:
+    """How many updates failed in the last `hours`, and the latest `limit` of them."""
+    count = await db.fetchval(
+        """SELECT count(*) FROM processed_updates
+           WHERE status = 'failed' AND created_at > now() - make_interval(hours => $1)""",
+        hours,
+    )
+    rows = await db.fetch(
+        """SELECT update_id, error, created_at FROM processed_updates
+           WHERE status = 'failed' AND created_at > now() - make_interval(hours => $1)
+           ORDER BY created_at DESC, update_id DESC LIMIT $2""",
+        hours,
+        limit,
+    )
+    return count, [FailedUpdate(r["update_id"], r["error"], r["created_at"]) for r in rows]
 
 
 async def finish_many(db: Executor, update_ids: list[int], owner: str) -> None:
@@ -171,10 +221,16 @@ async def release_many(db: Executor, update_ids: list[int], owner: str) -> None:
     )
 
 
-async def prune(db: Executor, keep_days: int = 2) -> int:
-    # Telegram gives up redelivering within a day; older ids can never come back.
+async def prune(db: Executor, keep_days: int = 2, keep_failed_days: int = 7) -> int:
+    # Telegram gives up redelivering within a day; older ids can never come back. Failed ones
+    # stay a week for whoever looks into them.
     status = await db.execute(
-        "DELETE FROM processed_updates WHERE created_at < now() - make_interval(days => $1)", keep_days
+        """
+        DELETE FROM processed_updates
+        WHERE created_at < now() - make_interval(days => CASE WHEN status = 'failed' THEN $2::int ELSE $1::int END)
+        """,
+        keep_days,
+        keep_failed_days,
     )
     return int(status.split()[-1])
 

@@ -116,6 +116,9 @@ class Metrics:
         children[0].inc()
         children[1].observe(seconds)
 
+    def update_failed(self, stage: str) -> None:
+        self.updates_failed.labels(stage).inc()
+
     def duplicate_update(self, claim: str) -> None:
         self.update_duplicates.labels(claim).inc()
 
