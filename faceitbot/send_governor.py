@@ -52,6 +52,9 @@ BACKGROUND_BACKLOG_S = 0.25
 # Flood waits longer than this are not sat out inline: the caller gets the 429 (a job retries later).
 MAX_INLINE_WAIT_S = 60.0
 MAX_ATTEMPTS = 8
+# A booked slot this close is sent at once: a timer costs more CPU than the wait is worth, and
+# Telegram counts seconds, not milliseconds.
+EARLY_S = 0.002
 # Bookings in flight to Redis at once: a crowd of replies books at the same moment, and redis-py
 # refuses a call outright (MaxConnectionsError) once its pool's 100 connections are out.
 REDIS_CALLS = 8
@@ -299,7 +302,7 @@ class SendGovernor(BaseRequestMiddleware):
             while True:
                 self._check_superseded(level, edit, number)
                 booked, delay = await self._pace.reserve(self._overall, schedules, backlog)
-                if delay > 0:
+                if delay > EARLY_S or (delay > 0 and not booked):
                     await asyncio.sleep(delay)  # the slot booked, or until one may be
                 if booked:
                     break
