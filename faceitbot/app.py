@@ -24,7 +24,7 @@ from faceitbot.config import Settings
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.handlers import get_routers
+from faceitbot.handlers import install_handlers
 from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.intake.gate import UpdateGate
@@ -207,7 +207,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
         dp.update.outer_middleware(Activity(pool))
-        dp.include_routers(*get_routers(kv))
+        install_handlers(dp, kv)
         dp.startup.register(_announce_commands)
         yield Runtime(
             settings,

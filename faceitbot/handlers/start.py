@@ -20,8 +20,6 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="start")
-# A plain /start in a private chat, taken at the top of the tree (handlers/__init__.py).
-plain = Router(name="start-plain")
 
 
 def is_plain_start(message: Message) -> bool:
@@ -30,12 +28,15 @@ def is_plain_start(message: Message) -> bool:
     return message.chat.type == "private" and len(words) == 1 and words[0].split("@", 1)[0] == "/start"
 
 
-@plain.message(MessageIs(is_plain_start), CommandStart())
 async def plain_start(message: Message, user: UserRow, pool: Pool, l10n: L10n) -> None:
     """What /start's way down the tree does without a payload: notifications back on after a
-    403 (the tracking router), then the greeting."""
+    403 (the tracking router), then the greeting. Registered on the dispatcher itself, ahead of
+    every router (handlers/__init__.py)."""
     await tracking.welcome_back(pool, user)
     await cmd_start(message, user, l10n)
+
+
+PLAIN_START = (MessageIs(is_plain_start), CommandStart())
 
 
 @router.message(CommandStart())
