@@ -90,7 +90,7 @@ async def ready(port: int) -> bool:
 
 
 def is_result(call) -> bool:
-    return call.method in ("editMessageText", "sendMessage") and "FACEIT requests" in call.params.get(
+    return call.method in ("editMessageText", "sendMessage") and "FACEIT request" in call.params.get(
         "text", ""
     )
 

@@ -10,16 +10,23 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
 
 import asyncpg
 import redis.asyncio as aioredis
 from aiogram import Bot, Dispatcher
-from aiogram.types import BotCommand
+from aiogram.types import (
+    BotCommand,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeAllPrivateChats,
+    BotCommandScopeChat,
+)
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
 from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
 from faceitbot.botsession import create_bot
+from faceitbot.commands import Scope, in_scope
 from faceitbot.config import Settings
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
@@ -54,33 +61,6 @@ from faceitbot.web.faceit_webhook import add_faceit_webhook_route
 from faceitbot.web.health import Readiness, add_health_routes
 from faceitbot.web.metrics import Metrics, ScrapeSources
 from faceitbot.web.server import HttpServer
-
-COMMANDS = (
-    "start",
-    "match",
-    "accuracy",
-    "profile",
-    "stats",
-    "last",
-    "matches",
-    "form",
-    "maps",
-    "elo",
-    "card",
-    "matchcard",
-    "settings",
-    "link",
-    "unlink",
-    "track",
-    "tracked",
-    "notify",
-    "subscribe",
-    "referral",
-    "language",
-    "help",
-    "paysupport",
-    "terms",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,12 +218,25 @@ async def _connect_redis(settings: Settings) -> aioredis.Redis | None:
     return redis
 
 
-async def _announce_commands(bot: Bot, i18n: I18n) -> None:
+async def _announce_commands(bot: Bot, i18n: I18n, settings: Settings) -> None:
+    """Each scope's menu from the table of commands: private chats, group chats (only what works
+    there) and each admin's chat (with /admin), in every language we speak."""
+    scopes: list[tuple[Scope, Any]] = [
+        (Scope.PRIVATE, None),  # the default, for clients that know no scopes
+        (Scope.PRIVATE, BotCommandScopeAllPrivateChats()),
+        (Scope.GROUP, BotCommandScopeAllGroupChats()),
+        *((Scope.ADMIN, BotCommandScopeChat(chat_id=a)) for a in sorted(settings.admin_ids)),
+    ]
     for locale in i18n.available_locales:
         l10n = L10n(i18n, locale)
-        commands = [BotCommand(command=c, description=l10n(f"cmd-{c}")) for c in COMMANDS]
-        # English is also the list for every language we do not speak.
-        await bot.set_my_commands(commands, language_code=None if locale == "en" else locale)
+        for scope, telegram_scope in scopes:
+            commands = [
+                BotCommand(command=c.name, description=l10n(c.description_key)) for c in in_scope(scope)
+            ]
+            # English is also the list for every language we do not speak.
+            await bot.set_my_commands(
+                commands, scope=telegram_scope, language_code=None if locale == "en" else locale
+            )
 
 
 def _tune_gc() -> None:

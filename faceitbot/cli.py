@@ -39,6 +39,10 @@ def main(argv: list[str] | None = None) -> None:
     legacy = sub.add_parser("import-legacy", help="import the JSON storage of the bot this one replaces")
     legacy.add_argument("file", type=Path, help="the old bot's data.json")
     legacy.add_argument("--dry-run", action="store_true", help="validate and count, write nothing")
+    dump = sub.add_parser("backup", help="dump DATABASE_URL into FILE (pg_dump, custom format)")
+    dump.add_argument("file", type=Path, help="the archive to write, e.g. faceitbot-2026-01-31.dump")
+    load = sub.add_parser("restore", help="restore FILE into the empty database at DATABASE_URL")
+    load.add_argument("file", type=Path, help="an archive written by `faceitbot backup`")
     sub.add_parser("sim", help="simulators: sim faceit | sim telegram | sim world (see sim -h)")
     args = parser.parse_args(argv)
 
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
+    elif args.command in ("backup", "restore"):
+        raise SystemExit(_backup_or_restore(args.command, settings.database_url, args.file))
     elif args.command == "import-legacy":
         raise SystemExit(asyncio.run(_import_legacy(settings, args.file, dry_run=args.dry_run)))
     else:
@@ -101,6 +107,25 @@ async def _migrate(settings) -> None:
 
     async with _migrated_pool(settings) as (_, applied):
         logger.info("schema is up to date ({} applied now)", len(applied))
+
+
+def _backup_or_restore(command: str, database_url: str | None, file: Path) -> int:
+    from faceitbot.backup import BackupError, backup, restore
+
+    if not database_url:
+        print(f"faceitbot: {command} needs DATABASE_URL (the PostgreSQL to {command})", file=sys.stderr)
+        return 2
+    try:
+        if command == "backup":
+            size = backup(database_url, file)
+            print(f"backup written: {file} ({size} bytes)")
+        else:
+            version = asyncio.run(restore(database_url, file))
+            print(f"restored {file}: schema version {version}; start the bot (it applies newer migrations)")
+    except BackupError as e:
+        print(f"faceitbot: {command} did nothing: {e}", file=sys.stderr)
+        return 1
+    return 0
 
 
 async def _import_legacy(settings, path: Path, *, dry_run: bool) -> int:

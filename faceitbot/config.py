@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from faceitbot.tiers import Tier
+
 FACEIT_API_DEFAULT = "https://open.faceit.com/data/v4"
 TELEGRAM_API_DEFAULT = "https://api.telegram.org"
 
@@ -83,17 +85,19 @@ class Settings:
     dashboard_admin_token: Secret = field(default_factory=lambda: Secret(""))
 
     def track_limit(self, tier: str) -> int:
+        t = Tier(tier)
         return {
-            "free": self.track_limit_free,
-            "premium": self.track_limit_premium,
-            "pro": self.track_limit_pro,
-        }.get(tier, 0)
+            Tier.FREE: self.track_limit_free,
+            Tier.PREMIUM: self.track_limit_premium,
+            Tier.PRO: self.track_limit_pro,
+        }[t]
 
     def daily_quota(self, tier: str) -> int:
-        return {"free": self.quota_free, "premium": self.quota_premium, "pro": self.quota_pro}.get(tier, 0)
+        t = Tier(tier)  # an unknown tier raises: it must never mean a quota of 0
+        return {Tier.FREE: self.quota_free, Tier.PREMIUM: self.quota_premium, Tier.PRO: self.quota_pro}[t]
 
     def price_stars(self, tier: str) -> int:
-        return {"premium": self.price_premium_stars, "pro": self.price_pro_stars}[tier]
+        return {Tier.PREMIUM: self.price_premium_stars, Tier.PRO: self.price_pro_stars}[Tier(tier)]
 
     @property
     def secrets(self) -> tuple[str, ...]:

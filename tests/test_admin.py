@@ -95,6 +95,20 @@ async def add_payment(
         created or datetime.now(UTC),
         expires,
     )
+    # Credited through the ledger, as record_payment does; revenue figures are read from it.
+    at = created or datetime.now(UTC)
+    await bot.rt.pool.execute(
+        """
+        INSERT INTO entitlements (telegram_id, tier, days, stars, source, source_ref, credited_at, refunded_at)
+        VALUES ($1, $2, 30, $3, 'payment', $4, $5::timestamptz, CASE WHEN $6::text = 'refunded' THEN $5::timestamptz END)
+        """,
+        uid,
+        tier,
+        stars,
+        f"ch_{uid}_{stars}_{status}_{created}",
+        at,
+        status,
+    )
 
 
 @pytest.mark.parametrize(
@@ -285,7 +299,7 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
     await add_job(bot, Priority.HIGH, "queued")
     [ask] = await bot.say(ADMIN_ID, "/admin queue purge low")
     assert (
-        ask.params["text"] == "Purge 3 queued LOW job(s)? They are marked failed and can be retried for 24 h."
+        ask.params["text"] == "Purge 3 queued jobs of priority LOW? They are marked failed and can be retried for 24 h."
     )
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'") == 4
     _, no = buttons(ask)
@@ -309,7 +323,7 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
             )
         )
     [purged] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
-    assert purged.params["text"] == "Purged 3 queued LOW job(s)."
+    assert purged.params["text"] == "Purged 3 queued jobs of priority LOW."
     counts = dict(await bot.rt.pool.fetch("SELECT priority, status FROM jobs ORDER BY id"))
     assert (
         await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'failed' AND priority = 3") == 3
@@ -340,7 +354,7 @@ async def test_purging_a_queued_analysis_refunds_it_and_tells_the_user(bot: BotH
     assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", uid) == 0
     assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE kind = 'analysis'") == "failed"
     [purged] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
-    assert purged.params["text"] == "Purged 1 queued HIGH job(s)."
+    assert purged.params["text"] == "Purged 1 queued job of priority HIGH."
 
 
 async def test_retry_failed_requeues_once_per_dedupe_key(bot: BotHarness) -> None:
@@ -350,10 +364,10 @@ async def test_retry_failed_requeues_once_per_dedupe_key(bot: BotHarness) -> Non
     await add_job(bot, Priority.LOW, "queued", dedupe_key="k2")  # k2 is live already
     await add_job(bot, Priority.HIGH, "failed")
     [reply] = await bot.say(ADMIN_ID, "/admin queue retry-failed low")
-    assert reply.params["text"] == "Queued again: 1 failed job(s)."
+    assert reply.params["text"] == "Queued again: 1 failed job."
     assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE id = $1", newest) == "queued"
     [reply] = await bot.say(ADMIN_ID, "/admin queue retry-failed")
-    assert reply.params["text"] == "Queued again: 1 failed job(s)."  # the HIGH one
+    assert reply.params["text"] == "Queued again: 1 failed job."  # the HIGH one
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'failed'") == 2
 
 
@@ -370,9 +384,13 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         assert lines[1] == "Tier: <b>FREE</b> until —"
         assert lines[2] == "Today: 0/5 analyses · bonus left: 0 · invited: 0"
         assert (
-            lines[-1]
-            == f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+            f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+            in lines
         )
+        ledger = lines[lines.index("<b>Ledger</b> (what the plan is derived from):") + 1 :]
+        assert [line.split(" · ", 1)[1] for line in ledger] == [
+            f"PREMIUM · 30 d · payment <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+        ]
     [missing] = await bot.say(ADMIN_ID, "/admin user @nobody")
     assert missing.params["text"] == "No user matches «@nobody»."
 
@@ -383,8 +401,12 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
     assert granted.params["text"] == (
         f"User <code>{uid}</code>: <b>PRO</b> until {row['tier_expires_at'].strftime('%Y-%m-%d %H:%M UTC')}."
     )
+    [card] = await bot.say(ADMIN_ID, f"/admin user {uid}")
+    lines = card.params["text"].splitlines()
+    newest = lines[lines.index("<b>Ledger</b> (what the plan is derived from):") + 1]
+    assert newest.split(" · ", 1)[1].startswith("PRO · 7 d · grant <code>")
     [bad] = await bot.say(ADMIN_ID, f"/admin grant {uid} gold 7")
-    assert bad.params["text"] == "No tier «gold»: use free, premium or pro."
+    assert bad.params["text"] == "No tier «gold»: use premium or pro."
 
     [banned] = await bot.say(ADMIN_ID, f"/admin ban {uid}")
     assert banned.params["text"] == f"User <code>{uid}</code> is banned."
@@ -408,6 +430,7 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         ("user", "darwin", f"user {uid}"),
         ("user", "@nobody", "refused: admin-user-not-found"),
         ("grant", "@ann_cs pro 7", f"user {uid}: pro until {until}"),
+        ("user", str(uid), f"user {uid}"),
         ("grant", f"{uid} gold 7", "refused: admin-bad-tier"),
         ("ban", str(uid), f"user {uid} banned"),
         ("user", str(uid), f"user {uid}"),

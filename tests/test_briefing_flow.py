@@ -17,7 +17,7 @@ async def _brief(bot: BotHarness, uid: int, match_id: str, lang: str = "en") -> 
     [call] = await bot.tg.wait_for(
         "editMessageText",
         chat_id=uid,
-        predicate=lambda c: "FACEIT requests" in c.params["text"] or "запросов к FACEIT" in c.params["text"],
+        predicate=lambda c: "FACEIT request" in c.params["text"] or " к FACEIT ·" in c.params["text"],
         timeout=20,
     )
     return call.params["text"]

@@ -47,7 +47,7 @@ def _free(port: int) -> bool:
 
 
 def is_result(call) -> bool:
-    return "FACEIT requests" in call.params.get("text", "")
+    return "FACEIT request" in call.params.get("text", "")
 
 
 async def test_three_supervised_replicas_survive_a_sigkill_and_every_user_gets_one_result(

@@ -172,38 +172,6 @@ async def test_faceit_failure_is_reported_and_changes_nothing(bot: BotHarness, w
     assert bot.faceit.stats()["total"] >= 2  # it retried before giving up
 
 
-async def test_commands_are_announced_in_both_languages(bot: BotHarness) -> None:
-    english = [c["command"] for c in bot.tg.my_commands()]
-    russian = {c["command"]: c["description"] for c in bot.tg.my_commands("ru")}
-    assert english == [
-        "start",
-        "match",
-        "accuracy",
-        "profile",
-        "stats",
-        "last",
-        "matches",
-        "form",
-        "maps",
-        "elo",
-        "card",
-        "matchcard",
-        "settings",
-        "link",
-        "unlink",
-        "track",
-        "tracked",
-        "notify",
-        "subscribe",
-        "referral",
-        "language",
-        "help",
-        "paysupport",
-        "terms",
-    ]
-    assert russian["profile"] == "Твоя карточка статистики"
-
-
 def test_world_fixture_is_arranged(world_dir: Path) -> None:
     assert (world_dir / "players" / f"{DARWIN['player_id']}.json").read_bytes() == (
         SAMPLES / "player_details.json"

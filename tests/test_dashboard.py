@@ -115,6 +115,13 @@ async def test_overview_numbers_are_the_rows_inserted(
             stars,
             status,
         )
+        await pool.execute(
+            "INSERT INTO entitlements (telegram_id, tier, days, stars, source, source_ref, credited_at, refunded_at)"
+            " VALUES (1, 'premium', 30, $2, 'payment', $1, now(), CASE WHEN $3::text = 'refunded' THEN now() END)",
+            charge,
+            stars,
+            status,
+        )
     for match, status in (
         ("m1", "pending"),
         ("m2", "sent"),

@@ -142,6 +142,10 @@ async def test_sign_in_and_the_overview_shows_the_rows_inserted(browser: Browser
         "INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status)"
         " VALUES ('ch1', 1, 'pro', 1000, 30, 'paid')"
     )
+    await pool.execute(  # credited through the ledger, where revenue is read from
+        "INSERT INTO entitlements (telegram_id, tier, days, stars, source, source_ref, credited_at)"
+        " VALUES (1, 'pro', 30, 1000, 'payment', 'ch1', now())"
+    )
     for _ in range(2):
         await add_job(pool, Priority.HIGH, "queued")
     for ago in (60, 300, 900, 1500):

@@ -10,12 +10,19 @@ from faceitbot.i18n.loader import LOCALES_DIR, L10n, load_i18n, pick_language
 
 PACKAGE = Path(__file__).resolve().parents[1] / "faceitbot"
 # l10n("key"), BadInput("key"), `key = "key"` class attributes and the menu key tuple.
-_USED = re.compile(r"""(?:l10n\(\s*f?|BadInput\(|key = |MENU_KEYS = \()["']([a-z0-9-]+)["']""")
+_USED = re.compile(
+    r"""(?:l10n\(\s*f?|l10n\.plural\(\s*|BadInput\(|key = |MENU_KEYS = \()["']([a-z0-9-]+)["']"""
+)
 
 
 def _catalog(lang: str) -> dict[str, str]:
+    """key → text; a plural entry's forms joined by newlines (its key is its msgid)."""
     with (LOCALES_DIR / lang / "LC_MESSAGES" / "bot.po").open("rb") as fp:
-        return {m.id: m.string for m in read_po(fp) if m.id}
+        return {
+            (m.id[0] if m.pluralizable else m.id): ("\n".join(m.string) if m.pluralizable else m.string)
+            for m in read_po(fp)
+            if m.id
+        }
 
 
 def _fields(text: str) -> set[str]:
@@ -51,3 +58,72 @@ def test_telegram_language_codes_map_to_ours() -> None:
     assert pick_language("uk") == "ru"
     assert pick_language("de") == "en"
     assert pick_language(None) == "en"
+
+
+# The bot speaks to one user as "ты"; "вы" only where it speaks to two people at once.
+_FORMAL = re.compile(r"\b(?:вы|ваш\w*|вас|вам|вами)\b", re.IGNORECASE)
+_ALLOWED_FORMAL = ("вы оба",)
+
+
+def test_russian_speaks_in_one_register() -> None:
+    offending = {}
+    for key, text in _catalog("ru").items():
+        rest = text
+        for allowed in _ALLOWED_FORMAL:
+            rest = re.sub(allowed, "", rest, flags=re.IGNORECASE)
+        if _FORMAL.search(rest):
+            offending[key] = text
+    assert offending == {}
+
+
+# Counted phrases, written out: Russian has three forms (1, 21, 101 / 2, 22 / 5, 11), English two.
+PLURALS = {
+    "n-faceit-requests": {
+        1: "1 запрос к FACEIT", 2: "2 запроса к FACEIT", 5: "5 запросов к FACEIT", 11: "11 запросов к FACEIT",
+        21: "21 запрос к FACEIT", 22: "22 запроса к FACEIT", 101: "101 запрос к FACEIT",
+    },
+    "n-bonus-analyses": {
+        1: "1 бонусный анализ", 2: "2 бонусных анализа", 5: "5 бонусных анализов", 11: "11 бонусных анализов",
+        21: "21 бонусный анализ", 22: "22 бонусных анализа", 101: "101 бонусный анализ",
+    },
+    "n-failed-jobs": {
+        1: "1 упавшая задача", 2: "2 упавшие задачи", 5: "5 упавших задач", 11: "11 упавших задач",
+        21: "21 упавшая задача", 22: "22 упавшие задачи", 101: "101 упавшая задача",
+    },
+    "n-players": {
+        1: "1 игроком", 2: "2 игроками", 5: "5 игроками", 11: "11 игроками",
+        21: "21 игроком", 22: "22 игроками", 101: "101 игроком",
+    },
+    "n-of-matches": {
+        1: "из 1 матча", 2: "из 2 матчей", 5: "из 5 матчей", 11: "из 11 матчей",
+        21: "из 21 матча", 22: "из 22 матчей", 101: "из 101 матча",
+    },
+    "n-queued-jobs": {
+        1: "1 задача", 2: "2 задачи", 5: "5 задач", 11: "11 задач", 21: "21 задача", 22: "22 задачи", 101: "101 задача",
+    },
+    "n-days": {1: "1 день", 2: "2 дня", 5: "5 дней", 11: "11 дней", 21: "21 день", 22: "22 дня", 101: "101 день"},
+}  # fmt: skip
+ENGLISH = {
+    "n-faceit-requests": ("1 FACEIT request", "2 FACEIT requests"),
+    "n-bonus-analyses": ("1 bonus analysis", "2 bonus analyses"),
+    "n-failed-jobs": ("1 failed job", "2 failed jobs"),
+    "n-players": ("1 player", "2 players"),
+    "n-of-matches": ("of 1 match", "of 2 matches"),
+    "n-days": ("1 day", "2 days"),
+    "n-queued-jobs": ("1 queued job", "2 queued jobs"),
+}
+
+
+def test_counted_phrases_take_the_right_form() -> None:
+    i18n = load_i18n()
+    ru, en = L10n(i18n, "ru"), L10n(i18n, "en")
+    for key, forms in PLURALS.items():
+        assert {n: ru.plural(key, n) for n in forms} == forms, key
+        assert (en.plural(key, 1), en.plural(key, 2)) == ENGLISH[key], key
+
+
+def test_every_counted_message_goes_through_a_plural_entry() -> None:
+    """No Russian text pastes a count in front of a noun it cannot agree with."""
+    ru = _catalog("ru")
+    pasted = re.compile(r"\{(?:calls|bonus|count|limit|days|n)\} (?:запрос|бонусн|задач|упавш|игрок|матч|дней|дня)")
+    assert {k: t for k, t in ru.items() if pasted.search(t) and not k.startswith("n-")} == {}

@@ -168,7 +168,7 @@ async def test_match_analysis_in_a_group_is_the_callers(bot: BotHarness, world: 
     [result] = await bot.tg.wait_for(
         "editMessageText",
         chat_id=GROUP,
-        predicate=lambda c: "FACEIT requests" in c.params["text"],
+        predicate=lambda c: "FACEIT request" in c.params["text"],
         timeout=20,
     )
     assert result.params["message_id"] == ack.response["result"]["message_id"]

@@ -144,7 +144,7 @@ async def test_match_card_of_an_analysed_room(bot: BotHarness, world: World) -> 
     bot.tg.mark()
     bot.tg.send_text(uid, f"/match {match_id}", user_id=uid)
     await bot.tg.wait_for(
-        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
     bot.faceit.reset_stats()
     bot.tg.mark()

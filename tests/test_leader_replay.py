@@ -29,7 +29,7 @@ def _is_ack(text: str) -> bool:
 
 
 def _is_result(text: str) -> bool:
-    return "FACEIT requests" in text
+    return "FACEIT request" in text
 
 
 async def _leading(replica) -> bool:

@@ -17,7 +17,7 @@ ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"
 
 
 def is_result(call) -> bool:
-    return "FACEIT requests" in call.params.get("text", "") or "запросов к FACEIT" in call.params.get(
+    return "FACEIT request" in call.params.get("text", "") or " к FACEIT ·" in call.params.get(
         "text", ""
     )
 
@@ -112,7 +112,7 @@ async def test_two_users_share_one_set_of_faceit_calls(bot: BotHarness, world: W
     )
     await wait_result(bot, a)
     result_b = await wait_result(bot, b)
-    assert "запросов к FACEIT" in result_b.params["text"]
+    assert " к FACEIT ·" in result_b.params["text"]
     assert bot.faceit.stats()["total"] == 31
 
 

@@ -2,12 +2,14 @@ import asyncio
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import asyncpg
 import pytest
 
-from faceitbot.store import migrate
+from faceitbot.plans import derive
+from faceitbot.store import entitlements, migrate
 from faceitbot.store.db import create_pool
 from tests.conftest import PG_DSN
 
@@ -87,3 +89,45 @@ def test_badly_named_files_are_refused(tmp_path: Path) -> None:
     (tmp_path / "1_init.sql").write_text("select 1")
     with pytest.raises(migrate.MigrationError, match="NNNN"):
         migrate.load(tmp_path)
+
+
+async def test_the_ledger_migration_keeps_what_every_user_has(scratch: str, tmp_path: Path) -> None:
+    """sql/0016 on a copy of a database as it was before it: today's (tier, expiry) of every
+    kind of user become ledger rows from which the same plan is derived."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for m in migrate.load(migrate.default_dir()):
+        if m.name < "0016":
+            shutil.copy(migrate.default_dir() / m.name, before / m.name)
+    pool = await create_pool(PG_DSN, schema=scratch)
+    try:
+        await migrate.apply(pool, before)
+        now = datetime.now(UTC)
+        users = {
+            1: ("free", None),
+            2: ("premium", now + timedelta(days=10, hours=12, microseconds=7)),
+            3: ("pro", now + timedelta(days=3)),
+            4: ("premium", now - timedelta(days=1)),  # ended; the expiry tick had not run yet
+            5: ("pro", now + timedelta(minutes=5)),
+        }
+        for uid, (tier, expires) in users.items():
+            await pool.execute(
+                "INSERT INTO users (telegram_id, tier, tier_expires_at) VALUES ($1, $2, $3)", uid, tier, expires
+            )
+        await pool.execute(
+            """INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status)
+               VALUES ('old', 3, 'pro', 1000, 30, 'paid')"""
+        )
+        shutil.copy(migrate.default_dir() / "0016_ledger.sql", before / "0016_ledger.sql")
+        assert await migrate.apply(pool, before) == ["0016_ledger.sql"]
+
+        for uid, (tier, expires) in users.items():
+            row = await pool.fetchrow("SELECT tier, tier_expires_at FROM users WHERE telegram_id = $1", uid)
+            assert (row["tier"], row["tier_expires_at"]) == (tier, expires), uid  # untouched
+            plan = derive(await entitlements.entries(pool, uid), datetime.now(UTC))
+            if expires is not None and expires > now:
+                assert [(s.tier, s.end) for s in plan.segments] == [(tier, expires)], uid
+            else:
+                assert plan.segments == (), uid
+    finally:
+        await pool.close()

@@ -491,7 +491,7 @@ async def test_a_live_match_of_a_linked_player_brings_the_pregame_analysis(
         == f"🎮 <b>{player['nickname']}</b>'s match is starting — analysing the room for you…"
     )
     [result] = await bot.tg.wait_for(
-        "editMessageText", chat_id=fan, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText", chat_id=fan, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
     assert result.params["message_id"] == ack.result["message_id"]
     assert await bot.rt.pool.fetchval("SELECT used FROM usage WHERE telegram_id = $1", fan) == 1

@@ -14,9 +14,11 @@ from faceitbot import subscriptions
 from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec
-from faceitbot.services import payments
+from faceitbot.services import entitlements, payments
 from faceitbot.services.payments import IncomingPayment
 from faceitbot.sim.fixtures import World
+from faceitbot.store import entitlements as entitlements_store
+from faceitbot.tiers import Tier
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
 
@@ -129,9 +131,14 @@ async def test_the_whole_purchase_credits_30_days(bot: BotHarness) -> None:
 async def test_buying_while_subscribed_extends_from_the_current_expiry(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/start")
-    current = datetime.now(UTC) + timedelta(days=10)
+    # Ten PREMIUM days credited earlier (as an admin grant is): they end at `current`.
+    credited = datetime.now(UTC) - timedelta(days=2)
+    current = credited + timedelta(days=10)
     await bot.rt.pool.execute(
-        "UPDATE users SET tier = 'premium', tier_expires_at = $2 WHERE telegram_id = $1", uid, current
+        """INSERT INTO entitlements (telegram_id, tier, days, source, source_ref, credited_at)
+           VALUES ($1, 'premium', 10, 'grant', 'test', $2)""",
+        uid,
+        credited,
     )
     invoice = await buy(bot, uid, "premium")
     await pre_checkout(bot, uid, invoice.params["payload"], PREMIUM_STARS)
@@ -154,7 +161,7 @@ async def test_quota_follows_the_tier_at_once(bot: BotHarness, world: World) -> 
     [ack] = await bot.say(uid, f"/match {world.finished[4]}")
     assert ack.params["text"].endswith("Analyses left today: 494")
     await bot.tg.wait_for(
-        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
 
 
@@ -402,11 +409,16 @@ async def test_reminder_once_per_period_then_downgrade(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/start", lang="ru")
     # Far in the future, so the runtime's own periodic tick (real clock) never touches this user.
-    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(days=200)
-    await bot.rt.pool.execute(
-        "UPDATE users SET tier = 'premium', tier_expires_at = $2 WHERE telegram_id = $1", uid, expires
-    )
+    start = datetime.now(UTC).replace(microsecond=0)
+    expires = start + timedelta(days=200)
     rt = bot.rt
+
+    async def credit(days: int, at: datetime) -> None:
+        async with rt.pool.acquire() as conn, conn.transaction():
+            await entitlements_store.credit(conn, uid, Tier.PREMIUM, days, "grant", secrets.token_hex(6), at)
+            await entitlements.recompute(conn, uid, at)
+
+    await credit(200, start)
 
     async def tick(now: datetime):
         return await subscriptions.run(rt.pool, rt.bot, rt.i18n, rt.settings, now)
@@ -424,9 +436,7 @@ async def test_reminder_once_per_period_then_downgrade(bot: BotHarness) -> None:
         again = await asyncio.gather(tick(expires - timedelta(days=2)), tick(expires - timedelta(days=1)))
         assert [r.reminded for r in again] == [[], []]
     # Renewed: the new period gets its own reminder.
-    await rt.pool.execute(
-        "UPDATE users SET tier_expires_at = $2 WHERE telegram_id = $1", uid, expires + timedelta(days=30)
-    )
+    await credit(30, expires - timedelta(days=2))
     assert [u.telegram_id for u in (await tick(expires + timedelta(days=28))).reminded] == [uid]
     # At expiry: downgraded and told, once.
     bot.tg.mark()
@@ -516,9 +526,12 @@ async def test_refund_takes_back_only_the_refunded_period(bot: BotHarness) -> No
         ]
         await handled.wait(*ids)
     row = await user_row(bot, uid)
-    assert (row["tier"], row["tier_expires_at"]) == ("premium", two_periods - timedelta(days=30))
-    statuses = await bot.rt.pool.fetch("SELECT status FROM payments ORDER BY id")
+    statuses = await bot.rt.pool.fetch("SELECT status, refunded_at FROM payments ORDER BY id")
     assert [r["status"] for r in statuses] == ["refunded", "paid"]
+    # What was left of the refunded month goes; the other month runs from the refund on whole.
+    refunded_at = statuses[0]["refunded_at"]
+    assert (row["tier"], row["tier_expires_at"]) == ("premium", refunded_at + timedelta(days=30))
+    assert two_periods - timedelta(days=30) < row["tier_expires_at"]  # no day of it lost
 
 
 async def test_paysupport_lists_payments_and_forwards_to_admins(bot: BotHarness) -> None:

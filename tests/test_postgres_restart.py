@@ -35,7 +35,7 @@ def _results(tg: FakeTelegram, user: int) -> list:
     return [
         c
         for c in tg.calls_for(user)
-        if c.method in ("editMessageText", "sendMessage") and "FACEIT requests" in c.params.get("text", "")
+        if c.method in ("editMessageText", "sendMessage") and "FACEIT request" in c.params.get("text", "")
     ]
 
 

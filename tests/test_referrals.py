@@ -105,6 +105,27 @@ async def test_a_faceit_account_earns_one_reward(bot: BotHarness) -> None:
     assert (await bonus(bot, alice), await bonus(bot, bob), await bonus(bot, bob2)) == (5, 5, 0)
 
 
+async def test_two_fresh_accounts_cannot_invite_each_other(bot: BotHarness) -> None:
+    alice, bob = bot.new_user(), bot.new_user()
+    code_a = await invite_code(bot, alice)
+    code_b = await invite_code(bot, bob)
+    await bot.say(bob, f"/start {code_a}", replies=2)  # bob is alice's invite
+    [greeting] = await bot.say(alice, f"/start {code_b}")  # and alice cannot be bob's
+    assert greeting.params["text"].startswith(("Hi, Ann!", "Welcome back, Ann!"))
+    rows = await bot.rt.pool.fetch("SELECT referred_id, referrer_id FROM referrals")
+    assert [tuple(r) for r in rows] == [(bob, alice)]
+
+
+async def test_a_second_account_of_the_referrers_own_player_earns_nothing(bot: BotHarness) -> None:
+    alice, alice2 = bot.new_user(), bot.new_user()
+    await link(bot, alice)  # alice plays as Darwin
+    code = await invite_code(bot, alice)
+    await bot.say(alice2, f"/start {code}", replies=2)
+    with watch_updates(bot.rt.dp) as handled:  # her second Telegram account links Darwin too
+        await handled.wait(bot.tg.send_text(alice2, "/link Darwin", user_id=alice2))
+    assert (await bonus(bot, alice), await bonus(bot, alice2)) == (0, 0)
+
+
 async def test_concurrent_rewards_pay_once(bot: BotHarness) -> None:
     alice, bob = bot.new_user(), bot.new_user()
     code = await invite_code(bot, alice)
@@ -129,7 +150,7 @@ async def test_bonus_pays_for_analyses_past_the_daily_limit(bot: BotHarness, wor
     assert ack.params["text"].startswith("⏳ Analysing the match…")
     assert await bonus(bot, uid) == 0
     await bot.tg.wait_for(
-        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT requests" in c.params["text"], timeout=20
+        "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
     [refused] = await bot.say(uid, f"/match {world.finished[6]}")
     assert refused.params["text"].startswith("You've used all 5 match analyses for today.")

@@ -70,7 +70,7 @@ async def test_accuracy_with_nothing_finished_says_so(bot: BotHarness) -> None:
     [reply] = await bot.say(bot.new_user(), "/accuracy")
     assert reply.params["text"].startswith("No predicted match has finished yet.")
     [help_] = await bot.say(bot.new_user(), "/help")
-    assert "/accuracy — how often our match predictions came true" in help_.params["text"]
+    assert "/accuracy — How often our predictions came true" in help_.params["text"]
 
 
 def _doc(bot: BotHarness, match_id: str) -> dict:
@@ -88,7 +88,7 @@ async def test_a_briefing_of_a_live_room_is_stored_and_a_finished_one_is_not(
         await bot.tg.wait_for(
             "editMessageText",
             chat_id=uid,
-            predicate=lambda c: "FACEIT requests" in c.params["text"],
+            predicate=lambda c: "FACEIT request" in c.params["text"],
             timeout=20,
         )
     rows = await bot.rt.pool.fetch(

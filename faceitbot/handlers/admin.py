@@ -122,7 +122,7 @@ async def cmd_queue(
     elif verb == "retry-failed":
         priority = admin.parse_priority(arg) if arg.strip() else None
         count = await admin.retry_failed(pool, priority)
-        await message.answer(l10n("admin-retried", count=count))
+        await message.answer(l10n("admin-retried", count=l10n.plural("n-failed-jobs", count)))
         return f"requeued {count}"
     elif verb == "purge" and arg.strip():
         priority = admin.parse_priority(arg)
@@ -141,7 +141,7 @@ async def on_purge(query: CallbackQuery, callback_data: AdminCb, queue: TaskQueu
     count = await admin.purge(queue, priority)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(l10n("admin-purged", priority=priority.name, count=count))
+        await query.message.edit_text(l10n("admin-purged", priority=priority.name, count=l10n.plural("n-queued-jobs", count)))
     return f"purged {count}"
 
 

@@ -27,7 +27,7 @@ from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.kv import KeyValue
 from faceitbot.render import payments as render
-from faceitbot.services import delivery, payments, referrals, support
+from faceitbot.services import delivery, entitlements, payments, referrals, support
 from faceitbot.services.payments import IncomingPayment
 from faceitbot.store import payments as payments_store
 from faceitbot.store.db import Pool
@@ -39,8 +39,11 @@ router = Router(name="payments")
 @router.message(Command("subscribe"))
 @router.message(MenuButton("menu-subscribe"))
 async def cmd_subscribe(message: Message, user: UserRow, pool: Pool, settings: Settings, l10n: L10n) -> None:
+    now = datetime.now(UTC)
     bonus = await referrals.bonus_left(pool, user.telegram_id)
-    shown = render.plans(user, settings, l10n, datetime.now(UTC), bonus)
+    plan = await entitlements.plan_of(pool, user.telegram_id, now)
+    renewing = tuple(s.tier for s in await payments.renewing(pool, user.telegram_id, now))
+    shown = render.plans(user, settings, l10n, now, bonus, plan, renewing)
     await message.answer(shown.text, reply_markup=shown.markup)
 
 
@@ -115,7 +118,9 @@ async def on_subscription(
 
 
 @router.message(MessageIs(lambda m: m.successful_payment))
-async def on_successful_payment(message: Message, pool: Pool, settings: Settings, l10n: L10n) -> None:
+async def on_successful_payment(
+    message: Message, pool: Pool, bot: Bot, settings: Settings, l10n: L10n
+) -> None:
     paid = message.successful_payment
     assert paid is not None and message.from_user is not None
     expires = paid.subscription_expiration_date
@@ -134,8 +139,14 @@ async def on_successful_payment(message: Message, pool: Pool, settings: Settings
         ),
         datetime.now(UTC),
     )
-    if credit is not None:
-        await message.answer(render.paid(credit, settings, l10n).text)
+    if credit is None:
+        return
+    await message.answer(render.paid(credit, settings, l10n).text)
+    if credit.replaced is not None:
+        canceled = await payments.cancel_replaced(
+            pool, bot, message.from_user.id, credit.replaced, datetime.now(UTC)
+        )
+        await message.answer(render.replaced(credit.replaced.tier, credit.tier, canceled, l10n))
 
 
 @router.message(MessageIs(lambda m: m.refunded_payment))

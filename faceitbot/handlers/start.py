@@ -13,6 +13,7 @@ from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 from faceitbot.render.common import escape
+from faceitbot.render.help import help_text
 from faceitbot.sent import lean
 from faceitbot.services import tracking
 from faceitbot.store import users as users_store
@@ -53,7 +54,9 @@ async def cmd_start(message: Message, user: UserRow, l10n: L10n) -> None:
 @router.message(Command("help"))
 @router.message(MenuButton("menu-help"))
 async def cmd_help(message: Message, settings: Settings, l10n: L10n) -> None:
-    await message.answer(l10n("help", free=settings.quota_free), reply_markup=keyboards.main_menu(l10n))
+    admin = message.from_user is not None and message.from_user.id in settings.admin_ids
+    text = help_text(l10n, settings.quota_free, admin=admin)
+    await message.answer(text, reply_markup=keyboards.main_menu(l10n))
 
 
 @router.message(Command("language"))

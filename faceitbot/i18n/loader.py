@@ -64,6 +64,12 @@ class L10n:
         text = self._i18n.gettext(key, locale=self.locale)
         return text.format(**params) if params else text
 
+    def plural(self, key: str, n: int, /, **params: object) -> str:
+        """A counted phrase ("1 bonus analysis", "21 бонусный анализ") in the form the locale's
+        plural rule picks for `n` (three forms in Russian); the catalog entry has msgid_plural."""
+        text = self._i18n.gettext(key, key, n, locale=self.locale)
+        return text.format(n=n, **params)
+
     def __eq__(self, other: object) -> bool:
         return isinstance(other, L10n) and other._i18n is self._i18n and other.locale == self.locale
 

@@ -14,7 +14,9 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
-TIERS = ("free", "premium", "pro")
+from faceitbot.tiers import Tier
+
+TIERS = tuple(Tier)
 LANGUAGES = ("ru", "en")
 _CODE = re.compile(r"^[0-9A-F]{8}$")
 UNDATED = datetime(1970, 1, 1, tzinfo=UTC)

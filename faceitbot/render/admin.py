@@ -15,6 +15,7 @@ from faceitbot.services.admin import Dashboard, UserReport
 from faceitbot.services.payments import TIERS, RefundOutcome, RefundResult, effective_tier
 from faceitbot.store.analytics import DayRow
 from faceitbot.store.broadcasts import Tally
+from faceitbot.store.entitlements import LedgerRow
 
 STATUSES = ("queued", "running", "failed", "done")
 
@@ -101,7 +102,7 @@ def purge_confirm(priority: Priority, count: int, l10n: L10n) -> Rendered:
         ),
     ]
     return Rendered(
-        l10n("admin-purge-confirm", priority=priority.name, count=count),
+        l10n("admin-purge-confirm", priority=priority.name, count=l10n.plural("n-queued-jobs", count)),
         InlineKeyboardMarkup(inline_keyboard=[buttons]),
     )
 
@@ -130,7 +131,23 @@ def user_report(r: UserReport, settings_quota: int, now: datetime, l10n: L10n) -
         lines.append(l10n("admin-user-banned", since=when(info.banned_at)))
     lines.append(l10n("admin-user-payments"))
     lines += [payment_line(p, l10n) for p in r.payments] or [l10n("paysupport-none")]
+    lines.append(l10n("admin-user-ledger"))
+    lines += [ledger_line(e, l10n) for e in r.ledger] or [l10n("paysupport-none")]
     return Rendered("\n".join(lines))
+
+
+def ledger_line(e: LedgerRow, l10n: L10n) -> str:
+    refunded = l10n("admin-ledger-refunded", at=when(e.refunded_at)) if e.refunded_at else ""
+    return l10n(
+        "admin-ledger-line",
+        id=e.id,
+        date=e.credited_at.strftime("%Y-%m-%d"),
+        tier=tier_name(e.tier, l10n),
+        days=e.days,
+        source=escape(e.source),
+        ref=escape(e.source_ref),
+        refunded=refunded,
+    )
 
 
 def refund(result: RefundResult, charge_id: str, l10n: L10n) -> str:

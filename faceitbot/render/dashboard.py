@@ -338,7 +338,7 @@ def job(j: JobDetail, l10n: L10n, csrf: str | None) -> str:
 def charts(rows: list[DayRow], days: int, l10n: L10n) -> str:
     data = json.dumps(charts_json(rows)).replace("</", "<\\/")
     links = " ".join(
-        f'<a href="/dashboard/charts?days={d}"{" class=on" if d == days else ""}>{_e(l10n("dash-days", days=d))}</a>'
+        f'<a href="/dashboard/charts?days={d}"{" class=on" if d == days else ""}>{_e(l10n("dash-days", days=l10n.plural("n-days", d)))}</a>'
         for d in (14, 30)
     )
     labels = json.dumps(
@@ -353,4 +353,4 @@ def charts(rows: list[DayRow], days: int, l10n: L10n) -> str:
         f'<script type="application/json" id=chart-data>{data}</script>'
         f'<noscript><img src="/dashboard/charts.png?days={days}" alt="{_e(l10n("dash-nav-charts"))}"></noscript>'
     )
-    return page(l10n("dash-charts-title", days=days), body, l10n)
+    return page(l10n("dash-charts-title", days=l10n.plural("n-days", days)), body, l10n)

@@ -11,12 +11,16 @@ from faceitbot.render.settings import zone_choices
 
 # A time zone the user got wrong comes with the common ones as buttons.
 ZONE_ERRORS = frozenset({"error-bad-zone", "error-zone-region"})
+# Counts a domain error carries that its message shows with a counted noun: key → {param: phrase}.
+COUNTED = {"error-track-limit": {"limit": "n-players"}}
 
 
 def for_exception(exc: BaseException, l10n: L10n) -> Rendered:
     if not isinstance(exc, FaceitBotError):
         return Rendered(l10n("error-generic"))
     params = {k: escape(v) if isinstance(v, str) else v for k, v in exc.params().items()}
+    for name, phrase in COUNTED.get(exc.key, {}).items():
+        params[name] = l10n.plural(phrase, int(params[name]))
     text = l10n(exc.key, **params)
     if isinstance(exc, PlayerNotFound) and exc.suggestions:
         text += "\n\n" + l10n("suggestions-title")

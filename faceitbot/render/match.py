@@ -202,7 +202,9 @@ def analysis(
     report: MatchReport, l10n: L10n, *, viewer_player_id: str | None, calls: int, elapsed_ms: int
 ) -> Rendered:
     parts = [
-        l10n("analysis-title", competition=escape(report.competition or "FACEIT"), status=escape(report.status)),
+        l10n(
+            "analysis-title", competition=escape(report.competition or "FACEIT"), status=escape(report.status)
+        ),
     ]
     if report.maps_picked:
         parts.append(l10n("analysis-map", map=escape(", ".join(report.maps_picked))))
@@ -210,7 +212,8 @@ def analysis(
     parts.append(_maps(report, l10n))
     parts.append(_briefing(report, briefing(report, viewer_player_id), l10n))
     parts.append(l10n("brief-legend"))
-    parts.append(l10n("analysis-footer", calls=calls, seconds=fmt(elapsed_ms / 1000, 2)))
+    calls_text = l10n.plural("n-faceit-requests", calls)
+    parts.append(l10n("analysis-footer", calls=calls_text, seconds=fmt(elapsed_ms / 1000, 2)))
     return Rendered("\n\n".join(parts))
 
 

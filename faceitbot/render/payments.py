@@ -9,6 +9,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from faceitbot.callbacks import BuyCb, BuyKind
 from faceitbot.config import Settings
 from faceitbot.i18n.loader import L10n
+from faceitbot.plans import Plan
 from faceitbot.render.common import Rendered, escape
 from faceitbot.services.payments import PAID_TIERS, TIERS, Credit, effective_tier
 from faceitbot.store.payments import PaymentRow
@@ -23,16 +24,37 @@ def tier_name(tier: str, l10n: L10n) -> str:
     return l10n(f"tier-{tier}")
 
 
-def plans(user: UserRow, settings: Settings, l10n: L10n, now: datetime, bonus: int = 0) -> Rendered:
-    current = effective_tier(user.tier, user.tier_expires_at, now)
+def plans(
+    user: UserRow,
+    settings: Settings,
+    l10n: L10n,
+    now: datetime,
+    bonus: int = 0,
+    plan: Plan | None = None,
+    renewing: tuple[str, ...] = (),
+) -> Rendered:
+    """/subscribe: the plan as it runs (PRO until …, then PREMIUM until …), what renews, the offers."""
+    segments = plan.segments if plan is not None else ()
+    current = segments[0].tier if segments else effective_tier(user.tier, user.tier_expires_at, now)
     quota = settings.daily_quota(current)
     if current == "free":
-        mine = l10n("plans-current-free", tier=tier_name(current, l10n), quota=quota)
+        lines = [l10n("plans-title"), l10n("plans-current-free", tier=tier_name(current, l10n), quota=quota)]
     else:
-        mine = l10n(
-            "plans-current-paid", tier=tier_name(current, l10n), quota=quota, until=when(user.tier_expires_at)
-        )
-    lines = [l10n("plans-title"), mine]
+        until = segments[0].end if segments else user.tier_expires_at
+        lines = [
+            l10n("plans-title"),
+            l10n("plans-current-paid", tier=tier_name(current, l10n), quota=quota, until=when(until)),
+        ]
+        for s in segments[1:]:
+            lines.append(
+                l10n(
+                    "plans-then",
+                    tier=tier_name(s.tier, l10n),
+                    until=when(s.end),
+                    quota=settings.daily_quota(s.tier),
+                )
+            )
+        lines += [l10n("plans-renews", tier=tier_name(t, l10n)) for t in renewing]
     if current != "free" and user.subscription_state in ("canceled", "failed"):
         lines.append(l10n(f"plans-renewal-{user.subscription_state}"))
     if bonus:
@@ -87,18 +109,33 @@ def subscription_link(tier: str, stars: int, url: str, l10n: L10n) -> Rendered:
     )
 
 
+def stack(plan: Plan, l10n: L10n) -> str:
+    """ "PRO until …, then PREMIUM until …" """
+    parts = [l10n("plan-part", tier=tier_name(s.tier, l10n), until=when(s.end)) for s in plan.segments]
+    return l10n("plan-joiner").join(parts)
+
+
 def paid(credit: Credit, settings: Settings, l10n: L10n) -> Rendered:
     if credit.orphan:
         return Rendered(l10n("payment-orphan"))
     key = "payment-renewed" if credit.renewal else "payment-done"
-    return Rendered(
+    lines = [
         l10n(
             key,
             tier=tier_name(credit.tier, l10n),
             until=when(credit.expires_at),
             quota=settings.daily_quota(credit.tier),
         )
-    )
+    ]
+    if credit.plan is not None and len(credit.plan.segments) > 1:
+        lines.append(l10n("payment-stack", stack=stack(credit.plan, l10n)))
+    return Rendered("\n".join(lines))
+
+
+def replaced(old: str, new: str, canceled: bool, l10n: L10n) -> str:
+    if canceled:
+        return l10n("subscription-replaced", old=tier_name(old, l10n), new=tier_name(new, l10n))
+    return l10n("subscription-replace-failed", old=tier_name(old, l10n))
 
 
 def reminder(tier: str, until: datetime | None, l10n: L10n) -> str:

@@ -8,17 +8,24 @@ from faceitbot.render.common import Rendered, escape
 
 def referral(link: str, invited: int, rewarded: int, bonus: int, bonus_left: int, l10n: L10n) -> Rendered:
     return Rendered(
-        l10n("referral", link=escape(link), invited=invited, rewarded=rewarded, bonus=bonus, left=bonus_left)
+        l10n(
+            "referral",
+            link=escape(link),
+            invited=invited,
+            rewarded=rewarded,
+            bonus=l10n.plural("n-bonus-analyses", bonus),
+            left=bonus_left,
+        )
     )
 
 
 def invited(bonus: int, l10n: L10n) -> str:
-    return l10n("referral-invited", bonus=bonus)
+    return l10n("referral-invited", bonus=l10n.plural("n-bonus-analyses", bonus))
 
 
 def rewarded_referrer(bonus: int, l10n: L10n) -> str:
-    return l10n("referral-reward-referrer", bonus=bonus)
+    return l10n("referral-reward-referrer", bonus=l10n.plural("n-bonus-analyses", bonus))
 
 
 def rewarded_referred(bonus: int, l10n: L10n) -> str:
-    return l10n("referral-reward-referred", bonus=bonus)
+    return l10n("referral-reward-referred", bonus=l10n.plural("n-bonus-analyses", bonus))

@@ -24,14 +24,18 @@ def accuracy(card: Scorecard, l10n: L10n) -> Rendered:
             l10n(
                 "accuracy-overall",
                 rate=_pct(total.ours_won, total.matches),
-                n=total.matches,
+                n=l10n.plural("n-of-matches", total.matches),
                 fav_rate=_pct(total.faceit_won, total.faceit_matches),
                 fav_n=total.faceit_matches,
             )
         )
     else:
         lines.append(
-            l10n("accuracy-overall-no-faceit", rate=_pct(total.ours_won, total.matches), n=total.matches)
+            l10n(
+                "accuracy-overall-no-faceit",
+                rate=_pct(total.ours_won, total.matches),
+                n=l10n.plural("n-of-matches", total.matches),
+            )
         )
     lines.append(l10n("accuracy-tiers"))
     for t in card.tiers:

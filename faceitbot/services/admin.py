@@ -3,7 +3,8 @@ command is written to admin_audit by the caller through audit()."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import secrets
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from faceitbot.constants import JOBS_CHANNEL, Priority
@@ -12,16 +13,19 @@ from faceitbot.faceit.client import FaceitClient
 from faceitbot.middlewares.membership import BanList
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler
-from faceitbot.services.payments import TIERS
+from faceitbot.services import entitlements
 from faceitbot.store import admin as store
+from faceitbot.store import entitlements as entitlements_store
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import payments as payments_store
 from faceitbot.store import referrals as referrals_store
 from faceitbot.store import updates as updates_store
 from faceitbot.store.admin import UserFigures, UserInfo
 from faceitbot.store.db import Pool
+from faceitbot.store.entitlements import LedgerRow
 from faceitbot.store.payments import PaymentRow
 from faceitbot.store.updates import FailedUpdate
+from faceitbot.tiers import PAID, Tier
 
 MAX_GRANT_DAYS = 3650
 
@@ -83,7 +87,7 @@ async def dashboard(pool: Pool, queue: TaskQueue, faceit: FaceitClient, now: dat
         cache_hits=sum(faceit.cache.hits.values()),
         cache_misses=sum(faceit.cache.misses.values()),
         users=await store.user_figures(pool, day, now),
-        stars_month=await store.stars_since(pool, month_start),
+        stars_month=await entitlements_store.stars_since(pool, month_start),
         at=now,
         failed_updates=failed,
         latest_failed=tuple(latest),
@@ -146,6 +150,7 @@ class UserReport:
     bonus: int
     invited: int
     payments: list[PaymentRow]
+    ledger: list[LedgerRow] = field(default_factory=list)
 
 
 async def find(pool: Pool, query: str) -> UserInfo:
@@ -166,6 +171,7 @@ async def user_report(pool: Pool, query: str, now: datetime) -> UserReport:
         bonus=await referrals_store.bonus_left(pool, info.telegram_id),
         invited=invited,
         payments=await payments_store.recent_payments(pool, info.telegram_id, limit=5),
+        ledger=await entitlements_store.rows(pool, info.telegram_id),
     )
 
 
@@ -173,13 +179,18 @@ async def grant(
     pool: Pool, query: str, tier: str, days_text: str, now: datetime
 ) -> tuple[UserInfo, datetime | None]:
     tier = tier.strip().lower()
-    if tier not in TIERS:
+    if tier not in PAID:  # a grant adds days of a paid plan; FREE is what is left without any
         raise BadInput("admin-bad-tier", value=tier)
-    if not days_text.isdigit() or not 1 <= int(days_text) <= MAX_GRANT_DAYS:
+    if not (days_text.isascii() and days_text.isdigit()) or not 1 <= int(days_text) <= MAX_GRANT_DAYS:
         raise BadInput("admin-bad-days", value=days_text, max=MAX_GRANT_DAYS)
     info = await find(pool, query)
-    expires = await store.grant(pool, info.telegram_id, tier, int(days_text), now)
-    return info, expires
+    # A ledger entry like a payment: it stacks with what the user holds (a PREMIUM week granted
+    # to a PRO user waits behind PRO) and never takes away paid days.
+    async with pool.acquire() as conn, conn.transaction():
+        ref = secrets.token_hex(8)
+        await entitlements_store.credit(conn, info.telegram_id, Tier(tier), int(days_text), "grant", ref, now)
+        recomputed = await entitlements.recompute(conn, info.telegram_id, now)
+    return info, recomputed.plan.until(Tier(tier)) if recomputed else None
 
 
 async def set_banned(pool: Pool, bans: BanList, query: str, banned: bool) -> UserInfo:

@@ -21,14 +21,17 @@ from aiogram.exceptions import TelegramBadRequest
 from loguru import logger
 
 from faceitbot.config import Settings
+from faceitbot.plans import Plan
+from faceitbot.services import entitlements
+from faceitbot.store import entitlements as entitlements_store
 from faceitbot.store import payments as store
 from faceitbot.store.db import Pool
-from faceitbot.store.payments import PaymentRow, TierChange
+from faceitbot.store.payments import PaymentRow, Subscription, TierChange
 from faceitbot.store.users import UserRow
+from faceitbot.tiers import PAID, Tier
 
-PAID_TIERS = ("premium", "pro")
-TIERS = ("free", *PAID_TIERS)
-RANK = {tier: i for i, tier in enumerate(TIERS)}
+PAID_TIERS = PAID
+TIERS = tuple(Tier)
 PERIOD_DAYS = 30
 SUBSCRIPTION_PERIOD_S = 2592000  # the only period Telegram accepts: 30 days
 CURRENCY = "XTR"
@@ -116,7 +119,7 @@ async def check_pre_checkout(
         return Refusal.BANNED
     if user is not None:
         current = effective_tier(user.tier, user.tier_expires_at, now)
-        if RANK[current] > RANK[invoice.tier]:
+        if Tier(current).rank > Tier(invoice.tier).rank:
             return Refusal.LOWER_TIER
     return None
 
@@ -140,6 +143,9 @@ class Credit:
     expires_at: datetime | None
     renewal: bool  # a recurring payment after the first one
     orphan: bool = False  # kept but not credited: it matches no invoice of ours
+    plan: Plan | None = None  # the user's whole plan after it
+    # A lower monthly plan this one replaces: to be canceled with the Bot API (replaces()).
+    replaced: Subscription | None = None
 
 
 async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credit | None:
@@ -177,14 +183,58 @@ async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credi
                 "payment {} of user {} matches no invoice of ours: kept as orphan", p.charge_id, p.telegram_id
             )
             return Credit("free", None, renewal=False, orphan=True)
-        change = await store.extend_tier(conn, p.telegram_id, invoice.tier, PERIOD_DAYS, now)
+        renewal = p.is_recurring and not p.is_first_recurring
+        # A renewal adds a period of its own subscription's tier, whatever else the user holds.
+        source = "renewal" if renewal else "payment"
+        await entitlements_store.credit(
+            conn,
+            p.telegram_id,
+            Tier(invoice.tier),
+            PERIOD_DAYS,
+            source,
+            p.charge_id,
+            now,
+            stars=p.total_amount,
+        )
+        recomputed = await entitlements.recompute(conn, p.telegram_id, now)
+        assert recomputed is not None  # the invoice's user exists: invoices are issued to users
+        change, plan = recomputed.change, recomputed.plan
+        replaced = None
         if p.is_recurring:
             await store.set_subscription_active(conn, p.telegram_id)
-        await store.set_payment_expiry(conn, payment_id, change.tier_expires_at)
-    logger.info(
-        "payment {}: user {} {} until {}", p.charge_id, p.telegram_id, change.tier, change.tier_expires_at
+            if p.is_first_recurring:
+                replaced = next(
+                    (
+                        s
+                        for s in await store.renewing(conn, p.telegram_id, now)
+                        if s.nonce != invoice.nonce and Tier(s.tier).rank < Tier(invoice.tier).rank
+                    ),
+                    None,
+                )
+        await store.set_payment_expiry(conn, payment_id, plan.until(Tier(invoice.tier)))
+    logger.info("payment {}: user {} now {} until {}", p.charge_id, p.telegram_id, change.tier, plan.ends_at)
+    return Credit(
+        Tier(invoice.tier), plan.until(Tier(invoice.tier)), renewal=renewal, plan=plan, replaced=replaced
     )
-    return Credit(change.tier, change.tier_expires_at, renewal=p.is_recurring and not p.is_first_recurring)
+
+
+async def renewing(pool: Pool, telegram_id: int, now: datetime) -> list[Subscription]:
+    return await store.renewing(pool, telegram_id, now)
+
+
+async def cancel_replaced(pool: Pool, bot: Bot, telegram_id: int, old: Subscription, now: datetime) -> bool:
+    """Cancel a lower monthly plan that a higher one replaces, so the user is not charged for
+    both; its paid days stay in the ledger and run after the higher plan. False when Telegram
+    refused (the user is told to cancel it in Telegram themselves)."""
+    try:
+        await bot.edit_user_star_subscription(telegram_id, old.charge_id, is_canceled=True)
+    except TelegramBadRequest as e:
+        logger.warning(
+            "could not cancel subscription {} of user {}: {}", old.charge_id, telegram_id, e.message
+        )
+        return False
+    await store.cancel_subscription(pool, old.nonce, now)
+    return True
 
 
 SUBSCRIPTION_STATES = ("active", "canceled", "failed")
@@ -244,9 +294,16 @@ async def apply_refund(pool: Pool, charge_id: str, now: datetime) -> RefundResul
         payment = await store.mark_refunded(conn, charge_id, now)
         if payment is None:
             return RefundResult(RefundOutcome.ALREADY, await store.get_payment(conn, charge_id))
-        change = (
-            await store.shorten_tier(conn, payment.telegram_id, payment.days, now) if payment.days else None
-        )
+        change = None
+        if payment.days and payment.tier:
+            refs = [("payment", charge_id), ("renewal", charge_id)]
+            if await entitlements_store.refund(conn, refs, now) is None:
+                # Paid before the ledger existed: its days are in the row the old plan became.
+                await entitlements_store.shorten_migrated(
+                    conn, payment.telegram_id, Tier(payment.tier), payment.days
+                )
+            recomputed = await entitlements.recompute(conn, payment.telegram_id, now)
+            change = recomputed.change if recomputed else None
     logger.info("payment {} refunded; user {} now {}", charge_id, payment.telegram_id, change)
     return RefundResult(RefundOutcome.REFUNDED, payment, change)
 
@@ -260,5 +317,12 @@ class ExpiryRun:
 async def remind_and_expire(pool: Pool, now: datetime) -> ExpiryRun:
     """Claim the reminders due (once per user per expiry) and downgrade whoever's time is over."""
     reminded = await store.claim_reminders(pool, now, REMIND_DAYS)
-    expired = await store.expire(pool, now)
+    expired: list[TierChange] = []
+    for telegram_id in await entitlements_store.due(pool, now):
+        async with pool.acquire() as conn, conn.transaction():
+            recomputed = await entitlements.recompute(conn, telegram_id, now)
+        # Told only when nothing follows: PRO giving way to the PREMIUM days behind it is no end.
+        if recomputed is not None and recomputed.change.tier == Tier.FREE and recomputed.before != Tier.FREE:
+            c = recomputed.change
+            expired.append(TierChange(c.telegram_id, c.language, recomputed.before, None))
     return ExpiryRun(reminded, expired)

@@ -339,6 +339,7 @@ class FakeTelegram:
         self._users: dict[int, dict[str, Any]] = {}
         self._chat_types: dict[ChatId, str] = {}
         self._queries: dict[str, _Query] = {}
+        self.canceled_subscriptions: set[str] = set()  # charge ids the bot canceled
         self._refunded: set[str] = set()
         self._faults: list[Fault] = []
         self._flood_control = _FloodControl(limits, clock) if limits is not None else None
@@ -368,6 +369,7 @@ class FakeTelegram:
             "answerInlineQuery": self._answer_inline,
             "answerPreCheckoutQuery": self._answer_pre_checkout,
             "refundStarPayment": self._refund,
+            "editUserStarSubscription": self._edit_subscription,
             "getStarTransactions": self._star_transactions,
             "getMyStarBalance": self._star_balance,
             "setMyCommands": self._set_commands,
@@ -1093,6 +1095,15 @@ class FakeTelegram:
             self.transactions.append(
                 {"id": charge, "amount": paid["amount"], "date": int(time.time()), "receiver": paid["source"]}
             )
+        return True
+
+    def _edit_subscription(self, p: Params) -> bool:
+        """Cancels (or re-enables) the subscription a recurring payment of this user belongs to."""
+        charge = p["telegram_payment_charge_id"]
+        paid = next((t for t in self.transactions if t["id"] == charge and "source" in t), None)
+        if paid is None or paid["source"].get("user", {}).get("id") != p["user_id"]:
+            raise bad_request("CHARGE_ID_INVALID")
+        (self.canceled_subscriptions.add if p["is_canceled"] else self.canceled_subscriptions.discard)(charge)
         return True
 
     def _star_transactions(self, p: Params) -> dict[str, Any]:

@@ -72,26 +72,6 @@ async def banned_ids(db: Executor) -> list[int]:
     return [r["telegram_id"] for r in rows]
 
 
-async def grant(db: Executor, telegram_id: int, tier: str, days: int, now: datetime) -> datetime | None:
-    """Set the tier for `days` more (from max(now, current expiry) when it is the same tier, from
-    now otherwise); FREE clears the expiry. Returns the new expiry."""
-    return await db.fetchval(
-        """
-        UPDATE users SET
-            tier_expires_at = CASE
-                WHEN $2 = 'free' THEN NULL
-                WHEN tier = $2 THEN greatest($4, coalesce(tier_expires_at, $4)) + make_interval(days => $3)
-                ELSE $4 + make_interval(days => $3) END,
-            tier = $2
-        WHERE telegram_id = $1
-        RETURNING tier_expires_at
-        """,
-        telegram_id,
-        tier,
-        days,
-        now,
-    )
-
 
 async def used_today(db: Executor, telegram_id: int, day: date) -> int:
     return await db.fetchval(
@@ -219,8 +199,3 @@ async def user_figures(db: Executor, day: date, now: datetime) -> UserFigures:
     tiers = {"free": record["total"] - paid, "premium": record["premium"], "pro": record["pro"]}
     return UserFigures(record["total"], record["active"], record["banned"], tiers)
 
-
-async def stars_since(db: Executor, since: datetime) -> int:
-    return await db.fetchval(
-        "SELECT coalesce(sum(stars), 0) FROM payments WHERE status = 'paid' AND created_at >= $1", since
-    )

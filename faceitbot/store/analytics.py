@@ -46,8 +46,8 @@ _AGGREGATE = f"""
         coalesce(a.free, 0), coalesce(a.premium, 0), coalesce(a.pro, 0),
         $4::int,
         (SELECT count(*) FROM payments WHERE status = 'paid' AND created_at >= $1 AND created_at < $2),
-        (SELECT coalesce(sum(stars), 0) FROM payments
-         WHERE status = 'paid' AND created_at >= $1 AND created_at < $2),
+        (SELECT coalesce(sum(stars), 0) FROM entitlements
+         WHERE refunded_at IS NULL AND credited_at >= $1 AND credited_at < $2),
         (SELECT count(*) FROM (SELECT telegram_id, min(created_at) AS first FROM payments
                                WHERE status IN ('paid', 'refunded') GROUP BY telegram_id) f
          WHERE f.first >= $1 AND f.first < $2),

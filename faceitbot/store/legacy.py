@@ -52,6 +52,25 @@ async def upsert_user(conn: asyncpg.Connection, u: LegacyUser) -> None:
         None if u.seen_at == UNDATED else u.seen_at,
         u.referral_code,
     )
+    # The imported plan is a ledger row like any other, ending when the old bot said it ends.
+    await conn.execute("DELETE FROM entitlements WHERE source = 'legacy' AND source_ref = $1", str(u.telegram_id))
+    if u.tier != "free" and u.tier_expires_at is not None:
+        await conn.execute(
+            """
+            WITH d AS (SELECT ceil(extract(epoch FROM $3::timestamptz - now()) / 86400)::int AS days)
+            INSERT INTO entitlements (telegram_id, tier, days, source, source_ref, credited_at)
+            SELECT $1::bigint, $2, d.days, 'legacy', $1::bigint::text, $3::timestamptz - make_interval(days => d.days)
+            FROM d
+            WHERE d.days > 0
+            """,
+            u.telegram_id,
+            u.tier,
+            u.tier_expires_at,
+        )
+    await conn.execute(
+        "UPDATE users SET plan_ends_at = CASE WHEN tier <> 'free' THEN tier_expires_at END WHERE telegram_id = $1",
+        u.telegram_id,
+    )
     if u.usage_day is not None:
         await conn.execute(
             """

@@ -13,9 +13,6 @@ import asyncpg
 
 Executor = asyncpg.Pool | asyncpg.Connection
 
-# Higher tiers win when a user holds one and pays for another (see extend_tier).
-_RANK = "CASE {} WHEN 'pro' THEN 2 WHEN 'premium' THEN 1 ELSE 0 END"
-
 
 @dataclass(frozen=True, slots=True)
 class InvoiceRow:
@@ -131,25 +128,6 @@ async def insert_payment(
     )
 
 
-async def extend_tier(db: Executor, telegram_id: int, tier: str, days: int, now: datetime) -> TierChange:
-    """`days` more from max(now, current expiry); a higher tier the user still holds is kept."""
-    record = await db.fetchrow(
-        f"""
-        UPDATE users AS u SET
-            tier = CASE WHEN u.tier_expires_at > $4 AND {_RANK.format("u.tier")} > {_RANK.format("$2")}
-                        THEN u.tier ELSE $2 END,
-            tier_expires_at = greatest($4, coalesce(u.tier_expires_at, $4)) + make_interval(days => $3)
-        WHERE u.telegram_id = $1
-        RETURNING telegram_id, language, tier, tier_expires_at
-        """,
-        telegram_id,
-        tier,
-        days,
-        now,
-    )
-    return TierChange(**dict(record))
-
-
 async def set_payment_expiry(db: Executor, payment_id: int, expires_at: datetime | None) -> None:
     await db.execute("UPDATE payments SET tier_expires_at = $2 WHERE id = $1", payment_id, expires_at)
 
@@ -184,33 +162,16 @@ async def mark_refunded(db: Executor, charge_id: str, now: datetime) -> PaymentR
     return PaymentRow(**dict(record)) if record else None
 
 
-async def shorten_tier(db: Executor, telegram_id: int, days: int, now: datetime) -> TierChange | None:
-    """Take back `days` of paid time; a user left with none is FREE again."""
-    record = await db.fetchrow(
-        """
-        UPDATE users AS u SET
-            tier = CASE WHEN u.tier_expires_at - make_interval(days => $2) > $3 THEN u.tier ELSE 'free' END,
-            tier_expires_at = CASE WHEN u.tier_expires_at - make_interval(days => $2) > $3
-                                   THEN u.tier_expires_at - make_interval(days => $2) END
-        WHERE u.telegram_id = $1 AND u.tier <> 'free' AND u.tier_expires_at IS NOT NULL
-        RETURNING telegram_id, language, tier, tier_expires_at
-        """,
-        telegram_id,
-        days,
-        now,
-    )
-    return TierChange(**dict(record)) if record else None
-
-
 async def claim_reminders(db: Executor, now: datetime, ahead_days: int, limit: int = 500) -> list[TierChange]:
     """Paid users whose plan ends within `ahead_days` and who were not yet reminded of this end."""
     rows = await db.fetch(
         """
         WITH due AS (
-            SELECT telegram_id, language, tier, tier_expires_at FROM users
+            -- The whole plan's end (plan_ends_at): PRO giving way to PREMIUM days is no end.
+            SELECT telegram_id, language, tier, plan_ends_at AS tier_expires_at FROM users
             WHERE tier <> 'free' AND banned_at IS NULL
-              AND tier_expires_at > $1 AND tier_expires_at <= $1 + make_interval(days => $2)
-            ORDER BY tier_expires_at
+              AND plan_ends_at > $1 AND plan_ends_at <= $1 + make_interval(days => $2)
+            ORDER BY plan_ends_at
             LIMIT $3
         ), claimed AS (
             INSERT INTO subscription_reminders (telegram_id, expires_at)
@@ -222,27 +183,6 @@ async def claim_reminders(db: Executor, now: datetime, ahead_days: int, limit: i
         """,
         now,
         ahead_days,
-        limit,
-    )
-    return [TierChange(**dict(r)) for r in rows]
-
-
-async def expire(db: Executor, now: datetime, limit: int = 500) -> list[TierChange]:
-    """Downgrade users whose paid time is over; returns them with the tier they had."""
-    rows = await db.fetch(
-        """
-        WITH old AS (
-            SELECT telegram_id, tier, tier_expires_at FROM users
-            WHERE tier <> 'free' AND tier_expires_at <= $1
-            ORDER BY tier_expires_at
-            LIMIT $2
-            FOR UPDATE SKIP LOCKED
-        )
-        UPDATE users AS u SET tier = 'free', tier_expires_at = NULL
-        FROM old WHERE u.telegram_id = old.telegram_id
-        RETURNING u.telegram_id, u.language, old.tier, old.tier_expires_at
-        """,
-        now,
         limit,
     )
     return [TierChange(**dict(r)) for r in rows]
@@ -289,3 +229,39 @@ async def record_subscription_state(
 
 async def set_subscription_active(db: Executor, telegram_id: int) -> None:
     await db.execute("UPDATE users SET subscription_state = 'active' WHERE telegram_id = $1", telegram_id)
+
+
+@dataclass(frozen=True, slots=True)
+class Subscription:
+    tier: str
+    nonce: str
+    charge_id: str  # the first payment of it: how the Bot API names the subscription
+
+
+async def renewing(db: Executor, telegram_id: int, now: datetime) -> list[Subscription]:
+    """The user's Stars subscriptions that will renew: paid, not past their period, not canceled
+    by the user (subscription_state) or by us (invoices.canceled_at)."""
+    rows = await db.fetch(
+        """
+        SELECT DISTINCT ON (p.nonce) p.tier, p.nonce, first.telegram_payment_charge_id AS charge_id
+        FROM payments p
+        JOIN invoices i ON i.nonce = p.nonce
+        JOIN users u ON u.telegram_id = p.telegram_id
+        JOIN LATERAL (
+            SELECT telegram_payment_charge_id FROM payments f
+            WHERE f.nonce = p.nonce AND f.is_recurring ORDER BY f.created_at, f.id LIMIT 1
+        ) first ON true
+        WHERE p.telegram_id = $1 AND p.is_recurring AND p.status = 'paid' AND i.canceled_at IS NULL
+          AND p.subscription_expires_at > $2 AND coalesce(u.subscription_state, 'active') = 'active'
+        ORDER BY p.nonce, p.created_at DESC
+        """,
+        telegram_id,
+        now,
+    )
+    return [Subscription(r["tier"], r["nonce"], r["charge_id"]) for r in rows]
+
+
+async def cancel_subscription(db: Executor, nonce: str, now: datetime) -> None:
+    await db.execute(
+        "UPDATE invoices SET canceled_at = $2 WHERE nonce = $1 AND canceled_at IS NULL", nonce, now
+    )

@@ -47,6 +47,8 @@ async def add(db: Executor, referred_id: int, referrer_id: int, bonus: int, new_
             INSERT INTO referrals (referred_id, referrer_id, bonus)
             SELECT u.telegram_id, $2, $3 FROM users u
             WHERE u.telegram_id = $1 AND u.created_at >= $4 AND u.faceit_player_id IS NULL
+              -- never someone they invited themselves: two fresh accounts inviting each other
+              AND NOT EXISTS (SELECT 1 FROM referrals back WHERE back.referred_id = $2 AND back.referrer_id = $1)
             ON CONFLICT (referred_id) DO NOTHING
             RETURNING true
             """,
@@ -69,6 +71,8 @@ async def reward(db: asyncpg.Connection, referred_ids: list[int], now: datetime)
         WHERE r.referred_id = ANY($1::bigint[]) AND r.rewarded_at IS NULL
           AND u.telegram_id = r.referred_id AND u.faceit_player_id IS NOT NULL
           AND ref.telegram_id = r.referrer_id
+          -- a second Telegram account of the referrer's own FACEIT player earns nothing
+          AND u.faceit_player_id IS DISTINCT FROM ref.faceit_player_id
           AND NOT EXISTS (SELECT 1 FROM referrals o WHERE o.rewarded_player_id = u.faceit_player_id)
         RETURNING r.referrer_id, ref.language AS referrer_language, r.referred_id, r.bonus
         """,

@@ -29,12 +29,16 @@ class Readiness:
     redis: aioredis.Redis | None
     stopping: Callable[[], bool]
 
-    async def failing(self) -> list[str]:
+    async def checks(self) -> dict[str, bool]:
+        """Each dependency this replica needs → whether it answered now."""
         checks = {"postgresql": self._postgres(), "telegram": self._telegram()}
         if self.redis is not None:
             checks["redis"] = self._redis(self.redis)
         results = await asyncio.gather(*checks.values(), return_exceptions=True)
-        failed = [name for name, r in zip(checks, results, strict=True) if r is not True]
+        return {name: r is True for name, r in zip(checks, results, strict=True)}
+
+    async def failing(self) -> list[str]:
+        failed = [name for name, up in (await self.checks()).items() if not up]
         if self.stopping():
             failed.insert(0, "shutting down")
         return failed
@@ -66,7 +70,8 @@ def add_health_routes(
         return web.json_response({"status": "ready"})
 
     async def metrics_page(_: web.Request) -> web.Response:
-        body = await metrics.render(sources)
+        # The same checks as /readyz, so an alert on a dependency says what readiness saw.
+        body = await metrics.render(sources, await ready.checks())
         return web.Response(body=body, headers={"Content-Type": metrics.content_type})
 
     app.router.add_get("/healthz", healthz)

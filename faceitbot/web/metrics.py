@@ -26,9 +26,16 @@ from prometheus_client.registry import Collector
 
 from faceitbot.constants import Priority
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.heartbeat import EVERY_S as HEARTBEAT_EVERY_S
 from faceitbot.store import figures
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# A replica that missed three beats is no longer counted alive; its row is reported silent for
+# five minutes, long enough for an alert's `for:` and short enough to clear after a crash.
+ALIVE_S = 3 * HEARTBEAT_EVERY_S
+SILENT_S = 300.0
+DEPENDENCIES = ("postgresql", "redis", "telegram")
+REPLICA_ROLES = ("leader", "follower", "webhook")
 JOB_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0)
 
 
@@ -71,6 +78,9 @@ class Metrics:
         self.budget_left = Gauge(
             "faceitbot_faceit_budget_left", "FACEIT requests left in the window", registry=r
         )
+        self.budget_limit = Gauge(
+            "faceitbot_faceit_budget_limit", "FACEIT requests allowed per budget window", registry=r
+        )
         self.notifications = Gauge(
             "faceitbot_notifications", "Match notifications by status", ["status"], registry=r
         )
@@ -79,6 +89,34 @@ class Metrics:
             "faceitbot_payment_stars", "Stars by payment status", ["status"], registry=r
         )
         self.leader = Gauge("faceitbot_polling_leader", "1 while this replica runs getUpdates", registry=r)
+        self.oldest_queued = Gauge(
+            "faceitbot_queue_oldest_seconds",
+            "How long the longest-waiting due job of each priority has waited (0 when none)",
+            ["priority"],
+            registry=r,
+        )
+        self.replicas_alive = Gauge(
+            "faceitbot_replicas_alive",
+            "Replicas whose heartbeat is fresh, by role (polling leader, follower, webhook)",
+            ["role"],
+            registry=r,
+        )
+        self.replicas_silent = Gauge(
+            "faceitbot_replicas_silent",
+            "Replicas whose heartbeat stopped in the last minutes without a clean shutdown",
+            registry=r,
+        )
+        self.dependency_up = Gauge(
+            "faceitbot_dependency_up",
+            "1 when this replica reached the dependency at scrape time (the /readyz checks)",
+            ["dependency"],
+            registry=r,
+        )
+        self.scrape_errors = Counter(
+            "faceitbot_scrape_errors",
+            "Scrapes whose deployment-wide figures could not be read (the database did not answer)",
+            registry=r,
+        )
         self.updates_failed = Counter(
             "faceitbot_updates_failed",
             "Updates kept as failed and skipped (unparsable, or failing outside a handler)",
@@ -127,19 +165,34 @@ class Metrics:
         self.job_seconds.labels(kind, outcome).observe(seconds)
 
     # -- scrape ------------------------------------------------------------------------------------
-    async def render(self, src: ScrapeSources) -> bytes:
-        await self._refresh(src)
+    async def render(self, src: ScrapeSources, dependencies: dict[str, bool] | None = None) -> bytes:
+        """`dependencies` are the readiness checks just made; a dependency this replica does not
+        use (Redis when unset) is reported up, so it never alerts."""
+        if dependencies is not None:
+            for name in DEPENDENCIES:
+                self.dependency_up.labels(name).set(1 if dependencies.get(name, True) else 0)
+        try:
+            await self._refresh(src)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError):
+            # Still answer: the dependency gauges are what tells an operator the database is away.
+            self.scrape_errors.inc()
         return generate_latest(self.registry)
 
     async def _refresh(self, src: ScrapeSources) -> None:
         async with asyncio.timeout(3):
             live = await figures.live_jobs(src.pool)
+            oldest = await figures.oldest_ready_jobs(src.pool)
+            roles, silent = await figures.replicas_by_role(src.pool, ALIVE_S, SILENT_S)
             sent = await figures.notifications_by_status(src.pool)
             paid = await figures.payments_by_status(src.pool)
             used = await src.faceit.budget.used()
         for p in Priority:
             for status in ("queued", "running"):
                 self.queue_depth.labels(p.name.lower(), status).set(live.get((int(p), status), 0))
+            self.oldest_queued.labels(p.name.lower()).set(oldest.get(int(p), 0.0))
+        for role in REPLICA_ROLES:
+            self.replicas_alive.labels(role).set(roles.get(role, 0))
+        self.replicas_silent.set(silent)
         for status in ("pending", "sent", "skipped", "blocked", "failed"):
             self.notifications.labels(status).set(sent.get(status, 0))
         for status in ("paid", "refunded", "orphan"):
@@ -147,6 +200,7 @@ class Metrics:
             self.payments.labels(status).set(n)
             self.payment_stars.labels(status).set(stars)
         self.budget_left.set(max(0, src.faceit.budget.limit - used))
+        self.budget_limit.set(src.faceit.budget.limit)
         if src.leading is not None:
             self.leader.set(1 if src.leading() else 0)
 

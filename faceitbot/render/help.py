@@ -1,0 +1,28 @@
+"""/help, made from the table of commands (faceitbot/commands.py), grouped, with what each costs."""
+
+from __future__ import annotations
+
+from faceitbot.commands import Group, Scope, in_scope
+from faceitbot.i18n.loader import L10n
+
+
+def help_text(l10n: L10n, free_quota: int, *, admin: bool = False) -> str:
+    commands = in_scope(Scope.ADMIN if admin else Scope.PRIVATE)
+    lines = [l10n("help-title")]
+    for group in Group:
+        listed = [c for c in commands if c.group is group]
+        if not listed:
+            continue
+        lines += ["", l10n(f"help-group-{group}")]
+        for c in listed:
+            # "nickname?" is optional: [nickname]; "nickname" is required: <nickname>
+            args = " ".join(
+                l10n(f"help-arg-{a[:-1]}-optional") if a.endswith("?") else l10n(f"help-arg-{a}")
+                for a in c.args.split()
+            )
+            line = f"/{c.name}" + (f" {args}" if args else "") + " — " + l10n(c.description_key)
+            if c.costs_analysis:
+                line += " · " + l10n("help-costs-analysis")
+            lines.append(line)
+    lines += ["", l10n("help-footer", free=free_quota)]
+    return "\n".join(lines)
