@@ -1,16 +1,22 @@
 """Updates per second through the real dispatcher vs a bare aiogram echo bot, same fake Bot API.
 
-    python bench/updates.py [--updates 600] [--users 200]
+    python bench/updates.py [--updates 600] [--new-users 1000] [--users 200]
 
 The fake Bot API runs in a process of its own (its HTTP control endpoints feed updates and
 report calls, holding the request until the replies are sent), so only the bots' own work is
 measured in this process. Ours: `faceitbot run`'s intake (leader lease; each getUpdates batch
 claimed, kept and confirmed in one PostgreSQL statement, its users touched in another beside it)
 and /profile of a linked player with a warm FACEIT cache (two cached FACEIT reads, rendering,
-sendMessage). Baseline: an aiogram bot whose only handler echoes the text, polling the same kind
-of fake server. Rounds alternate between the two; each row is the best round, and the spread of
-the ratio within round pairs is printed too. Then the acknowledgement latency when `--users`
-users paste a room link at the same moment.
+sendMessage); and /start from `--new-users` users the bot has never seen (a post linking to the
+bot), against the echo bot fed as many. Baseline: an aiogram bot whose only handler echoes the
+text, polling the same kind of fake server. Rounds alternate between the two; each row is the
+best round, and the spread of the ratio within round pairs is printed too. Then the
+acknowledgement latency when `--users` users paste a room link at the same moment.
+
+What is measured is each bot's own work per update, so the fake Bot API runs without Telegram's
+send limits (which would cap both bots at 30 replies a second alike) and our send governor's
+overall rate is lifted to match; its bookkeeping per send still runs. bench/send_limits.py
+measures the bot under the limits.
 """
 
 from __future__ import annotations
@@ -55,7 +61,8 @@ KEY = "bench-key"
 class RemoteTelegram:
     """The fake Bot API in a process of its own, so its CPU is not charged to the bot measured."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, send_limits: bool = False) -> None:
+        self.send_limits = send_limits
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self._proc: subprocess.Popen[bytes] | None = None
@@ -75,6 +82,7 @@ class RemoteTelegram:
                 str(self.port),
                 "--token",
                 TOKEN,
+                *(() if self.send_limits else ("--no-send-limits",)),
             ],
             stdout=subprocess.DEVNULL,
             cwd=ROOT,
@@ -145,6 +153,9 @@ class RemoteTelegram:
                 sent = list(firsts.values())
             found += sent
         return found[:count]
+
+    async def all_calls(self) -> list[dict]:
+        return await self._all()
 
     async def wait_polling(self) -> None:
         while not any(c["method"] == "getUpdates" for c in await self._all()):  # noqa: ASYNC110 - polling another process
@@ -222,6 +233,7 @@ async def our_bot(n: int) -> AsyncIterator[tuple[RemoteTelegram, Runtime, World]
                     "LOG_LEVEL": "WARNING",
                     "QUOTA_FREE": "100000",
                     "HEALTH_PORT": "0",
+                    "TELEGRAM_SEND_RATE": "100000",  # the fake has no send limits here (see above)
                 },
                 dotenv=None,
             )
@@ -258,26 +270,32 @@ ROUNDS = 5
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--updates", type=int, default=600)
+    parser.add_argument("--new-users", type=int, default=1000)
     parser.add_argument("--users", type=int, default=200)
     args = parser.parse_args()
-    n = args.updates
+    n, m = args.updates, args.new_users
     setup_logging("WARNING", "text", ())
     echo_runs: list[tuple[float, float]] = []
     returning: list[tuple[float, float]] = []
     first: list[tuple[float, float]] = []
+    echo_new: list[tuple[float, float]] = []
+    new: list[tuple[float, float]] = []
     async with echo_bot() as echo_tg, our_bot(n) as (tg, _rt, world):
         # Alternate the bots so load from elsewhere on the machine hits all alike; best of the rounds.
         for r in range(ROUNDS):
             echo_runs.append(await drive(echo_tg, [(200_000 + r * n + i, f"/echo {i}") for i in range(n)]))
             returning.append(await drive(tg, [(300_000 + i, "/profile") for i in range(n)]))
             first.append(await drive(tg, [(300_000 + (r + 1) * n + i, "/profile") for i in range(n)]))
+            echo_new.append(await drive(echo_tg, [(600_000 + r * m + i, "/start") for i in range(m)]))
+            new.append(await drive(tg, [(1_000_000 + r * m + i, "/start") for i in range(m)]))
         latencies = await acks(tg, world, args.users)
     baseline = n / min(s for s, _ in echo_runs)
+    baseline_new = m / min(s for s, _ in echo_new)
 
-    def row(name: str, runs: list[tuple[float, float]], target: str) -> list[str]:
-        rate = n / min(s for s, _ in runs)
-        cpu = min(c for _, c in runs) / n * 1000
-        return [name, f"{rate:.0f}", f"{cpu:.2f}", f"{rate / baseline:.2f}", target]
+    def row(name: str, runs: list[tuple[float, float]], target: str, count: int = n, base: float = baseline):
+        rate = count / min(s for s, _ in runs)
+        cpu = min(c for _, c in runs) / count * 1000
+        return [name, f"{rate:.0f}", f"{cpu:.2f}", f"{rate / base:.2f}", target]
 
     print(
         f"\n{n} updates pushed at once, fake Bot API over HTTP, real PostgreSQL; best of {ROUNDS} alternating rounds"
@@ -289,6 +307,18 @@ async def main() -> None:
                 row("aiogram echo (baseline)", echo_runs, "-"),
                 row("faceitbot /profile, users active today", returning, ">= 0.70"),
                 row("faceitbot /profile, each user's first update today", first, "-"),
+            ],
+        )
+    )
+    print(
+        f"\n{m} new users send /start at once (their first update ever), best of {ROUNDS} alternating rounds"
+    )
+    print(
+        table(
+            ["bot", "updates/s", "CPU ms/update", "ratio to echo", "target"],
+            [
+                row("aiogram echo (baseline), /start", echo_new, "-", m, baseline_new),
+                row("faceitbot /start, new users", new, ">= 0.70", m, baseline_new),
             ],
         )
     )

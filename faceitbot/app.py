@@ -39,7 +39,7 @@ from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.pacing import FallbackPacer, LocalPacer, Pacer, RedisPacer
-from faceitbot.handlers import get_routers
+from faceitbot.handlers import install_handlers
 from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.intake.gate import UpdateGate
@@ -59,6 +59,7 @@ from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.scheduler import Scheduler
+from faceitbot.send_governor import LocalPace, Pace, RedisPace, SendGovernor
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
@@ -86,6 +87,7 @@ class Runtime:
     metrics: Metrics
     heartbeat: Heartbeat
     faceit_events: WebhookIntake
+    governor: SendGovernor
 
 
 @asynccontextmanager
@@ -104,8 +106,8 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         if redis is not None:
             stack.push_async_callback(redis.aclose)
 
+        health = RedisHealth()
         if redis is not None:
-            health = RedisHealth()
             kv = FallbackKV(RedisKV(redis, prefix=settings.redis_prefix), MemoryKV(), health)
             budget = FallbackBudget(
                 RedisBudget(
@@ -158,7 +160,11 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         )
 
         i18n = load_i18n()
-        bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url)
+        pace: Pace = (
+            RedisPace(redis, settings.redis_prefix, LocalPace(), health) if redis is not None else LocalPace()
+        )
+        governor = SendGovernor(pace, rate=settings.telegram_send_rate, metrics=metrics)
+        bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url, governor)
         stack.push_async_callback(bot.session.close)
 
         queue = TaskQueue(
@@ -195,7 +201,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             pool,
             queue,
             faceit,
-            floods=lambda: monitor.limiter.floods,
+            floods=lambda: governor.floods,
             faceit_429=lambda: faceit.rate_limited + monitor.faceit.rate_limited,
         )
         await heartbeat.start()
@@ -230,7 +236,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         dp.update.outer_middleware(BanGate(bans))
         dp.update.outer_middleware(Activity(pool))
         dp.update.outer_middleware(FaceitAllowance(allowances))
-        dp.include_routers(*get_routers(kv))
+        install_handlers(dp, kv)
         dp.startup.register(_announce_commands)
         yield Runtime(
             settings,
@@ -246,6 +252,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             metrics,
             heartbeat,
             faceit_events,
+            governor,
         )
 
 

@@ -7,8 +7,9 @@ from typing import Any, NamedTuple
 
 import msgspec
 from aiogram import Bot, methods
-from aiogram.client.default import DefaultBotProperties
+from aiogram.client.default import Default, DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.session.middlewares.base import BaseRequestMiddleware
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramNetworkError
@@ -119,8 +120,11 @@ class JsonBodySession(AiohttpSession):
             return {k: p for k, v in value.items() if (p := self._prepare(v, bot, files)) is not None}
         if kind is list:
             return [p for v in value if (p := self._prepare(v, bot, files)) is not None]
+        if kind is Default:  # parse_mode and the like, several on every message
+            return self._prepare(bot.default[value.name], bot, files)
         if isinstance(value, TelegramObject):
-            return self._prepare(value.model_dump(warnings=False), bot, files)
+            # None fields are left out as aiogram leaves them out, in pydantic rather than here.
+            return self._prepare(value.model_dump(warnings=False, exclude_none=True), bot, files)
         return self.prepare_value(value, bot=bot, files=files, _dumps_json=False)
 
     async def _post(
@@ -190,10 +194,14 @@ class _UpdatesReply(msgspec.Struct):
     result: list[msgspec.Raw] = []
 
 
-def create_bot(token: str, api_url: str) -> Bot:
+def create_bot(token: str, api_url: str, governor: BaseRequestMiddleware | None = None) -> Bot:
+    """The bot; every send and edit goes through `governor` (faceitbot.send_governor) when given."""
     pin_response_models()
+    session = JsonBodySession(api=TelegramAPIServer.from_base(api_url))
+    if governor is not None:
+        session.middleware(governor)
     return Bot(
         token,
-        session=JsonBodySession(api=TelegramAPIServer.from_base(api_url)),
+        session=session,
         default=DefaultBotProperties(parse_mode=ParseMode.HTML, link_preview_is_disabled=True),
     )

@@ -42,6 +42,8 @@ class Settings:
     data_dir: Path = Path("data")
     faceit_api_url: str = FACEIT_API_DEFAULT
     telegram_api_url: str = TELEGRAM_API_DEFAULT
+    # Messages a second the bot sends overall, all replicas together (Telegram allows about 30).
+    telegram_send_rate: int = 28
     faceit_concurrency: int = 5
     faceit_budget_requests: int = 500
     faceit_budget_window_s: int = 600
@@ -262,6 +264,7 @@ def load_settings(
         or FACEIT_API_DEFAULT,
         telegram_api_url=_url(env, "TELEGRAM_API_URL", TELEGRAM_API_DEFAULT, ("http", "https"))
         or TELEGRAM_API_DEFAULT,
+        telegram_send_rate=_int(env, "TELEGRAM_SEND_RATE", 28, minimum=1, maximum=100_000),
         faceit_concurrency=_int(env, "FACEIT_CONCURRENCY", 5, maximum=100),
         faceit_budget_requests=_int(env, "FACEIT_BUDGET_REQUESTS", 500, maximum=10**7),
         faceit_budget_window_s=_int(env, "FACEIT_BUDGET_WINDOW_SECONDS", 600, maximum=86400),

@@ -15,7 +15,7 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import sent
+from faceitbot import send_governor, sent
 from faceitbot.config import Settings
 from faceitbot.faceit.allowance import Allowances, Spender, pays_for_unknown
 from faceitbot.faceit.client import FaceitClient
@@ -25,6 +25,7 @@ from faceitbot.render import admin as render_admin
 from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
+from faceitbot.send_governor import Superseded
 from faceitbot.services import broadcasts, delivery, scorecard
 from faceitbot.services.analysis import MatchNotFound, analyse_match
 from faceitbot.services.match_requests import ANALYSIS
@@ -66,9 +67,10 @@ class Reply:
         if message_id is None:
             return
         try:
-            await sent.edit_message_text(self._ctx.bot, self._chat_id, message_id, text)
-        except (TelegramBadRequest, TelegramRetryAfter) as e:
-            logger.debug("progress edit skipped: {}", e)
+            with send_governor.progress():  # dropped if a newer edit comes while it waits its turn
+                await sent.edit_message_text(self._ctx.bot, self._chat_id, message_id, text)
+        except (TelegramBadRequest, TelegramRetryAfter, Superseded) as e:
+            logger.debug("progress edit skipped: {!r}", e)
 
     async def deliver_once(self, make: Callable[[], Awaitable[Rendered]]) -> None:
         """The job's result, made once: a retry after its replica died (past delivering, short

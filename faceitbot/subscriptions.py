@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from aiogram import Bot
 from aiogram.utils.i18n import I18n
-from aiolimiter import AsyncLimiter
 from loguru import logger
 
+from faceitbot import send_governor
 from faceitbot.config import Settings
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import payments as render
@@ -22,42 +22,43 @@ from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
 
 EVERY_S = 300
-# Below Telegram's ~30 messages a second for a whole bot.
-SEND_RATE = 20
 
 
 async def run(pool: Pool, bot: Bot, i18n: I18n, settings: Settings, now: datetime) -> payments.ExpiryRun:
     done = await payments.remind_and_expire(pool, now)
-    limiter = AsyncLimiter(SEND_RATE, 1)
-    for user in done.reminded:
-        async with limiter:
-            await delivery.send(
-                bot,
-                user.telegram_id,
-                render.reminder(user.tier, user.tier_expires_at, L10n(i18n, user.language)),
-            )
-    for user in done.expired:
-        async with limiter:
-            await delivery.send(
-                bot, user.telegram_id, render.expired(user.tier, settings, L10n(i18n, user.language))
-            )
-    for reward in await referrals.reward_due(pool, now):
-        referred = await users_store.get(pool, reward.referred_id)
-        language = referred.language if referred else i18n.default_locale
-        async with limiter:
-            await delivery.send(
-                bot,
-                reward.referred_id,
-                render_referrals.rewarded_referred(reward.bonus, L10n(i18n, language)),
-            )
-            await delivery.send(
-                bot,
-                reward.referrer_id,
-                render_referrals.rewarded_referrer(reward.bonus, L10n(i18n, reward.referrer_language)),
-            )
+    with send_governor.background():  # paced under Telegram's limits, behind users' replies
+        await _notify(pool, bot, i18n, settings, now, done)
     if done.reminded or done.expired:
         logger.info("subscriptions: {} reminded, {} downgraded", len(done.reminded), len(done.expired))
     return done
+
+
+async def _notify(
+    pool: Pool, bot: Bot, i18n: I18n, settings: Settings, now: datetime, done: payments.ExpiryRun
+) -> None:
+    for user in done.reminded:
+        await delivery.send(
+            bot,
+            user.telegram_id,
+            render.reminder(user.tier, user.tier_expires_at, L10n(i18n, user.language)),
+        )
+    for user in done.expired:
+        await delivery.send(
+            bot, user.telegram_id, render.expired(user.tier, settings, L10n(i18n, user.language))
+        )
+    for reward in await referrals.reward_due(pool, now):
+        referred = await users_store.get(pool, reward.referred_id)
+        language = referred.language if referred else i18n.default_locale
+        await delivery.send(
+            bot,
+            reward.referred_id,
+            render_referrals.rewarded_referred(reward.bonus, L10n(i18n, language)),
+        )
+        await delivery.send(
+            bot,
+            reward.referrer_id,
+            render_referrals.rewarded_referrer(reward.bonus, L10n(i18n, reward.referrer_language)),
+        )
 
 
 def register(scheduler: Scheduler, pool: Pool, bot: Bot, i18n: I18n, settings: Settings) -> None:

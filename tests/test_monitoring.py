@@ -27,10 +27,8 @@ from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.models import History, HistoryItem, MatchStats
 from faceitbot.i18n.loader import load_i18n
-from faceitbot.kv import MemoryKV, RedisKV
 from faceitbot.monitoring import Monitor, cadence, create_monitor, results
 from faceitbot.monitoring.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
-from faceitbot.monitoring.sending import SendLimiter
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler, slot_of
 from faceitbot.services.analysis import analyse_match
@@ -450,30 +448,22 @@ async def test_a_flood_wait_pauses_every_sender_then_each_is_delivered_once(
     await bot.say(u1, f"/track {a_nick}")
     await bot.say(u2, f"/track {b_nick}")
     await backdate(bot.rt.pool)
-    floods = bot.rt.monitor.limiter.floods
+    floods = bot.rt.governor.floods
+    since = len(bot.tg.calls)
     bot.tg.flood(None, retry_after=2, times=1)  # the next send, whoever's, gets 429 retry_after=2
     matches.finish(first)
+    matches.finish(second)
     budget = bot.rt.faceit.budget
-    assert await bot.rt.monitor.tick(slot(0)), (
-        f"no polls allowed: FACEIT budget {await budget.used()}/{budget.limit}"
-    )
-    await settle(bot.rt.pool, [bot.rt.queue], kinds=("monitor.poll",))
-    notify = await bot.rt.pool.fetchval("SELECT id FROM jobs WHERE kind = 'monitor.notify'")
-    bot.rt.queue.outcomes.pop(notify, None)
-    job = await bot.rt.pool.fetchrow("SELECT status, attempts FROM jobs WHERE id = $1", notify)
-    if (job["status"], job["attempts"]) in (("queued", 0), ("running", 1)):
-        assert await bot.rt.queue.wait_outcome(notify) == "retry"  # u1's send met the flood wait
-    assert [c.status for c in bot.tg.calls_for(u1, "sendMessage")][-1] == 429
-    assert bot.rt.monitor.limiter.floods == floods + 1  # what the heartbeat reports to the dashboard
-    await bot.rt.heartbeat.beat()
-    assert await bot.rt.pool.fetchval("SELECT telegram_429 FROM replica_heartbeats") == floods + 1
+    assert await check(bot, 0), f"no polls allowed: FACEIT budget {await budget.used()}/{budget.limit}"
 
-    matches.finish(second)  # another chat's message while the pause lasts
-    await check(bot, 1)
-    [flooded] = [c for c in bot.tg.calls_for(u1, "sendMessage") if c.status == 429]
+    [flooded] = [c for c in bot.tg.calls[since:] if c.status == 429]
     [to_u1], [to_u2] = notifications_to(bot, u1), notifications_to(bot, u2)
     assert to_u1.at >= flooded.at + 2 and to_u2.at >= flooded.at + 2  # honoured by every sender
+    assert [c.status for c in bot.tg.calls_for(flooded.chat_id, "sendMessage")][-2:] == [429, 200]
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'sent'") == 2
+    assert bot.rt.governor.floods == floods + 1  # what the heartbeat reports to the dashboard
+    await bot.rt.heartbeat.beat()
+    assert await bot.rt.pool.fetchval("SELECT telegram_429 FROM replica_heartbeats") == floods + 1
 
 
 async def test_a_live_match_of_a_linked_player_brings_the_pregame_analysis(
@@ -891,49 +881,6 @@ async def test_redis_windows_are_shared_by_replicas(redis: aioredis.Redis, redis
     a, b = (RedisWindow(redis, 3, 60, key=f"{redis_prefix}share") for _ in range(2))
     got = [await w.try_acquire() for w in (a, b, a, b)]
     assert got == [True, True, True, False] and await b.used() == 3
-
-
-async def test_send_limits_hold_across_replicas(redis: aioredis.Redis, redis_prefix: str) -> None:
-    def limiter() -> SendLimiter:
-        return SendLimiter(
-            RedisKV(redis, prefix=redis_prefix), RedisWindow(redis, 10, 1.0, key=f"{redis_prefix}sends")
-        )
-
-    replicas_ = [limiter() for _ in range(3)]
-    stamps: list[float] = []
-
-    async def send(lim: SendLimiter, chat: int) -> None:
-        await lim.acquire(chat)
-        stamps.append(time.monotonic())
-
-    await asyncio.gather(*(send(replicas_[i % 3], 1000 + i) for i in range(16)))
-    stamps.sort()
-    assert all(stamps[i + 10] - stamps[i] >= 0.95 for i in range(len(stamps) - 10))  # <= 10 in any second
-
-    same_chat: list[float] = []
-
-    async def to_one_chat(lim: SendLimiter) -> None:
-        await lim.acquire(77)
-        same_chat.append(time.monotonic())
-
-    await asyncio.gather(*(to_one_chat(r) for r in replicas_))
-    same_chat.sort()
-    assert same_chat[1] - same_chat[0] >= 0.95 and same_chat[2] - same_chat[1] >= 0.95
-
-    await replicas_[0].flood(1)
-    paused = time.monotonic()
-    await replicas_[2].acquire(78)
-    assert time.monotonic() - paused >= 0.95  # another replica waited out the 429
-
-
-async def test_in_process_send_limits() -> None:
-    lim = SendLimiter(MemoryKV(), LocalWindow(50, 1.0))
-    first = time.monotonic()
-    await lim.acquire(5)
-    await lim.acquire(5)
-    assert time.monotonic() - first >= 0.95
-    with pytest.raises(ValueError):
-        SendLimiter(MemoryKV(), LocalWindow(1, 1), per_chat_s=0)
 
 
 def test_settings_for_tracking() -> None:

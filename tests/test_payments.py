@@ -40,6 +40,8 @@ async def buy(
     bot.tg.press_button(uid, plans.response["result"]["message_id"], data, user_id=uid, language_code=lang)
     method = "sendInvoice" if kind is BuyKind.ONCE else "createInvoiceLink"
     [call] = await bot.tg.wait_for(method, chat_id=None if kind is BuyKind.MONTHLY else uid)
+    if kind is BuyKind.MONTHLY:
+        await bot.tg.wait_for("sendMessage", chat_id=uid)  # the link, sent after it was made
     return call
 
 

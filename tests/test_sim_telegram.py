@@ -35,7 +35,7 @@ from aiogram.types import (
 )
 
 from faceitbot.sim.botapi_spec import BUNDLED_SPEC, BotApiSpec, parse_html
-from faceitbot.sim.telegram import Call, FakeTelegram, UploadedFile, WaitTimeout, compact_spec
+from faceitbot.sim.telegram import Call, FakeTelegram, SendLimits, UploadedFile, WaitTimeout, compact_spec
 
 SHARED_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "telegram" / "botapi.json"
 TOKEN = "777:sim-telegram-test-token"
@@ -55,7 +55,9 @@ def png(width: int, height: int) -> bytes:
 
 @pytest.fixture(scope="module")
 async def tg() -> AsyncIterator[FakeTelegram]:
-    async with FakeTelegram(token=TOKEN, spec=SHARED_SPEC) as fake:
+    # These tests call the API surface method by method in a few chats, faster than flood
+    # control allows; the limits have tests of their own (test_flood_control_*).
+    async with FakeTelegram(token=TOKEN, spec=SHARED_SPEC, limits=None) as fake:
         yield fake
 
 
@@ -559,3 +561,83 @@ async def test_default_spec_is_the_bundled_one() -> None:
             assert (await bot.get_me()).username == "faceit_demo_bot"
         finally:
             await bot.session.close()
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+async def limited() -> AsyncIterator[tuple[FakeTelegram, Bot, _Clock]]:
+    clock = _Clock()
+    async with FakeTelegram(token=TOKEN, spec=SHARED_SPEC, clock=clock) as fake:
+        bot = make_bot(fake)
+        yield fake, bot, clock
+        await bot.session.close()
+
+
+async def test_flood_control_is_on_by_default() -> None:
+    async with FakeTelegram() as fake:
+        assert fake.send_limits == SendLimits()
+        assert (fake.send_limits.overall_per_s, fake.send_limits.group_per_min) == (30, 20)
+
+
+async def test_flood_control_allows_a_short_burst_in_a_chat_then_one_a_second(limited) -> None:
+    tg, api, clock = limited
+    for i in range(3):
+        await api.send_message(5001, f"burst {i}")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await api.send_message(5001, "one too many")
+    assert caught.value.retry_after == 1
+    assert tg.calls[-1].response["parameters"] == {"retry_after": 1}
+    assert tg.flood_refused == 1
+    await api.send_message(5002, "another chat is not held up")
+    await api.send_chat_action(5001, "typing")  # not a message: not counted
+    clock.now += 1.0
+    sent = await api.send_message(5001, "a second later")
+    assert sent.text == "a second later"
+    with pytest.raises(TelegramRetryAfter):  # edits count too
+        await api.edit_message_text("edited", chat_id=5001, message_id=sent.message_id)
+    assert [m["text"] for m in tg.chat_messages(5001)] == [
+        *(f"burst {i}" for i in range(3)),
+        "a second later",
+    ]
+
+
+async def test_flood_control_allows_30_a_second_overall(limited) -> None:
+    _, api, clock = limited
+    for i in range(30):
+        await api.send_message(6000 + i, "hi")
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await api.send_message(6100, "the 31st")
+    assert caught.value.retry_after == 1
+    clock.now += 0.999
+    with pytest.raises(TelegramRetryAfter):
+        await api.send_message(6100, "still within the second")
+    clock.now += 0.002
+    assert (await api.send_message(6100, "the next second")).text == "the next second"
+
+
+async def test_flood_control_allows_20_a_minute_in_a_group(limited) -> None:
+    _, api, clock = limited
+    group = -100_777
+    for i in range(20):
+        await api.send_message(group, f"{i}")
+        clock.now += 1.5  # under one a second: only the group's minute counts
+    with pytest.raises(TelegramRetryAfter) as caught:
+        await api.send_message(group, "the 21st this minute")
+    assert caught.value.retry_after == 30  # the first of the twenty leaves the minute then
+    clock.now += 30
+    assert (await api.send_message(group, "a minute after the first")).text == "a minute after the first"
+
+
+async def test_flood_control_can_be_lifted(limited) -> None:
+    tg, api, _ = limited
+    tg.send_limits = None
+    for i in range(40):
+        await api.send_message(7001, f"{i}")
+    assert tg.flood_refused == 0 and len(tg.chat_messages(7001)) == 40

@@ -2,12 +2,14 @@
 
 Every message walks the tree from the top until a handler takes it, and each router it passes
 costs a middleware wrap and a filter check; so the routers that never take a message (inline
-queries, error handlers) come after the ones that do.
+queries, error handlers) come after the ones that do, and a plain /start comes first: a post
+linking to the bot brings crowds of new users at once, and /start's way past every router above
+the private ones cost more than the rest of its handling (bench/updates.py, new users).
 """
 
 from __future__ import annotations
 
-from aiogram import Router
+from aiogram import Dispatcher, Router
 
 from faceitbot.handlers import (
     account,
@@ -68,3 +70,11 @@ def get_routers(kv: KeyValue) -> list[Router]:
     )
     # Button presses that nothing above took, from any chat, get an answer.
     return [everywhere, private, stale_buttons.router, inline.router, errors.router]
+
+
+def install_handlers(dp: Dispatcher, kv: KeyValue) -> None:
+    """The tree under `dp`, with a plain /start on the dispatcher itself: checked before any
+    router, at the cost of one filter for every other message (a router of its own cost two
+    or three times that)."""
+    dp.message.register(start.plain_start, *start.PLAIN_START)
+    dp.include_routers(*get_routers(kv))

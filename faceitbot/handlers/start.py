@@ -9,16 +9,35 @@ from aiogram.utils.i18n import I18n
 
 from faceitbot.callbacks import LanguageCb
 from faceitbot.config import Settings
-from faceitbot.handlers.filters import MenuButton
+from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 from faceitbot.render.common import escape
 from faceitbot.render.help import help_text
+from faceitbot.sent import lean
+from faceitbot.services import tracking
 from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="start")
+
+
+def is_plain_start(message: Message) -> bool:
+    """/start (or /start@bot) with no payload, in a private chat."""
+    words = (message.text or "").split()
+    return message.chat.type == "private" and len(words) == 1 and words[0].split("@", 1)[0] == "/start"
+
+
+async def plain_start(message: Message, user: UserRow, pool: Pool, l10n: L10n) -> None:
+    """What /start's way down the tree does without a payload: notifications back on after a
+    403 (the tracking router), then the greeting. Registered on the dispatcher itself, ahead of
+    every router (handlers/__init__.py)."""
+    await tracking.welcome_back(pool, user)
+    await cmd_start(message, user, l10n)
+
+
+PLAIN_START = (MessageIs(is_plain_start), CommandStart())
 
 
 @router.message(CommandStart())
@@ -28,7 +47,8 @@ async def cmd_start(message: Message, user: UserRow, l10n: L10n) -> None:
         text = l10n("start-greeting-linked", name=name, nickname=escape(user.faceit_nickname))
     else:
         text = l10n("start-greeting", name=name)
-    await message.answer(text, reply_markup=keyboards.main_menu(l10n))
+    # The echo read only as far as its id (faceitbot/sent.py): /start comes in crowds.
+    await message.bot(lean(message.answer(text, reply_markup=keyboards.main_menu(l10n))))
 
 
 @router.message(Command("help"))

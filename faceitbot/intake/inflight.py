@@ -100,20 +100,24 @@ class InFlight:
         kept = [(r.update.update_id, r.json) for r in received]
         # The users' rows are read beside the claim, on another connection: the next getUpdates
         # waits for both. Only the updates that turn out ours write theirs (a user's first
-        # update of the day), in one statement after the claim.
+        # update of the day, a new user's first ever), in one statement after the claim that
+        # the next getUpdates does not wait for: those updates wait for it instead, and a crowd
+        # of new users is taken in at the pace of the claims.
         claims, extras = await asyncio.gather(
             updates_store.accept_batch(self._pool, bot_id, kept, self._owner, self._hold_s),
             self._prefetched(updates, write=False),
         )
         mine = [u for u in updates if claims[u.update_id] is Claim.MINE]
+        written: asyncio.Task[dict[int, dict[str, Any]]] | None = None
         if unread := [u for u in mine if u.update_id not in extras]:
-            extras |= await self._prefetched(unread, write=True)
+            written = asyncio.create_task(self._prefetched(unread, write=True), name="users-written")
         if self._metrics is not None:
             for update in updates:
                 if claims[update.update_id] is not Claim.MINE:
                     self._metrics.duplicate_update(claims[update.update_id].value)
         for update in mine:
-            self.start(update, extras.get(update.update_id))
+            extra = extras.get(update.update_id)
+            self.start(update, extra, written if extra is None else None)
 
     async def _keep_unreadable(self, unreadable: list[Unreadable]) -> None:
         await updates_store.keep_failed(
@@ -158,12 +162,18 @@ class InFlight:
             logger.info("replaying {} updates a stopped replica had claimed", replayed)
         return replayed
 
-    def start(self, update: Update, extra: dict[str, Any] | None = None) -> None:
-        """Handle `update` in the background; `extra` goes to feed_update (prefetched data)."""
+    def start(
+        self,
+        update: Update,
+        extra: dict[str, Any] | None = None,
+        later: Awaitable[dict[int, dict[str, Any]]] | None = None,
+    ) -> None:
+        """Handle `update` in the background; `extra` goes to feed_update (prefetched data), or
+        this update's part of what `later` gives, once it has."""
         update_id = update.update_id
         if self._knows(update_id):
             return
-        task = asyncio.create_task(self._handle(update, extra or {}), name=f"update-{update_id}")
+        task = asyncio.create_task(self._handle(update, extra or {}, later), name=f"update-{update_id}")
         self._running[update_id] = task
         task.add_done_callback(lambda _: self._forget(update_id))
         if len(self._running) >= self._limit:
@@ -201,7 +211,16 @@ class InFlight:
         if len(self._running) < self._limit:
             self._room.set()
 
-    async def _handle(self, update: Update, extra: dict[str, Any]) -> None:
+    async def _handle(
+        self, update: Update, extra: dict[str, Any], later: Awaitable[dict[int, dict[str, Any]]] | None
+    ) -> None:
+        if later is not None:
+            try:
+                extra = (await later).get(update.update_id, extra)
+            except Exception:
+                logger.exception(
+                    "writing a batch's new users failed; update {} reads its own", update.update_id
+                )
         while True:
             started = time.perf_counter()
             try:

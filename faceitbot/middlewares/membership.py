@@ -6,7 +6,8 @@ PostgreSQL at most every REFRESH_S seconds, so the hot path stays one read per u
 on this replica applies at once, on another one within REFRESH_S.
 
 Activity pays a referral bonus when the update linked the invited user's FACEIT account (the
-day's activity row is written by UserContextMiddleware).
+day's activity row is written by UserContextMiddleware). Only users with a referral still unpaid
+are checked: for everyone else (a crowd of new users among them) it costs nothing.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ class Activity(BaseMiddleware):
         interactive = isinstance(event, Update) and (
             event.message is not None or event.callback_query is not None
         )
-        if interactive and user.faceit_player_id is None:
+        if interactive and user.faceit_player_id is None and user.referral_pending:
             await self._reward_if_linked(user.telegram_id, data)
         return result
 

@@ -13,8 +13,9 @@ written, and only then the watermark moves past the match. A crash before the co
 all; after it, nothing is redone. A match whose stats are not out yet stops the poll there (the
 watermark stays before it) and the player is looked at again soon.
 
-Notify: sends one outbox row within Telegram's limits and marks it sent; 429 pauses every sender
-and retries; 403 turns the user's notifications off (until /start) and is final. The residual
+Notify: sends one outbox row and marks it sent. The send governor (faceitbot.send_governor) keeps
+it within Telegram's limits, behind users' replies; a 429 pauses every sender and the send is
+made again (one it cannot sit out has the job retried); 403 turns the user's notifications off (until /start) and is final. The residual
 window: a crash after Telegram accepted the message and before the row is marked sent repeats
 that one message when the job is retried (at-least-once there, exactly-once everywhere else).
 """
@@ -34,7 +35,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import sent
+from faceitbot import send_governor, sent
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.faceit.cache import ResponseCache
@@ -55,7 +56,6 @@ from faceitbot.monitoring.governor import (
     ShareSpent,
     Window,
 )
-from faceitbot.monitoring.sending import SEND_RATE, SendLimiter
 from faceitbot.queue import JobSpec, Retry, TaskQueue
 from faceitbot.render import tracking as render
 from faceitbot.render.common import Rendered
@@ -94,7 +94,6 @@ class Monitor:
     i18n: I18n
     faceit: FaceitClient
     governor: Governor
-    limiter: SendLimiter
 
     @property
     def base_s(self) -> float:
@@ -375,11 +374,10 @@ class Monitor:
 
     async def _send(self, note: NotificationRow, rendered: Rendered) -> int | None:
         """The message id; None when the chat is gone (the row is settled either way)."""
-        await self.limiter.acquire(note.telegram_id)
         try:
-            message = await sent.send_message(self.bot, note.telegram_id, rendered.text, rendered.markup)
+            with send_governor.background():
+                message = await sent.send_message(self.bot, note.telegram_id, rendered.text, rendered.markup)
         except TelegramRetryAfter as e:
-            await self.limiter.flood(e.retry_after)
             raise Retry(e.retry_after, f"Telegram flood control: retry after {e.retry_after}s") from None
         except TelegramForbiddenError:
             logger.info("chat {} blocked the bot: its notifications are off until /start", note.telegram_id)
@@ -425,19 +423,13 @@ def create_monitor(
     window_s = settings.faceit_budget_window_s
     share: Window
     rps: Window
-    sends: Window
     if redis is not None:
         prefix = settings.redis_prefix
         share = RedisWindow(redis, share_limit, window_s, key=f"{prefix}budget:monitor")
         rps = RedisWindow(redis, per_second, 1.0, key=f"{prefix}budget:monitor-rps")
-        sends = RedisWindow(redis, SEND_RATE, 1.0, key=f"{prefix}tg:sends")
         kv: RedisKV | MemoryKV = RedisKV(redis, prefix=f"{prefix}mon:")
     else:
-        share, rps, sends = (
-            LocalWindow(share_limit, window_s),
-            LocalWindow(per_second, 1.0),
-            LocalWindow(SEND_RATE, 1.0),
-        )
+        share, rps = LocalWindow(share_limit, window_s), LocalWindow(per_second, 1.0)
         kv = MemoryKV()
     spend = ShareBudget(budget, share, rps)
     faceit = FaceitClient(
@@ -459,7 +451,6 @@ def create_monitor(
         i18n=i18n,
         faceit=faceit,
         governor=Governor(spend, settings.monitor_tick_s),
-        limiter=SendLimiter(kv, sends),
     )
     queue.register(POLL, monitor.poll)
     queue.register(NOTIFY, monitor.deliver, monitor.delivery_failed)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 
 from faceitbot.callbacks import LanguageCb, PlayerAction, PlayerCb
@@ -24,8 +26,11 @@ MENU_KEYS = (
 )
 
 
+@functools.lru_cache(maxsize=16)
 def main_menu(l10n: L10n) -> ReplyKeyboardMarkup:
-    """The old bot's menu, two buttons a row; language and linking live in the settings."""
+    """The old bot's menu, two buttons a row; language and linking live in the settings. One per
+    locale, built once: it goes out with every /start and /help, and building its twenty
+    models cost more than the rest of a new user's /start (bench/updates.py). Not to be changed."""
     keys = MENU_KEYS[:10]
     return ReplyKeyboardMarkup(
         keyboard=[

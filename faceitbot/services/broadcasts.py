@@ -1,5 +1,6 @@
 """/admin broadcast: a LOW-priority durable job sends the text to every user, paced below
-Telegram's limits, honouring 429 retry_after, and reports delivered / blocked / failed to the
+Telegram's limits behind users' replies, honouring 429 retry_after (both by the send governor,
+faceitbot.send_governor), and reports delivered / blocked / failed to the
 admin when done. Each recipient is claimed (committed) before its send, so a restart resumes
 where it stopped and never sends anyone a second copy."""
 
@@ -8,9 +9,9 @@ from __future__ import annotations
 import html
 
 from aiogram import Bot
-from aiolimiter import AsyncLimiter
 from loguru import logger
 
+from faceitbot import send_governor
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, Retry, TaskQueue
 from faceitbot.services import delivery
@@ -18,8 +19,6 @@ from faceitbot.store import broadcasts as store
 from faceitbot.store.db import Pool
 
 BROADCAST = JobSpec("broadcast", Priority.LOW, max_attempts=5, timeout_s=300, backoff_s=5)
-# Telegram allows about 30 messages a second per bot; stay well below it.
-RATE_PER_S = 25
 BATCH = 50
 # One job run sends at most this many, then hands the rest to a fresh run (and its fresh timeout).
 PER_RUN = 2000
@@ -38,12 +37,11 @@ async def start(pool: Pool, queue: TaskQueue, admin_id: int, text: str, locale: 
     return broadcast_id, recipients
 
 
-async def send_some(pool: Pool, bot: Bot, broadcast_id: int, limit: int, rate: float = RATE_PER_S) -> bool:
+async def send_some(pool: Pool, bot: Bot, broadcast_id: int, limit: int) -> bool:
     """Send to up to `limit` pending recipients; True when none is left."""
     await store.abandon_sending(pool, broadcast_id)
     # Sent as typed: the admin's text is shown, not read as HTML.
     text = html.escape(await store.text_of(pool, broadcast_id) or "")
-    limiter = AsyncLimiter(rate, 1)
     done = 0
     while done < limit:
         batch = await store.pending(pool, broadcast_id, min(BATCH, limit - done))
@@ -52,7 +50,7 @@ async def send_some(pool: Pool, bot: Bot, broadcast_id: int, limit: int, rate: f
         for telegram_id in batch:
             if not await store.claim(pool, broadcast_id, telegram_id):
                 continue
-            async with limiter:
+            with send_governor.background():
                 outcome = await delivery.send(bot, telegram_id, text)
             await store.settle(pool, broadcast_id, telegram_id, outcome.value)
             done += 1

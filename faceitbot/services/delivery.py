@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from enum import StrEnum
 
 from aiogram import Bot
@@ -12,9 +11,6 @@ from loguru import logger
 
 from faceitbot import sent
 
-# Longest flood wait we sit out inline; a longer one fails the send (the caller may retry later).
-MAX_RETRY_AFTER_S = 30
-
 
 class Delivery(StrEnum):
     SENT = "sent"
@@ -23,18 +19,16 @@ class Delivery(StrEnum):
 
 
 async def send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Delivery:
-    for attempt in range(3):
-        try:
-            await sent.send_message(bot, chat_id, text, markup)
-            return Delivery.SENT
-        except TelegramRetryAfter as e:
-            if e.retry_after > MAX_RETRY_AFTER_S or attempt == 2:
-                logger.warning("send to {} gave up: flood wait {}s", chat_id, e.retry_after)
-                return Delivery.FAILED
-            await asyncio.sleep(e.retry_after)
-        except TelegramForbiddenError:
-            return Delivery.BLOCKED
-        except TelegramAPIError as e:
-            logger.warning("send to {} failed: {}", chat_id, e.message)
-            return Delivery.FAILED
-    return Delivery.FAILED
+    """Pacing and flood waits are the send governor's (faceitbot.send_governor): a 429 that
+    reaches here is one it would not sit out."""
+    try:
+        await sent.send_message(bot, chat_id, text, markup)
+        return Delivery.SENT
+    except TelegramRetryAfter as e:
+        logger.warning("send to {} gave up: flood wait {}s", chat_id, e.retry_after)
+        return Delivery.FAILED
+    except TelegramForbiddenError:
+        return Delivery.BLOCKED
+    except TelegramAPIError as e:
+        logger.warning("send to {} failed: {}", chat_id, e.message)
+        return Delivery.FAILED

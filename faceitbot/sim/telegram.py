@@ -19,10 +19,12 @@ import copy
 import inspect
 import json
 import logging
+import math
 import re
 import secrets
 import sys
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +55,7 @@ __all__ = [
     "Call",
     "FakeTelegram",
     "Fault",
+    "SendLimits",
     "UploadedFile",
     "WaitTimeout",
     "compact_spec",
@@ -177,6 +180,72 @@ class Fault:
         return ApiError(429, f"Too Many Requests: retry after {n}", {"retry_after": n})
 
 
+@dataclass(frozen=True)
+class SendLimits:
+    """Telegram's flood control for a bot's sends and edits (telegram/NOTES.md §2): about 30 a
+    second overall, about one a second in one chat after a short burst, 20 a minute in a group.
+    Telegram publishes no exact figures; these are the ones the FAQ gives."""
+
+    overall_per_s: int = 30
+    chat_burst: int = 3
+    chat_per_s: float = 1.0
+    group_per_min: int = 20
+
+
+# Calls that put a message in a chat or change one: what flood control counts.
+_COUNTED_PREFIXES = ("send", "edit", "copyMessage", "forwardMessage")
+
+
+def _counted(method: str) -> bool:
+    return method.startswith(_COUNTED_PREFIXES) and method != "sendChatAction"
+
+
+class _FloodControl:
+    """Answers 429 with retry_after once a send would go over one of the limits. A refused call
+    takes no slot, as on Telegram, where only what was sent counts."""
+
+    def __init__(self, limits: SendLimits, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits
+        self._clock = clock
+        self._overall: deque[float] = deque()
+        self._groups: dict[ChatId, deque[float]] = {}
+        self._chats: dict[ChatId, tuple[float, float]] = {}  # chat -> (tokens, when counted)
+        self.refused = 0
+
+    def check(self, chat: ChatId | None) -> None:
+        now = self._clock()
+        lim = self.limits
+        waits = [_window_wait(self._overall, lim.overall_per_s, 1.0, now)]
+        if chat is not None:
+            tokens, at = self._chats.get(chat, (float(lim.chat_burst), now))
+            tokens = min(float(lim.chat_burst), tokens + (now - at) * lim.chat_per_s)
+            waits.append(0.0 if tokens >= 1 else (1 - tokens) / lim.chat_per_s)
+            group = self._groups.setdefault(chat, deque()) if _is_group(chat) else None
+            if group is not None:
+                waits.append(_window_wait(group, lim.group_per_min, 60.0, now))
+        wait = max(waits)
+        if wait > 0:
+            self.refused += 1
+            n = max(1, math.ceil(wait))
+            raise ApiError(429, f"Too Many Requests: retry after {n}", {"retry_after": n})
+        self._overall.append(now)
+        if chat is not None:
+            self._chats[chat] = (tokens - 1, now)
+            if group is not None:
+                group.append(now)
+
+
+def _is_group(chat: ChatId) -> bool:
+    return (isinstance(chat, int) and chat < 0) or (isinstance(chat, str) and chat.startswith(("-", "@")))
+
+
+def _window_wait(log: deque[float], limit: int, window_s: float, now: float) -> float:
+    """0 when `log` has room for one more in the last `window_s`, else the seconds until it has."""
+    while log and log[0] <= now - window_s:
+        log.popleft()
+    return 0.0 if len(log) < limit else log[0] + window_s - now
+
+
 class ExtraCalls(AssertionError):
     """More matching calls arrived than the test expected."""
 
@@ -238,7 +307,12 @@ class FakeTelegram:
         spec: Path | str | dict[str, Any] | None = None,
         username: str = "faceit_demo_bot",
         first_name: str = "FACEIT Demo",
+        limits: SendLimits | None = SendLimits(),
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`limits`: Telegram's flood control, on unless a test that needs bursts passes None
+        (or sets `send_limits` later); `clock` is what it counts seconds by."""
+        self._clock = clock
         self.token = token
         self.spec = BotApiSpec.load(spec)
         prefix = token.split(":", 1)[0]
@@ -268,6 +342,7 @@ class FakeTelegram:
         self.canceled_subscriptions: set[str] = set()  # charge ids the bot canceled
         self._refunded: set[str] = set()
         self._faults: list[Fault] = []
+        self._flood_control = _FloodControl(limits, clock) if limits is not None else None
         self._mark = 0
         self._poll_seq = 0
         self._polling = 0
@@ -341,6 +416,19 @@ class FakeTelegram:
         await self.stop()
 
     @property
+    def send_limits(self) -> SendLimits | None:
+        return self._flood_control.limits if self._flood_control is not None else None
+
+    @send_limits.setter
+    def send_limits(self, limits: SendLimits | None) -> None:
+        self._flood_control = _FloodControl(limits, self._clock) if limits is not None else None
+
+    @property
+    def flood_refused(self) -> int:
+        """Calls answered 429 by flood control (not by a fault a test set)."""
+        return self._flood_control.refused if self._flood_control is not None else 0
+
+    @property
     def base_url(self) -> str:
         if self._base_url is None:
             raise RuntimeError("FakeTelegram is not started")
@@ -362,6 +450,8 @@ class FakeTelegram:
             params = self._decode(method, params)
             chat = self._chat_of(params)
             self._check_faults(name, chat)
+            if self._flood_control is not None and _counted(name):
+                self._flood_control.check(chat)
             handler = self._handlers.get(name) or (lambda p: self._default(method, p))
             result = handler(params)
             if inspect.isawaitable(result):
@@ -1109,10 +1199,14 @@ def run_cli(args: Iterable[str]) -> None:
     parser.add_argument("--token", default="123456:TEST-fake-token", help="the only token it accepts")
     parser.add_argument("--spec", type=Path, help="Bot API spec JSON, full or compact (default: bundled)")
     parser.add_argument("--username", default="faceit_demo_bot")
+    parser.add_argument(
+        "--no-send-limits", action="store_true", help="lift Telegram's flood control (30/s, 1/s a chat)"
+    )
     ns = parser.parse_args(list(args))
 
     async def serve() -> None:
-        tg = FakeTelegram(ns.token, spec=ns.spec, username=ns.username)
+        limits = None if ns.no_send_limits else SendLimits()
+        tg = FakeTelegram(ns.token, spec=ns.spec, username=ns.username, limits=limits)
         url = await tg.start(ns.host, ns.port)
         print(f"fake Telegram Bot API at {url} (bot @{ns.username}, id {tg.me['id']})", flush=True)
         print(

@@ -21,11 +21,18 @@ class UserRow:
     tier_expires_at: datetime | None
     notifications: bool
     subscription_state: str | None  # a Stars subscription's renewal: active, canceled, failed
+    # Invited by someone and not rewarded yet: only then can linking FACEIT pay a referral bonus.
+    referral_pending: bool = False
 
 
 _COLUMNS = (
     "telegram_id, language, language_chosen, faceit_player_id, faceit_nickname, tier, tier_expires_at,"
     " notifications, subscription_state"
+)
+# Read with the row, so the updates of users nobody invited (nearly all) skip the reward check.
+_PENDING = (
+    "EXISTS (SELECT 1 FROM referrals AS r WHERE r.referred_id = {0}.telegram_id"
+    " AND r.rewarded_at IS NULL) AS referral_pending"
 )
 
 
@@ -56,7 +63,7 @@ async def touch_many(
         WITH s AS (
             SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[]) AS s (telegram_id, language, username)
         ), fresh AS (
-            SELECT {fresh_columns} FROM s JOIN users AS u USING (telegram_id)
+            SELECT {fresh_columns}, {_PENDING.format("u")} FROM s JOIN users AS u USING (telegram_id)
             WHERE u.last_seen_at > now() - interval '{SEEN_RESOLUTION}'
               AND u.username IS NOT DISTINCT FROM s.username AND (u.language_chosen OR u.language = s.language)
               AND EXISTS (SELECT 1 FROM user_activity AS a WHERE a.day = $4 AND a.telegram_id = u.telegram_id)
@@ -70,7 +77,7 @@ async def touch_many(
                 SET last_seen_at = now(),
                     username = EXCLUDED.username,
                     language = CASE WHEN u.language_chosen THEN u.language ELSE EXCLUDED.language END
-            RETURNING {_COLUMNS}
+            RETURNING {_COLUMNS}, {_PENDING.format("u")}
         ), active AS (
             INSERT INTO user_activity (day, telegram_id)
             SELECT $4, telegram_id FROM stale ORDER BY telegram_id ON CONFLICT DO NOTHING
@@ -88,7 +95,9 @@ async def touch_many(
 
 
 async def get(db: Executor, telegram_id: int) -> UserRow | None:
-    record = await db.fetchrow(f"SELECT {_COLUMNS} FROM users WHERE telegram_id = $1", telegram_id)
+    record = await db.fetchrow(
+        f"SELECT {_COLUMNS}, {_PENDING.format('users')} FROM users WHERE telegram_id = $1", telegram_id
+    )
     return _row(record) if record else None
 
 
