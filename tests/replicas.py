@@ -189,3 +189,16 @@ async def doubled_job_runs(pool: asyncpg.Pool) -> int:
     return await pool.fetchval(
         "SELECT count(*) FROM (SELECT 1 FROM job_runs GROUP BY job_name, slot_ts HAVING count(*) > 1) d"
     )
+
+
+async def leading(replica: Replica) -> bool:
+    """Whether the replica's /metrics says it holds the polling lease."""
+    _, body = await get(replica.base + "/metrics")
+    return "faceitbot_polling_leader 1.0" in body
+
+
+async def find_leader(replicas: list[Replica]) -> Replica | None:
+    for r in replicas:
+        if r.proc.returncode is None and await leading(r):
+            return r
+    return None

@@ -16,7 +16,15 @@ from faceitbot.sim.faceit import FaceitSim
 from faceitbot.sim.fixtures import World
 from faceitbot.sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
-from tests.replicas import get, own_schema, replica_env, start_replica, wait_ready, wait_until
+from tests.replicas import (
+    find_leader,
+    leading,
+    own_schema,
+    replica_env,
+    start_replica,
+    wait_ready,
+    wait_until,
+)
 
 USERS = 200
 ROOM = "https://www.faceit.com/en/cs2/room/{}"
@@ -30,18 +38,6 @@ def _is_ack(text: str) -> bool:
 
 def _is_result(text: str) -> bool:
     return "FACEIT request" in text
-
-
-async def _leading(replica) -> bool:
-    _, body = await get(replica.base + "/metrics")
-    return "faceitbot_polling_leader 1.0" in body
-
-
-async def _leader(replicas):
-    for r in replicas:
-        if r.proc.returncode is None and await _leading(r):
-            return r
-    return None
 
 
 async def test_a_leader_killed_mid_batch_leaves_every_user_answered_once(
@@ -67,7 +63,7 @@ async def test_a_leader_killed_mid_batch_leaves_every_user_answered_once(
         try:
             for r in replicas:
                 await wait_ready(r)
-            leader = await wait_until(lambda: _leader(replicas), 20, "a leader")
+            leader = await wait_until(lambda: find_leader(replicas), 20, "a leader")
             other = next(r for r in replicas if r is not leader)
             users = list(range(883_001, 883_001 + USERS))
             for i, uid in enumerate(users):
@@ -98,7 +94,7 @@ async def test_a_leader_killed_mid_batch_leaves_every_user_answered_once(
                 return seen
 
             await wait_until(lambda: len(results()) == USERS, 180, "every user's result", interval=0.2)
-            await wait_until(lambda: _leading(other), 10, "the standby to lead")
+            await wait_until(lambda: leading(other), 10, "the standby to lead")
             # Anything still to come (a replay, a retried job) arrives by the time every update
             # and job is finished.
             await wait_until(

@@ -18,8 +18,10 @@ from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
 from tests.replicas import (
     PrivateRedis,
     doubled_job_runs,
+    find_leader,
     free_port,
     get,
+    leading,
     post_update,
     replica_env,
     start_replica,
@@ -147,9 +149,9 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
         try:
             for r in replicas:
                 await wait_ready(r)
-            leader = await wait_until(lambda: _leader(replicas), 20, "a leader")
+            leader = await wait_until(lambda: find_leader(replicas), 20, "a leader")
             other = next(r for r in replicas if r is not leader)
-            assert await _leading(other) is False  # exactly one leads
+            assert await leading(other) is False  # exactly one leads
             # Either replica's dashboard lists both from their heartbeats, the leader marked.
             seen = await wait_until(lambda: _dashboard_leaders(other), 15, "both replicas' heartbeats")
             assert sorted(seen.values()) == [False, True]
@@ -177,7 +179,7 @@ async def test_polling_leader_killed_another_takes_over_and_each_update_is_handl
             window = {by_update[i] for i in in_flight}
 
             # The lock expires after one TTL; how long the takeover takes is bench/replicas.py's.
-            await wait_until(lambda: _leading(other), 3 * ttl, "the standby to take over")
+            await wait_until(lambda: leading(other), 3 * ttl, "the standby to take over")
 
             await wait_until(
                 lambda: all(tg.calls_for(u, "sendMessage") for u in users), 30, "every user's reply"
@@ -212,18 +214,6 @@ async def _dashboard_leaders(replica) -> dict[str, bool] | None:
     # Only pollers have a leader flag; the test session's own bot (same schema) has none.
     leaders = {row["id"]: row["leader"] for row in rows if row["leader"] is not None}
     return leaders if len(leaders) == 2 else None
-
-
-async def _leading(replica) -> bool:
-    _, body = await get(replica.base + "/metrics")
-    return "faceitbot_polling_leader 1.0" in body
-
-
-async def _leader(replicas):
-    for r in replicas:
-        if await _leading(r):
-            return r
-    return None
 
 
 async def _done_updates(pool, expected: int) -> bool:
@@ -318,7 +308,7 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
         try:
             for r in replicas:
                 await wait_ready(r)
-            await wait_until(lambda: _leader(replicas), 20, "a Redis-elected leader")
+            await wait_until(lambda: find_leader(replicas), 20, "a Redis-elected leader")
             tg.send_text(886001, "/link Darwin", user_id=886001, first_name="Pgl")
             await wait_until(lambda: linked([886001]), 30, "a reply with Redis up")
 
@@ -332,8 +322,8 @@ async def test_redis_down_in_polling_mode_a_postgresql_lock_keeps_one_leader_ans
                 return any(fallback in r.logs() for r in replicas)
 
             await wait_until(fell_back, 20, "the PostgreSQL-lock fallback")
-            leader = await wait_until(lambda: _leader(replicas), 20, "a PostgreSQL-locked leader")
-            assert [await _leading(r) for r in replicas].count(True) == 1
+            leader = await wait_until(lambda: find_leader(replicas), 20, "a PostgreSQL-locked leader")
+            assert [await leading(r) for r in replicas].count(True) == 1
             during = list(range(886101, 886106))
             for u in during:
                 tg.send_text(u, "/link Darwin", user_id=u, first_name="Pgl")
