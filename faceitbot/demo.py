@@ -14,6 +14,7 @@ import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -27,7 +28,7 @@ DEMO_TOKEN = "123456:DEMO-not-a-real-token"
 DEMO_KEY = "demo-faceit-key"
 CHAT_ID = 1001
 QUIET_S = 0.6
-REPLY_TIMEOUT_S = 15.0
+REPLY_TIMEOUT_S = 30.0
 _TAG = re.compile(r"<[^>]+>")
 _SHOWN = ("sendMessage", "editMessageText", "sendPhoto", "sendInvoice", "editMessageReplyMarkup")
 
@@ -105,8 +106,10 @@ async def _send(tg: FakeTelegram, term: Terminal, line: str, lang: str) -> None:
     tg.send_text(CHAT_ID, line, user_id=CHAT_ID, language_code=lang, first_name="Demo")
 
 
-async def _until_quiet(tg: FakeTelegram, term: Terminal) -> None:
-    """Prints replies until the bot has been silent for a moment (or gives up after a while)."""
+async def _until_quiet(tg: FakeTelegram, term: Terminal, working: Callable[[], bool]) -> None:
+    """Prints replies until the bot has been silent for a moment and runs no job (an analysis
+    under FACEIT's 10 requests a second takes a few seconds between its progress edits), or
+    gives up after a while."""
     deadline = time.monotonic() + REPLY_TIMEOUT_S
     got_any = False
     last_change = time.monotonic()
@@ -114,9 +117,9 @@ async def _until_quiet(tg: FakeTelegram, term: Terminal) -> None:
         if term.flush():
             got_any = True
             last_change = time.monotonic()
-        if got_any and time.monotonic() - last_change >= QUIET_S:
+        if got_any and time.monotonic() - last_change >= QUIET_S and not working():
             return
-        await asyncio.sleep(0.05)
+        await asyncio.sleep(0.05)  # a polling interval for the terminal, not synchronisation
     if not got_any:
         term._print("!   no reply")
 
@@ -154,14 +157,16 @@ async def run_demo(*, script: Path | None, lang: str = "en", out: TextIO | None 
                     "Type /start; a number presses a button; Ctrl-D quits."
                 )
                 try:
-                    await _chat(tg, term, lines, lang)
+                    await _chat(tg, term, lines, lang, lambda: rt.queue.busy > 0)
                 finally:
                     await rt.dp.stop_polling()
                     with contextlib.suppress(asyncio.CancelledError):
                         await polling
 
 
-async def _chat(tg: FakeTelegram, term: Terminal, lines: list[str] | None, lang: str) -> None:
+async def _chat(
+    tg: FakeTelegram, term: Terminal, lines: list[str] | None, lang: str, working: Callable[[], bool]
+) -> None:
     loop = asyncio.get_running_loop()
     while True:
         if lines is not None:
@@ -179,4 +184,4 @@ async def _chat(tg: FakeTelegram, term: Terminal, lines: list[str] | None, lang:
             if not line:
                 continue
         await _send(tg, term, line, lang)
-        await _until_quiet(tg, term)
+        await _until_quiet(tg, term, working)
