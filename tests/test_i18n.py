@@ -101,6 +101,9 @@ PLURALS = {
     "n-queued-jobs": {
         1: "1 задача", 2: "2 задачи", 5: "5 задач", 11: "11 задач", 21: "21 задача", 22: "22 задачи", 101: "101 задача",
     },
+    "n-analyses": {
+        1: "1 анализ", 2: "2 анализа", 5: "5 анализов", 11: "11 анализов", 21: "21 анализ", 22: "22 анализа", 101: "101 анализ",
+    },
     "n-days": {1: "1 день", 2: "2 дня", 5: "5 дней", 11: "11 дней", 21: "21 день", 22: "22 дня", 101: "101 день"},
 }  # fmt: skip
 ENGLISH = {
@@ -110,6 +113,7 @@ ENGLISH = {
     "n-players": ("1 player", "2 players"),
     "n-of-matches": ("of 1 match", "of 2 matches"),
     "n-days": ("1 day", "2 days"),
+    "n-analyses": ("1 analysis", "2 analyses"),
     "n-queued-jobs": ("1 queued job", "2 queued jobs"),
 }
 
@@ -125,5 +129,7 @@ def test_counted_phrases_take_the_right_form() -> None:
 def test_every_counted_message_goes_through_a_plural_entry() -> None:
     """No Russian text pastes a count in front of a noun it cannot agree with."""
     ru = _catalog("ru")
-    pasted = re.compile(r"\{(?:calls|bonus|count|limit|days|n)\} (?:запрос|бонусн|задач|упавш|игрок|матч|дней|дня)")
+    pasted = re.compile(
+        r"\{(?:calls|bonus|count|limit|days|n)\} (?:запрос|бонусн|задач|упавш|игрок|матч|дней|дня|анализ)"
+    )
     assert {k: t for k, t in ru.items() if pasted.search(t) and not k.startswith("n-")} == {}

@@ -177,7 +177,7 @@ async def test_at_the_limit_the_user_is_told_and_nothing_is_queued(bot: BotHarne
     [reply] = await bot.say(uid, f"/match {world.finished[1]}")
     assert (
         reply.params["text"]
-        == "You've used all 5 match analyses for today. The limit resets at 00:00 UTC; for more a day: /subscribe"
+        == "You've used all 5 analyses for today. The limit resets at 00:00 UTC; for more a day: /subscribe"
     )
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs") == 0
 

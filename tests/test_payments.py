@@ -154,7 +154,7 @@ async def test_quota_follows_the_tier_at_once(bot: BotHarness, world: World) -> 
         "INSERT INTO usage (telegram_id, day, used) VALUES ($1, $2, 5)", uid, datetime.now(UTC).date()
     )
     [refused] = await bot.say(uid, f"/match {world.finished[4]}")
-    assert refused.params["text"].startswith("You've used all 5 match analyses for today.")
+    assert refused.params["text"].startswith("You've used all 5 analyses for today.")
     invoice = await buy(bot, uid, "pro")
     await pre_checkout(bot, uid, invoice.params["payload"], PRO_STARS)
     await pay(bot, uid, invoice.params["payload"], PRO_STARS)

@@ -153,6 +153,6 @@ async def test_bonus_pays_for_analyses_past_the_daily_limit(bot: BotHarness, wor
         "editMessageText", chat_id=uid, predicate=lambda c: "FACEIT request" in c.params["text"], timeout=20
     )
     [refused] = await bot.say(uid, f"/match {world.finished[6]}")
-    assert refused.params["text"].startswith("You've used all 5 match analyses for today.")
+    assert refused.params["text"].startswith("You've used all 5 analyses for today.")
     [plans] = await bot.say(uid, "/subscribe")
     assert "Bonus analyses left" not in plans.params["text"]

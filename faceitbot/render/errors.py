@@ -12,7 +12,7 @@ from faceitbot.render.settings import zone_choices
 # A time zone the user got wrong comes with the common ones as buttons.
 ZONE_ERRORS = frozenset({"error-bad-zone", "error-zone-region"})
 # Counts a domain error carries that its message shows with a counted noun: key → {param: phrase}.
-COUNTED = {"error-track-limit": {"limit": "n-players"}}
+COUNTED = {"error-track-limit": {"limit": "n-players"}, "error-quota": {"limit": "n-analyses"}}
 
 
 def for_exception(exc: BaseException, l10n: L10n) -> Rendered:

@@ -24,5 +24,5 @@ def help_text(l10n: L10n, free_quota: int, *, admin: bool = False) -> str:
             if c.costs_analysis:
                 line += " · " + l10n("help-costs-analysis")
             lines.append(line)
-    lines += ["", l10n("help-footer", free=free_quota)]
+    lines += ["", l10n("help-footer", free=l10n.plural("n-analyses", free_quota))]
     return "\n".join(lines)

@@ -20,6 +20,11 @@ def when(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "—"
 
 
+def per_day(analyses: int, l10n: L10n) -> str:
+    """ "5 analyses", "1 анализ", "21 анализ": the count in the form its number takes."""
+    return l10n.plural("n-analyses", analyses)
+
+
 def tier_name(tier: str, l10n: L10n) -> str:
     return l10n(f"tier-{tier}")
 
@@ -36,7 +41,7 @@ def plans(
     """/subscribe: the plan as it runs (PRO until …, then PREMIUM until …), what renews, the offers."""
     segments = plan.segments if plan is not None else ()
     current = segments[0].tier if segments else effective_tier(user.tier, user.tier_expires_at, now)
-    quota = settings.daily_quota(current)
+    quota = per_day(settings.daily_quota(current), l10n)
     if current == "free":
         lines = [l10n("plans-title"), l10n("plans-current-free", tier=tier_name(current, l10n), quota=quota)]
     else:
@@ -51,7 +56,7 @@ def plans(
                     "plans-then",
                     tier=tier_name(s.tier, l10n),
                     until=when(s.end),
-                    quota=settings.daily_quota(s.tier),
+                    quota=per_day(settings.daily_quota(s.tier), l10n),
                 )
             )
         lines += [l10n("plans-renews", tier=tier_name(t, l10n)) for t in renewing]
@@ -63,14 +68,18 @@ def plans(
     for tier in TIERS:
         if tier == "free":
             lines.append(
-                l10n("plans-line-free", tier=tier_name(tier, l10n), quota=settings.daily_quota(tier))
+                l10n(
+                    "plans-line-free",
+                    tier=tier_name(tier, l10n),
+                    quota=per_day(settings.daily_quota(tier), l10n),
+                )
             )
         else:
             lines.append(
                 l10n(
                     "plans-line-paid",
                     tier=tier_name(tier, l10n),
-                    quota=settings.daily_quota(tier),
+                    quota=per_day(settings.daily_quota(tier), l10n),
                     stars=settings.price_stars(tier),
                 )
             )
@@ -124,7 +133,7 @@ def paid(credit: Credit, settings: Settings, l10n: L10n) -> Rendered:
             key,
             tier=tier_name(credit.tier, l10n),
             until=when(credit.expires_at),
-            quota=settings.daily_quota(credit.tier),
+            quota=per_day(settings.daily_quota(credit.tier), l10n),
         )
     ]
     if credit.plan is not None and len(credit.plan.segments) > 1:
@@ -143,7 +152,9 @@ def reminder(tier: str, until: datetime | None, l10n: L10n) -> str:
 
 
 def expired(tier: str, settings: Settings, l10n: L10n) -> str:
-    return l10n("subscription-expired", tier=tier_name(tier, l10n), quota=settings.daily_quota("free"))
+    return l10n(
+        "subscription-expired", tier=tier_name(tier, l10n), quota=per_day(settings.daily_quota("free"), l10n)
+    )
 
 
 def payment_line(p: PaymentRow, l10n: L10n) -> str:
