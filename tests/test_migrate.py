@@ -112,7 +112,10 @@ async def test_the_ledger_migration_keeps_what_every_user_has(scratch: str, tmp_
         }
         for uid, (tier, expires) in users.items():
             await pool.execute(
-                "INSERT INTO users (telegram_id, tier, tier_expires_at) VALUES ($1, $2, $3)", uid, tier, expires
+                "INSERT INTO users (telegram_id, tier, tier_expires_at) VALUES ($1, $2, $3)",
+                uid,
+                tier,
+                expires,
             )
         await pool.execute(
             """INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status)
