@@ -310,8 +310,8 @@ async def apply_refund(pool: Pool, charge_id: str, now: datetime) -> RefundResul
             return RefundResult(RefundOutcome.ALREADY, await store.get_payment(conn, charge_id))
         change = None
         if payment.days and payment.tier:
-            refs = [("payment", charge_id), ("renewal", charge_id)]
-            if await entitlements_store.refund(conn, refs, now) is None:
+            refs = [("payment", charge_id), ("renewal", charge_id), ("history", charge_id)]
+            if await entitlements_store.refund(conn, refs, now) in (None, "history"):
                 # Paid before the ledger existed: its days are in the row the old plan became.
                 await entitlements_store.shorten_migrated(
                     conn, payment.telegram_id, Tier(payment.tier), payment.days
