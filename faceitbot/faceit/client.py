@@ -238,11 +238,10 @@ class FaceitClient:
             wait = info.reset_s if info.reset_s and info.reset_s > 1 else HOURLY_HOLD_S
             logger.warning("FACEIT's hourly quota for the key is spent: all requests hold for {:.0f} s", wait)
             await self.pacer.hold(wait)
-        elif info.remaining == 0:
-            if info.reset_s:
-                await self.pacer.hold(info.reset_s)
-            else:
-                await self.pacer.exhaust()
+        elif info.remaining == 0 and info.reset_s:
+            await self.pacer.hold(info.reset_s)
+        elif info.remaining is not None:
+            await self.pacer.level(info.remaining)
 
     def _delay(self, attempt: int, error: Exception | None) -> float:
         if isinstance(error, FaceitRateLimited):
