@@ -51,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from common import median, pct, table
+from common import ROOT, median, pct, table
 
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
@@ -453,7 +453,7 @@ def make_monitor(name: str, adaptive: bool, url: str, clock: Clock, concurrency:
 
 @contextlib.asynccontextmanager
 async def simulator(root: Path, latency_ms: float) -> AsyncIterator[str]:
-    """The FACEIT simulator in a process of its own (`faceitbot sim faceit`): the second core
+    """The FACEIT simulator in a process of its own (`python -m faceitbot_sim faceit`): the second core
     serves while this one simulates."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -461,8 +461,7 @@ async def simulator(root: Path, latency_ms: float) -> AsyncIterator[str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "faceitbot.cli",
-        "sim",
+        "faceitbot_sim",
         "faceit",
         "--data",
         str(root),
@@ -473,6 +472,7 @@ async def simulator(root: Path, latency_ms: float) -> AsyncIterator[str]:
         "--latency-ms",
         str(latency_ms),
         stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,  # the simulators are importable from the checkout, not installed
     )
     try:
         assert proc.stdout is not None

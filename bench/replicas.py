@@ -27,9 +27,9 @@ import aiohttp
 from common import ROOT, scratch_schema, table, temp_dir
 
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import build_world
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import build_world
+from faceitbot_sim.telegram import FakeTelegram
 
 KEY = "bench-key"
 TOKEN = "5556:BENCH-replicas-token"

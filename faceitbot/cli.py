@@ -1,4 +1,4 @@
-"""The `faceitbot` command: run, migrate, sim …"""
+"""The `faceitbot` command: run, migrate, analyze, import-legacy, backup, restore."""
 
 from __future__ import annotations
 
@@ -19,15 +19,9 @@ if TYPE_CHECKING:
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["sim"]:
-        _sim(argv[1:])
-        return
     parser = argparse.ArgumentParser(prog="faceitbot", description="FACEIT companion bot for Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot (long polling)")
-    run.add_argument("--demo", action="store_true", help="a terminal chat with the bot against simulators")
-    run.add_argument("--script", type=Path, help="with --demo: read the typed lines from FILE and exit")
-    run.add_argument("--lang", default="en", choices=("en", "ru"), help="with --demo: your Telegram language")
+    sub.add_parser("run", help="run the bot (long polling); the demo is `python run.py --demo`")
     sub.add_parser("migrate", help="apply pending SQL migrations and exit")
     analyze = sub.add_parser("analyze", help="analyse a match room from the command line")
     analyze.add_argument("match", help="match id (1-<uuid>) or FACEIT room URL")
@@ -43,16 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     dump.add_argument("file", type=Path, help="the archive to write, e.g. faceitbot-2026-01-31.dump")
     load = sub.add_parser("restore", help="restore FILE into the empty database at DATABASE_URL")
     load.add_argument("file", type=Path, help="an archive written by `faceitbot backup`")
-    sub.add_parser("sim", help="simulators: sim faceit | sim telegram | sim world (see sim -h)")
     args = parser.parse_args(argv)
-
-    if args.command == "run" and args.demo:
-        from faceitbot.demo import run_demo
-
-        asyncio.run(run_demo(script=args.script, lang=args.lang))
-        return
-    if getattr(args, "script", None):
-        parser.error("--script only works with --demo")
 
     if args.command == "analyze":
         raise SystemExit(
@@ -206,21 +191,6 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
         )
         print(rendered.text)
     return 0
-
-
-def _sim(argv: list[str]) -> None:
-    usage = "usage: faceitbot sim {faceit|telegram|world} [options]"
-    if not argv or argv[0] not in ("faceit", "telegram", "world"):
-        print(usage, file=sys.stderr)
-        raise SystemExit(2)
-    kind, rest = argv[0], argv[1:]
-    if kind == "faceit":
-        from faceitbot.sim.faceit import main as sim_main
-    elif kind == "telegram":
-        from faceitbot.sim.telegram import main as sim_main
-    else:
-        from faceitbot.sim.fixtures import world_main as sim_main
-    sim_main(rest)
 
 
 if __name__ == "__main__":

@@ -14,7 +14,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
 from faceitbot import sent
 from faceitbot.botsession import JsonBodySession, create_bot
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, TOKEN
 
 CHAT = 91_001

@@ -14,8 +14,8 @@ import pytest
 from faceitbot.botsession import Received
 from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
 from faceitbot.middlewares.context import PREFETCHED, prefetch_users
-from faceitbot.sim.fixtures import World
 from faceitbot.store import updates as updates_store
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 pytestmark = pytest.mark.asyncio

@@ -9,8 +9,8 @@ import pytest
 
 from faceitbot.services import match_requests
 from faceitbot.services.match_requests import ANALYSIS, QuotaExceeded
-from faceitbot.sim.fixtures import World
 from faceitbot.store import users as users_store
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"

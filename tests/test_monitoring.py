@@ -32,14 +32,14 @@ from faceitbot.monitoring.governor import Governor, LocalWindow, RedisWindow, Sh
 from faceitbot.queue import TaskQueue
 from faceitbot.scheduler import Scheduler, slot_of
 from faceitbot.services.analysis import analyse_match
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store import migrate
 from faceitbot.store import players as players_store
 from faceitbot.store import tracking as tracking_store
 from faceitbot.store import users as users_store
 from faceitbot.store.db import create_pool
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import FACEIT_KEY, PG_DSN, TOKEN, BotHarness, bot_settings
 
 NOTIFICATION = "🏁 Match finished"

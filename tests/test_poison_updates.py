@@ -18,7 +18,7 @@ from faceitbot.intake.inflight import InFlight
 from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import SECRET_HEADER, add_webhook_route
 from faceitbot.leader import SoleLease
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
 
 SECRET = "poison-hook-secret"

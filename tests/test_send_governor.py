@@ -20,8 +20,8 @@ from faceitbot import send_governor, sent
 from faceitbot.botsession import create_bot
 from faceitbot.kv import RedisHealth
 from faceitbot.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
-from faceitbot.sim.telegram import FakeTelegram, SendLimits
 from faceitbot.web.metrics import Metrics
+from faceitbot_sim.telegram import FakeTelegram, SendLimits
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
 
 
