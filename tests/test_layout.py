@@ -3,6 +3,7 @@
 import ast
 import subprocess
 import sys
+import zipfile
 
 from tests.conftest import ROOT
 
@@ -47,3 +48,29 @@ def test_the_simulator_command_names_its_subcommands() -> None:
     )
     assert out.returncode == 2
     assert "faceit|telegram|world|demo" in out.stderr
+
+
+def test_the_wheel_holds_the_migrations_and_leaves_the_simulators_out(tmp_path) -> None:
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", str(ROOT), "-w", str(tmp_path)],
+        cwd=tmp_path,
+        capture_output=True,
+        timeout=180,
+        check=True,
+    )
+    [wheel] = tmp_path.glob("faceitbot-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        names = archive.namelist()
+    migrations = {p.name for p in (ROOT / "sql").glob("*.sql")}
+    assert {n.removeprefix("faceitbot/sql/") for n in names if n.startswith("faceitbot/sql/")} >= migrations
+    assert "faceitbot/app.py" in names
+    assert [n for n in names if "faceitbot_sim" in n or "demo_world" in n or "botapi_methods" in n] == []
+
+
+def test_the_image_builds_from_what_it_copies() -> None:
+    copied = " ".join(
+        line for line in (ROOT / "Dockerfile").read_text().splitlines() if line.startswith("COPY ")
+    )
+    for needed in ("pyproject.toml", "setup.py", "faceitbot", "sql"):
+        assert needed in copied.split(), needed
+    assert "faceitbot_sim" not in copied
