@@ -53,10 +53,10 @@ from typing import Any
 import aiohttp
 from common import ROOT, median, pct, table
 
+from faceitbot.cluster.kv import MemoryKV
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.tally import tally
-from faceitbot.kv import MemoryKV
 from faceitbot.monitoring import cadence, results
 from faceitbot.monitoring.governor import Governor, LocalWindow, ShareBudget, ShareSpent
 from faceitbot.monitoring.monitor import CACHE_TTLS, HISTORY_LIMIT, MAX_PAGES, SHARE_SPENT_RETRY_S

@@ -25,7 +25,10 @@ from aiogram.utils.i18n import I18n
 from loguru import logger
 
 from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
-from faceitbot.botsession import create_bot
+from faceitbot.cluster.heartbeat import Heartbeat
+from faceitbot.cluster.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
+from faceitbot.cluster.leader import AdvisoryLease, Lease, RedisLease, SoleLease
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.commands import Scope, in_scope
 from faceitbot.config import Settings
 from faceitbot.faceit.allowance import (
@@ -40,7 +43,6 @@ from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.pacing import FallbackPacer, LocalPacer, Pacer, RedisPacer
 from faceitbot.handlers import install_handlers
-from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.intake.gate import UpdateGate
 from faceitbot.intake.inflight import InFlight
@@ -48,8 +50,6 @@ from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext
-from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
-from faceitbot.leader import AdvisoryLease, Lease, RedisLease, SoleLease
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
@@ -58,12 +58,12 @@ from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
-from faceitbot.scheduler import Scheduler
-from faceitbot.send_governor import LocalPace, Pace, RedisPace, SendGovernor
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
+from faceitbot.telegram.send_governor import LocalPace, Pace, RedisPace, SendGovernor
+from faceitbot.telegram.session import create_bot
 from faceitbot.web.dashboard import DashboardDeps, add_dashboard_routes
 from faceitbot.web.dashboard_auth import DashboardAuth
 from faceitbot.web.faceit_webhook import add_faceit_webhook_route

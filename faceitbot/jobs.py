@@ -15,7 +15,6 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import send_governor, sent
 from faceitbot.config import Settings
 from faceitbot.faceit.allowance import Allowances, Spender, pays_for_unknown
 from faceitbot.faceit.client import FaceitClient
@@ -25,13 +24,14 @@ from faceitbot.render import admin as render_admin
 from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
-from faceitbot.send_governor import Superseded
 from faceitbot.services import broadcasts, delivery, scorecard
 from faceitbot.services.analysis import MatchNotFound, analyse_match
 from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import quotas
 from faceitbot.store.jobs import JobRow
+from faceitbot.telegram import send_governor, sent
+from faceitbot.telegram.send_governor import Superseded
 
 PROGRESS_EVERY_S = 1.0
 

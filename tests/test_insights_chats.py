@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineQueryResultArticle, InputTextMessageContent
 
 from faceitbot.callbacks import PlayerAction, PlayerCb
-from faceitbot.kv import RedisKV
+from faceitbot.cluster.kv import RedisKV
 from faceitbot.middlewares.group_limit import GroupRateLimit
 from faceitbot.store import quotas
 from faceitbot_sim.fixtures import World

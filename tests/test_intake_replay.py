@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from faceitbot.botsession import Received
 from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
 from faceitbot.middlewares.context import PREFETCHED, prefetch_users
 from faceitbot.store import updates as updates_store
+from faceitbot.telegram.session import Received
 from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 

@@ -18,6 +18,7 @@ import aiohttp
 import msgspec
 from loguru import logger
 
+from faceitbot.cluster.kv import MemoryKV
 from faceitbot.faceit import allowance, models
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.errors import (
@@ -29,7 +30,6 @@ from faceitbot.faceit.errors import (
 )
 from faceitbot.faceit.pacing import LocalPacer, Pacer, parse_headers, retry_after_s
 from faceitbot.faceit.tally import count_call
-from faceitbot.kv import MemoryKV
 
 T = TypeVar("T")
 

@@ -22,10 +22,10 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from faceitbot.callbacks import BuyCb, BuyKind
+from faceitbot.cluster.kv import KeyValue
 from faceitbot.config import Settings
 from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
-from faceitbot.kv import KeyValue
 from faceitbot.render import payments as render
 from faceitbot.services import delivery, entitlements, payments, referrals, support
 from faceitbot.services.payments import IncomingPayment

@@ -27,11 +27,11 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from loguru import logger
 
-from faceitbot.botsession import Received, Unreadable
 from faceitbot.intake.gate import DB_ERRORS, update_kind
 from faceitbot.store import updates as updates_store
 from faceitbot.store.db import UNREACHABLE
 from faceitbot.store.updates import Claim
+from faceitbot.telegram.session import Received, Unreadable
 
 FLUSH_S = 0.2
 RETRY_S = 1.0

@@ -1,6 +1,6 @@
 """/admin broadcast: a LOW-priority durable job sends the text to every user, paced below
 Telegram's limits behind users' replies, honouring 429 retry_after (both by the send governor,
-faceitbot.send_governor), and reports delivered / blocked / failed to the
+faceitbot.telegram.send_governor), and reports delivered / blocked / failed to the
 admin when done. Each recipient is claimed (committed) before its send, so a restart resumes
 where it stopped and never sends anyone a second copy."""
 
@@ -11,12 +11,12 @@ import html
 from aiogram import Bot
 from loguru import logger
 
-from faceitbot import send_governor
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, Retry, TaskQueue
 from faceitbot.services import delivery
 from faceitbot.store import broadcasts as store
 from faceitbot.store.db import Pool
+from faceitbot.telegram import send_governor
 
 BROADCAST = JobSpec("broadcast", Priority.LOW, max_attempts=5, timeout_s=300, backoff_s=5)
 BATCH = 50
