@@ -24,13 +24,13 @@ from faceitbot.render import admin as render_admin
 from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
 from faceitbot.render.errors import for_exception
-from faceitbot.services import broadcasts, delivery, scorecard
+from faceitbot.services import broadcasts, scorecard
 from faceitbot.services.analysis import MatchNotFound, analyse_match
 from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import quotas
 from faceitbot.store.jobs import JobRow
-from faceitbot.telegram import send_governor, sent
+from faceitbot.telegram import delivery, send_governor, sent
 from faceitbot.telegram.send_governor import Superseded
 
 PROGRESS_EVERY_S = 1.0

@@ -13,10 +13,9 @@ from loguru import logger
 
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, Retry, TaskQueue
-from faceitbot.services import delivery
 from faceitbot.store import broadcasts as store
 from faceitbot.store.db import Pool
-from faceitbot.telegram import send_governor
+from faceitbot.telegram import delivery, send_governor
 
 BROADCAST = JobSpec("broadcast", Priority.LOW, max_attempts=5, timeout_s=300, backoff_s=5)
 BATCH = 50
