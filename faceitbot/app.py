@@ -53,13 +53,14 @@ from faceitbot.jobs import JobContext
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
-from faceitbot.middlewares.membership import Activity, BanGate, BanList
+from faceitbot.middlewares.membership import Activity, BanGate
 from faceitbot.monitoring import Monitor, create_monitor
 from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
+from faceitbot.services.bans import BanList
 from faceitbot.store import embedded, migrate
 from faceitbot.store.db import create_pool
 from faceitbot.telegram.send_governor import LocalPace, Pace, RedisPace, SendGovernor

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 class Claim(StrEnum):
