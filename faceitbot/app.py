@@ -24,7 +24,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
+from faceitbot import housekeeping, subscriptions
 from faceitbot.cluster.heartbeat import Heartbeat
 from faceitbot.cluster.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
 from faceitbot.cluster.leader import AdvisoryLease, Lease, RedisLease, SoleLease
@@ -49,7 +49,7 @@ from faceitbot.intake.inflight import InFlight
 from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
-from faceitbot.jobs import JobContext
+from faceitbot.jobs import JobContext, register_all
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
@@ -178,9 +178,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         job_ctx = JobContext(
             bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings, allowances=allowances
         )
-        jobs.register(queue, job_ctx)
-        jobs.register_broadcast(queue, job_ctx)
-        insight_jobs.register(queue, job_ctx)
+        register_all(queue, job_ctx)
         monitor = create_monitor(
             settings,
             pool=pool,
