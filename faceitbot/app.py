@@ -41,6 +41,7 @@ from faceitbot.faceit.allowance import (
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.faceit.configured import faceit_client
 from faceitbot.faceit.pacing import FallbackPacer, LocalPacer, Pacer, RedisPacer
 from faceitbot.handlers import install_handlers
 from faceitbot.i18n.loader import L10n, load_i18n
@@ -61,8 +62,7 @@ from faceitbot.render.images import ImageCache
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
 from faceitbot.services.bans import BanList
-from faceitbot.store import embedded, migrate
-from faceitbot.store.db import create_pool
+from faceitbot.store.database import migrated_pool
 from faceitbot.telegram.send_governor import LocalPace, Pace, RedisPace, SendGovernor
 from faceitbot.telegram.session import create_bot
 from faceitbot.web.dashboard import DashboardDeps, add_dashboard_routes
@@ -94,14 +94,7 @@ class Runtime:
 @asynccontextmanager
 async def build(settings: Settings) -> AsyncIterator[Runtime]:
     async with AsyncExitStack() as stack:
-        dsn = settings.database_url
-        if dsn is None:
-            pg = await embedded.start(settings.data_dir)
-            stack.callback(pg.stop)
-            dsn = pg.uri
-        pool = await create_pool(dsn)
-        stack.push_async_callback(pool.close)
-        await migrate.apply(pool)
+        pool, _ = await stack.enter_async_context(migrated_pool(settings.database_url, settings.data_dir))
 
         redis = await _connect_redis(settings)
         if redis is not None:
@@ -141,13 +134,10 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         else:
             allowance = LocalAllowance(allowance_window)
         metrics = Metrics()
-        faceit = FaceitClient(
-            settings.faceit_api_url,
-            settings.faceit_api_key,
+        faceit = faceit_client(
+            settings,
             budget=budget,
             cache=ResponseCache(kv),
-            concurrency=settings.faceit_concurrency,
-            timeout_s=settings.faceit_timeout_s,
             pacer=pacer,
             on_rate_limited=metrics.faceit_rate_limited.inc,
         )

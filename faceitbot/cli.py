@@ -4,17 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from faceitbot.config import ConfigError, load_settings
 from faceitbot.logs import setup_logging
-
-if TYPE_CHECKING:
-    from faceitbot.store.db import Pool
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -63,34 +57,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(run_bot(settings))
 
 
-@contextlib.asynccontextmanager
-async def _migrated_pool(settings) -> AsyncIterator[tuple[Pool, list[str]]]:
-    """A pool on the configured database (or the embedded one) with the schema up to date, and
-    the migrations applied just now."""
-    from faceitbot.store import embedded, migrate
-    from faceitbot.store.db import create_pool
-
-    pg = None
-    dsn = settings.database_url
-    if dsn is None:
-        pg = await embedded.start(settings.data_dir)
-        dsn = pg.uri
-    try:
-        pool = await create_pool(dsn)
-        try:
-            applied = await migrate.apply(pool)
-            yield pool, applied
-        finally:
-            await pool.close()
-    finally:
-        if pg is not None:
-            pg.stop()
-
-
 async def _migrate(settings) -> None:
     from loguru import logger
 
-    async with _migrated_pool(settings) as (_, applied):
+    from faceitbot.store.database import migrated_pool
+
+    async with migrated_pool(settings.database_url, settings.data_dir) as (_, applied):
         logger.info("schema is up to date ({} applied now)", len(applied))
 
 
@@ -123,7 +95,9 @@ async def _import_legacy(settings, path: Path, *, dry_run: bool) -> int:
     except Unreadable as e:
         print(f"faceitbot: not importing anything, the file is unreadable: {e}", file=sys.stderr)
         return 1
-    async with _migrated_pool(settings) as (pool, _):
+    from faceitbot.store.database import migrated_pool
+
+    async with migrated_pool(settings.database_url, settings.data_dir) as (pool, _):
         try:
             report = await import_legacy(pool, document, datetime.now(UTC), dry_run=dry_run)
         except Unreadable as e:
@@ -138,7 +112,7 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
 
     from faceitbot.errors import FaceitBotError
     from faceitbot.faceit.budget import LocalBudget
-    from faceitbot.faceit.client import FaceitClient
+    from faceitbot.faceit.configured import faceit_client
     from faceitbot.i18n.loader import L10n, load_i18n
     from faceitbot.parsing import match_id
     from faceitbot.render import match as render_match
@@ -156,12 +130,8 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
         return 2
     setup_logging("WARNING", settings.log_format, settings.secrets)
     l10n = L10n(load_i18n(), lang)
-    faceit = FaceitClient(
-        settings.faceit_api_url,
-        settings.faceit_api_key,
-        budget=LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
-        concurrency=settings.faceit_concurrency,
-        timeout_s=settings.faceit_timeout_s,
+    faceit = faceit_client(
+        settings, budget=LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s)
     )
     try:
         result = await analyse_match(faceit, match_id(text))

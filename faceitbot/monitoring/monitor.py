@@ -41,6 +41,7 @@ from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import Budget, FaceitClient
+from faceitbot.faceit.configured import faceit_client
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.models import HistoryItem, Player
 from faceitbot.faceit.pacing import Pacer
@@ -432,13 +433,10 @@ def create_monitor(
         share, rps = LocalWindow(share_limit, window_s), LocalWindow(per_second, 1.0)
         kv = MemoryKV()
     spend = ShareBudget(budget, share, rps)
-    faceit = FaceitClient(
-        settings.faceit_api_url,
-        settings.faceit_api_key,
+    faceit = faceit_client(
+        settings,
         budget=spend,
         cache=ResponseCache(kv, ttls=CACHE_TTLS),
-        concurrency=settings.faceit_concurrency,
-        timeout_s=settings.faceit_timeout_s,
         pacer=pacer,
         on_rate_limited=on_rate_limited,
         background=True,
