@@ -10,9 +10,9 @@ gets their stats and the players' history files, as a real finish would; every r
 policies make (history pages, match stats, player ELO) goes over HTTP to the simulator through
 the real FaceitClient. The two policies run side by side in the same run, each with its own key:
 
-- adaptive: the real cadence rule (faceitbot/monitoring/cadence.py), the real budget governor
-  and ShareBudget (faceitbot/monitoring/governor.py, windows on the virtual clock) and the real
-  history scanning (faceitbot/monitoring/results.py); the PostgreSQL claim (oldest due first) is
+- adaptive: the real cadence rule (faceitbot/tracking/cadence.py), the real budget governor
+  and ShareBudget (faceitbot/tracking/governor.py, windows on the virtual clock) and the real
+  history scanning (faceitbot/tracking/results.py); the PostgreSQL claim (oldest due first) is
   a heap here, and matches are resolved once for every tracked player in them, as in the bot;
 - naive: the seed's policy, every player every CHECK_INTERVAL_MINUTES, under the same share cap
   (oldest due first), with the same once-per-match resolution (which only flatters it);
@@ -57,9 +57,9 @@ from faceitbot.cluster.kv import MemoryKV
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.tally import tally
-from faceitbot.monitoring import cadence, results
-from faceitbot.monitoring.governor import Governor, LocalWindow, ShareBudget, ShareSpent
-from faceitbot.monitoring.monitor import CACHE_TTLS, HISTORY_LIMIT, MAX_PAGES, SHARE_SPENT_RETRY_S
+from faceitbot.tracking import cadence, results
+from faceitbot.tracking.governor import Governor, LocalWindow, ShareBudget, ShareSpent
+from faceitbot.tracking.monitor import CACHE_TTLS, HISTORY_LIMIT, MAX_PAGES, SHARE_SPENT_RETRY_S
 
 KEY = "bench-key"
 START = 1_800_057_600  # a midnight (UTC)

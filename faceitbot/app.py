@@ -55,8 +55,6 @@ from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
 from faceitbot.middlewares.membership import Activity, BanGate
-from faceitbot.monitoring import Monitor, create_monitor
-from faceitbot.monitoring.webhooks import WebhookIntake
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.services import admin as admin_service
@@ -65,6 +63,8 @@ from faceitbot.services.bans import BanList
 from faceitbot.store.database import migrated_pool
 from faceitbot.telegram.send_governor import LocalPace, Pace, RedisPace, SendGovernor
 from faceitbot.telegram.session import create_bot
+from faceitbot.tracking import Monitor, create_monitor
+from faceitbot.tracking.webhooks import WebhookIntake
 from faceitbot.web.dashboard import DashboardDeps, add_dashboard_routes
 from faceitbot.web.dashboard_auth import DashboardAuth
 from faceitbot.web.faceit_webhook import add_faceit_webhook_route

@@ -27,8 +27,6 @@ from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.models import History, HistoryItem, MatchStats
 from faceitbot.i18n.loader import load_i18n
-from faceitbot.monitoring import Monitor, cadence, create_monitor, results
-from faceitbot.monitoring.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
 from faceitbot.queue import TaskQueue
 from faceitbot.services.analysis import analyse_match
 from faceitbot.store import migrate
@@ -37,6 +35,8 @@ from faceitbot.store import tracking as tracking_store
 from faceitbot.store import users as users_store
 from faceitbot.store.db import create_pool
 from faceitbot.telegram.session import create_bot
+from faceitbot.tracking import Monitor, cadence, create_monitor, results
+from faceitbot.tracking.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
 from faceitbot_sim.faceit import FaceitSim
 from faceitbot_sim.fixtures import World
 from faceitbot_sim.telegram import FakeTelegram

@@ -20,9 +20,9 @@ import pytest
 
 from faceitbot import housekeeping
 from faceitbot.config import ConfigError
-from faceitbot.monitoring import cadence, results
 from faceitbot.store import migrate
 from faceitbot.store.db import create_pool
+from faceitbot.tracking import cadence, results
 from faceitbot.web.faceit_webhook import PATH, add_faceit_webhook_route
 from faceitbot.web.server import HttpServer
 from faceitbot_sim.faceit import FaceitSim

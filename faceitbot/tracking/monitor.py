@@ -47,16 +47,6 @@ from faceitbot.faceit.models import HistoryItem, Player
 from faceitbot.faceit.pacing import Pacer
 from faceitbot.faceit.tally import tally
 from faceitbot.i18n.loader import L10n
-from faceitbot.monitoring import cadence, results
-from faceitbot.monitoring.governor import (
-    MONITOR_RPS,
-    Governor,
-    LocalWindow,
-    RedisWindow,
-    ShareBudget,
-    ShareSpent,
-    Window,
-)
 from faceitbot.queue import JobSpec, Retry, TaskQueue
 from faceitbot.render import tracking as render
 from faceitbot.render.common import Rendered
@@ -68,6 +58,16 @@ from faceitbot.store import users as users_store
 from faceitbot.store.jobs import JobRow
 from faceitbot.store.tracking import NotificationRow, TrackedRow
 from faceitbot.telegram import send_governor, sent
+from faceitbot.tracking import cadence, results
+from faceitbot.tracking.governor import (
+    MONITOR_RPS,
+    Governor,
+    LocalWindow,
+    RedisWindow,
+    ShareBudget,
+    ShareSpent,
+    Window,
+)
 
 T = TypeVar("T")
 
