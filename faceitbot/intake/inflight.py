@@ -281,7 +281,7 @@ class InFlight:
             return
         ids, self._finished = self._finished, []
         try:
-            await updates_store.finish_many(self._pool, ids, self._owner)
+            await updates_store.finish(self._pool, ids, self._owner)
         except BaseException:
             self._finished = ids + self._finished  # marked next time; their claims stay renewed
             raise
