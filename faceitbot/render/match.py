@@ -135,7 +135,9 @@ def _watch_line(p: PlayerReport, l10n: L10n) -> str:
         if sk.utility_damage_per_round is not None:
             bits.append(l10n("watch-utility", damage=fmt(sk.utility_damage_per_round, 1)))
         if sk.multi_kills:
-            bits.append(l10n("watch-multi", count=sk.multi_kills, matches=sk.recent_matches))
+            bits.append(
+                l10n("watch-multi", count=sk.multi_kills, matches=l10n.plural("n-matches", sk.recent_matches))
+            )
     if p.flag is not None:
         bits.append(l10n(f"watch-{p.flag.kind}"))
     return "• " + ", ".join(bits)
@@ -157,7 +159,7 @@ def _flags(report: MatchReport, l10n: L10n) -> list[str]:
         l10n(
             f"flag-{p.flag.kind}",
             nickname=escape(p.nickname),
-            matches=p.flag.lifetime_matches,
+            matches=l10n.plural("n-matches", p.flag.lifetime_matches),
             level=p.level,
             reasons=_reasons(p.flag, l10n),
         )
