@@ -15,6 +15,7 @@ from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, broadcasts
 from faceitbot.sim.fixtures import World
 from faceitbot.store import broadcasts as broadcasts_store
+from tests import written
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
 
@@ -204,9 +205,9 @@ async def test_dashboard_numbers_are_the_rows_inserted(bot: BotHarness) -> None:
     assert table[2].split() == ["HIGH", "1", "1", "1", "2", "10m"]
     assert table[4].split() == ["LOW", "3", "0", "0", "0", "2m"]
     assert "Running per replica: replica-x: 1" in lines
-    assert "Users: 5 total · 3 active today · 1 banned" in lines
+    assert "Users: total 5 · active today 3 · banned 1" in lines
     assert "By tier: FREE 3 · PREMIUM 1 · PRO 1" in lines
-    assert "Stars this month: 1500 ⭐" in lines
+    assert "Stars this month: 1,500 ⭐" in lines
     failed_at = lines.index("Failed updates (24 h): 1")
     assert lines[failed_at + 1].startswith("  #91 ")
     assert lines[failed_at + 1].endswith(": ValidationError: 1 error(s), first at message.chat")
@@ -299,7 +300,8 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
     await add_job(bot, Priority.HIGH, "queued")
     [ask] = await bot.say(ADMIN_ID, "/admin queue purge low")
     assert (
-        ask.params["text"] == "Purge 3 queued jobs of priority LOW? They are marked failed and can be retried for 24 h."
+        ask.params["text"]
+        == "Purge 3 queued jobs of priority LOW? They are marked failed and can be retried for 24 h."
     )
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'") == 4
     _, no = buttons(ask)
@@ -382,7 +384,7 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         lines = card.params["text"].splitlines()
         assert lines[0] == f"👤 <code>{uid}</code> · @ann_cs · FACEIT: <b>Darwin</b> · en"
         assert lines[1] == "Tier: <b>FREE</b> until —"
-        assert lines[2] == "Today: 0/5 analyses · bonus left: 0 · invited: 0"
+        assert lines[2] == "Analyses today: 0 of 5 · bonus left: 0 · invited: 0"
         assert (
             f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
             in lines
@@ -399,7 +401,7 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
     assert row["tier"] == "pro"
     assert abs((row["tier_expires_at"] - datetime.now(UTC) - timedelta(days=7)).total_seconds()) < 60
     assert granted.params["text"] == (
-        f"User <code>{uid}</code>: <b>PRO</b> until {row['tier_expires_at'].strftime('%Y-%m-%d %H:%M UTC')}."
+        f"User <code>{uid}</code>: <b>PRO</b> until {written.moment(row['tier_expires_at'], 'en', None)}."
     )
     [card] = await bot.say(ADMIN_ID, f"/admin user {uid}")
     lines = card.params["text"].splitlines()
@@ -556,7 +558,7 @@ async def test_broadcast_end_to_end_reports_when_done(bot: BotHarness) -> None:
     bot.tg.fail_chat(users[0])  # blocked the bot
     # The admin is a recipient too, so the broadcast itself may follow the acknowledgement.
     [queued] = await bot.say(ADMIN_ID, "/admin broadcast Hello <b>all</b>\nsecond line", exact=False)
-    assert queued.params["text"] == "📣 Broadcast #1 queued for 6 users. I'll report here when it is done."
+    assert queued.params["text"] == "📣 Broadcast #1 queued, recipients: 6. I'll report here when it is done."
     [done] = await bot.tg.wait_for(
         "sendMessage", chat_id=ADMIN_ID, predicate=lambda c: "finished" in c.params["text"], timeout=20
     )

@@ -57,12 +57,12 @@ def test_a_day_and_a_recent_moment(ru: L10n, en: L10n) -> None:
 
 
 def test_durations_take_the_largest_unit_that_fits(ru: L10n, en: L10n) -> None:
-    seconds = (1, 45, 60, 179, 3599, 3600, 5 * 3600 + 1200, 47 * 3600, 3 * 86400)
+    seconds = (0.3, 1, 45, 60, 179, 3599, 3600, 5 * 3600 + 1200, 47 * 3600, 3 * 86400)
     assert [formats.duration(s, ru) for s in seconds] == [
-        "1 с", "45 с", "1 мин", "2 мин", "59 мин", "1 ч", "5 ч", "47 ч", "3 дн.",
+        "0 с", "1 с", "45 с", "1 мин", "2 мин", "59 мин", "1 ч", "5 ч", "47 ч", "3 дн.",
     ]  # fmt: skip
     assert [formats.duration(s, en) for s in seconds] == [
-        "1 sec", "45 sec", "1 min", "2 min", "59 min", "1 hr", "5 hr", "47 hr", "3 days",
+        "0 sec", "1 sec", "45 sec", "1 min", "2 min", "59 min", "1 hr", "5 hr", "47 hr", "3 days",
     ]  # fmt: skip
 
 

@@ -103,7 +103,9 @@ async def test_elo_command_draws_the_stored_snapshots(bot: BotHarness) -> None:
 
 async def test_elo_with_one_snapshot_explains_instead(bot: BotHarness) -> None:
     [reply] = await bot.say(bot.new_user(), "/elo Darwin")
-    assert reply.params["text"].startswith("📈 I have 1 ELO snapshot(s) of <b>Darwin</b> so far")
+    assert reply.params["text"].startswith(
+        "📈 So far I have 1 ELO snapshot of <b>Darwin</b>; the chart needs two."
+    )
 
 
 async def test_stat_card_is_a_png_cached_by_content(bot: BotHarness) -> None:

@@ -71,3 +71,25 @@ async def test_a_zone_in_lower_case_is_set_in_its_own_spelling(bot: BotHarness) 
     await bot.say(uid, "/settings asia/almaty")
     zone = await bot.rt.pool.fetchval("SELECT time_zone FROM user_settings WHERE telegram_id = $1", uid)
     assert zone == "Asia/Almaty"
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "expected"),
+    [
+        ("/tarck half_buy", "en", "I don't know /tarck. Did you mean /track half_buy?"),
+        ("/subscibe", "en", "I don't know /subscibe. Did you mean /subscribe?"),
+        ("/tarck half_buy", "ru", "Нет команды /tarck. Может, /track half_buy?"),
+        ("/profil", "ru", "Нет команды /profil. Может, /profile?"),
+        ("/frobnicate", "en", "I don't know that command. /help lists what I can do."),
+        ("/frobnicate", "ru", "Я не знаю такой команды. Список команд — /help."),
+    ],
+)
+async def test_a_mistyped_command_is_answered_with_the_one_it_resembles(
+    bot: BotHarness, typed: str, lang: str, expected: str
+) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/start", lang=lang)
+    [reply] = await bot.say(uid, typed, lang=lang)
+    assert reply.params["text"] == expected
+    follows = await bot.rt.pool.fetchval("SELECT count(*) FROM follows WHERE telegram_id = $1", uid)
+    assert follows == 0  # a suggestion is only a suggestion: nothing was tracked

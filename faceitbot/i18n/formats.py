@@ -52,12 +52,12 @@ def duration(seconds: float, l10n: L10n, *, round_up: bool = False) -> str:
     seconds = max(0.0, seconds)
     unit, size = next((unit, size) for unit, start, size in _UNITS if seconds >= start)
     if not round_up:
-        count = int(seconds // size)
+        count = int(seconds // size)  # a cached answer in 0.3 s took "0 s"
     elif size <= 60:
-        count = math.ceil(seconds / size)
+        count = max(1, math.ceil(seconds / size))
     else:
         count = round(seconds / size)
-    return format_unit(max(1, count), f"duration-{unit}", length="short", locale=l10n.locale)
+    return format_unit(count, f"duration-{unit}", length="short", locale=l10n.locale)
 
 
 def within(seconds: float, l10n: L10n) -> str:

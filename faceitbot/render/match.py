@@ -5,6 +5,7 @@ from __future__ import annotations
 from faceitbot.analysis.match import MatchReport, PlayerReport, TeamReport
 from faceitbot.analysis.side import Briefing, MapCall, briefing
 from faceitbot.analysis.smurfs import Flag
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
 from faceitbot.services.match_requests import Accepted
@@ -215,7 +216,7 @@ def analysis(
     parts.append(_briefing(report, briefing(report, viewer_player_id), l10n))
     parts.append(l10n("brief-legend"))
     calls_text = l10n.plural("n-faceit-requests", calls)
-    parts.append(l10n("analysis-footer", calls=calls_text, seconds=fmt(elapsed_ms / 1000, 2)))
+    parts.append(l10n("analysis-footer", calls=calls_text, took=formats.duration(elapsed_ms / 1000, l10n)))
     return Rendered("\n\n".join(parts))
 
 
