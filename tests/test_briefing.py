@@ -74,7 +74,10 @@ def test_a_user_on_team_one_reads_their_side_with_faceits_chance_beside_ours() -
     assert "Win chance: 63% by our estimate, 52% by FACEIT" in text
     # 63 - 52 > 10 points: the driver of ours is named. Room mean (7000 + 6550) / 10 = 1355;
     # Miekooo_ 1700 is 345 away, the most of anyone.
-    assert "Our estimate comes from the average ELO alone (1400 vs 1310); Miekooo_'s 1700 ELO moves it most." in text
+    assert (
+        "Our estimate comes from the average ELO alone (1400 vs 1310); Miekooo_'s 1700 ELO moves it most."
+        in text
+    )
     # K = 50: gain round(50 x 0.3733) = 19, loss round(-50 x 0.6267) = -31
     assert "ELO: +19 for a win, −31 for a loss (estimate, K = 50)." in text
     assert "👀 Opponents to watch:" in text
