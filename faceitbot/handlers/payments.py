@@ -144,8 +144,9 @@ async def on_successful_payment(
     )
     if credit is None:
         return
-    zone = await settings_store.zone(pool, message.from_user.id)
-    await message.answer(render.paid(credit, settings, l10n, zone).text)
+    if not credit.replay:
+        zone = await settings_store.zone(pool, message.from_user.id)
+        await message.answer(render.paid(credit, settings, l10n, zone).text)
     if credit.replaced is not None:
         canceled = await payments.cancel_replaced(
             pool, bot, message.from_user.id, credit.replaced, datetime.now(UTC)
