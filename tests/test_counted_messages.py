@@ -96,7 +96,9 @@ def test_subscribe_counts_the_bonus_analyses_left(langs: dict[str, L10n]) -> Non
 def test_the_quota_and_tracking_limits_count_their_nouns(langs: dict[str, L10n]) -> None:
     _check(
         langs,
-        lambda n, l10n: render_errors.for_exception(QuotaExceeded(n), l10n).text.split(". ")[0],
+        lambda n, l10n: render_errors.for_exception(
+            QuotaExceeded(n, datetime(2027, 1, 6, 21, 0, tzinfo=UTC)), l10n
+        ).text.split(". ")[0],
         {n: f"Дневной лимит исчерпан: {f} на сегодня" for n, f in RU_ANALYSES.items()},
         {n: f"You've used all {f} for today" for n, f in EN_ANALYSES.items()},
     )
@@ -133,4 +135,16 @@ def test_the_admin_analytics_title_counts_its_days(langs: dict[str, L10n]) -> No
         lambda n, l10n: render_admin.analytics([], n, l10n).splitlines()[0],
         {n: f"📈 <b>Аналитика</b> за {f} (UTC)" for n, f in days.items()},
         {1: "📈 <b>Analytics</b>, last 1 day (UTC)", 2: "📈 <b>Analytics</b>, last 2 days (UTC)"},
+    )
+
+
+def test_the_quota_message_says_when_the_limit_resets(langs: dict[str, L10n]) -> None:
+    late = QuotaExceeded(21, datetime(2027, 1, 6, 21, 0, tzinfo=UTC))  # three hours to midnight UTC
+    assert render_errors.for_exception(late, langs["ru"]).text == (
+        "Дневной лимит исчерпан: 21 анализ на сегодня. Лимит обновится через 3 ч (в 00:00 UTC); "
+        "больше анализов в день: /subscribe"
+    )
+    last_minutes = QuotaExceeded(2, datetime(2027, 1, 6, 23, 58, 30, tzinfo=UTC))
+    assert render_errors.for_exception(last_minutes, langs["en"]).text == (
+        "You've used all 2 analyses for today. The limit resets in 2 min (00:00 UTC); for more a day: /subscribe"
     )

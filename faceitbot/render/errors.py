@@ -15,7 +15,7 @@ ZONE_ERRORS = frozenset({"error-bad-zone", "error-zone-region"})
 # Counts a domain error carries that its message shows with a counted noun: key → {param: phrase}.
 COUNTED = {"error-track-limit": {"limit": "n-players"}, "error-quota": {"limit": "n-analyses"}}
 # Waits a domain error carries in seconds, shown as "in 3 min": key → param.
-WAITS = {"error-slow-down": "seconds"}
+WAITS = {"error-slow-down": ("seconds", "wait"), "error-quota": ("resets", "resets")}
 
 
 def for_exception(exc: BaseException, l10n: L10n) -> Rendered:
@@ -25,7 +25,8 @@ def for_exception(exc: BaseException, l10n: L10n) -> Rendered:
     for name, phrase in COUNTED.get(exc.key, {}).items():
         params[name] = l10n.plural(phrase, int(params[name]))
     if exc.key in WAITS:
-        params["wait"] = formats.within(float(params.pop(WAITS[exc.key])), l10n)
+        seconds, shown = WAITS[exc.key]
+        params[shown] = formats.within(float(params.pop(seconds)), l10n)
     text = l10n(exc.key, **params)
     if isinstance(exc, PlayerNotFound) and exc.suggestions:
         text += "\n\n" + l10n("suggestions-title")
