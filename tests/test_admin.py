@@ -508,7 +508,7 @@ async def test_analytics_equal_counts_from_the_inserted_rows(bot: BotHarness) ->
     assert body[2].split()[0] == today.strftime("%m-%d")  # today, computed on demand
     [photo] = await bot.tg.wait_for("sendPhoto", chat_id=ADMIN_ID)
     assert photo.params["caption"] == (
-        f"📈 {day.isoformat()} – {today.isoformat()}. Blue: daily active users (peak 3); green: analyses (peak 5);"
+        f"📈 {written.day(day)} – {written.day(today)}. Blue: daily active users (peak 3); green: analyses (peak 5);"
         " orange: Stars (peak 1500)."
     )
     assert_valid_png(bot.tg.files[photo.params["photo"].file_id], 800, 600)

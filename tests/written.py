@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
 MONTHS = {
@@ -23,3 +23,7 @@ def moment(at: datetime, lang: str = "en", zone: str | None = DEFAULT_ZONE) -> s
 def short_moment(at: datetime, lang: str = "en", zone: str = DEFAULT_ZONE) -> str:
     local = at.astimezone(ZoneInfo(zone))
     return f"{local.day} {MONTHS[lang][local.month - 1]}, {local:%H:%M}"
+
+
+def day(on: date, lang: str = "en") -> str:
+    return f"{on.day} {MONTHS[lang][on.month - 1]} {on.year}"

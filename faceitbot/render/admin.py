@@ -213,6 +213,6 @@ def chart_series(rows: list[DayRow]) -> list[list[int]]:
 
 def chart_caption(rows: list[DayRow], l10n: L10n) -> str:
     dau, analyses, stars = (max(series, default=0) for series in chart_series(rows))
-    first = rows[0].day.isoformat() if rows else "—"
-    last = rows[-1].day.isoformat() if rows else "—"
+    first = formats.day(rows[0].day, l10n) if rows else "—"
+    last = formats.day(rows[-1].day, l10n) if rows else "—"
     return l10n("admin-analytics-chart", first=first, last=last, dau=dau, analyses=analyses, stars=stars)
