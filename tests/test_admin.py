@@ -234,7 +234,7 @@ async def test_dashboard_numbers_are_the_rows_inserted(bot: BotHarness) -> None:
         )
     [edit] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
     assert edit.params["message_id"] == dash.response["result"]["message_id"]
-    assert "Stars this month: 1750 ⭐" in edit.params["text"].splitlines()
+    assert "Stars this month: 1,750 ⭐" in edit.params["text"].splitlines()
     actions = await rt.pool.fetch("SELECT admin_id, action, result FROM admin_audit ORDER BY id")
     assert [tuple(a) for a in actions] == [
         (ADMIN_ID, "dashboard", "shown"),
@@ -386,7 +386,7 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         assert lines[1] == "Tier: <b>FREE</b> until —"
         assert lines[2] == "Analyses today: 0 of 5 · bonus left: 0 · invited: 0"
         assert (
-            f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+            f"2 Jan 2026 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
             in lines
         )
         ledger = lines[lines.index("<b>Ledger</b> (what the plan is derived from):") + 1 :]

@@ -32,7 +32,7 @@ async def test_inline_nickname_offers_the_player_card(bot: BotHarness) -> None:
     assert (result["type"], result["title"]) == ("article", "Darwin · level 10 · 2014 ELO")
     assert result["description"] == "K/D 0.95 · win rate 50% · 2423 matches"
     text = result["input_message_content"]["message_text"]
-    assert text.startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2423 · Win rate: 50%")
+    assert text.startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2,423 · Win rate: 50%")
     assert answer.params["cache_time"] == 300
     calls = bot.faceit.stats()["total"]
     assert calls == 3  # nickname lookup, player, lifetime stats

@@ -87,9 +87,9 @@ async def test_match_history_pages_through_twenty_recorded_matches(bot: BotHarne
     [page2] = await bot.tg.wait_for("editMessageText", chat_id=uid)
     lines = page2.params["text"].splitlines()
     assert lines[0] == "📜 <b>Darwin</b> — matches 11–15 of 15"
-    # Row 11: 2026-02-24 22:28:18 UTC → 25.02 01:28 Moscow, de_anubis "13 / 3" (faction order), a
+    # Row 11: 2026-02-24 22:28:18 UTC → 25 Feb, 01:28 Moscow, de_anubis "13 / 3" (faction order), a
     # loss: the player's side had the 3.
-    assert lines[1] == "25.02 01:28 · Anubis · 3 / 13 · L · 7-15 · ADR 43.8"
+    assert lines[1] == "25 Feb, 01:28 · Anubis · 3 / 13 · L · 7-15 · ADR 43.8"
     assert len(lines) == 6 and [t for t, _ in buttons(page2)] == ["◀ Newer"]
 
 
@@ -129,9 +129,9 @@ async def test_form_views_run_as_jobs_with_the_recorded_numbers(bot: BotHarness)
     [done] = await bot.tg.wait_for(
         "editMessageText",
         chat_id=uid,
-        predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — last"),
+        predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — form over the last"),
     )
-    assert done.params["text"].splitlines()[-1] == "Only 20 of 100 matches exist."
+    assert done.params["text"].splitlines()[-1] == "Found only 20 matches of the 100 asked for."
     # The page read was reported as progress in the same message before the result.
     [progress] = await bot.tg.wait_for(
         "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"] == "⏳ Matches read: 20 of 100…"
@@ -153,7 +153,7 @@ async def test_sessions_and_today(bot: BotHarness) -> None:
     lines = done.params["text"].splitlines()
     # Newest sessions in Moscow time: 03-17 02:22 alone (a loss); 03-16 01:26–02:18 (two wins).
     assert lines[1] == "17 Mar, 02:22–02:22 · 0 W / 1 L · K/D 1.27 · ELO —"
-    assert lines[2].startswith("16.03 01:26–02:18 · 2 W / 0 L · ")
+    assert lines[2].startswith("16 Mar, 01:26–02:18 · 2 W / 0 L · ")
     assert len(lines) == 6  # title + the 5 newest of 8 sessions
 
     await bot.press(uid, message_id, data_of(menu, "📅 Today"))

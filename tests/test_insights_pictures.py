@@ -120,7 +120,7 @@ async def test_stat_card_is_a_png_cached_by_content(bot: BotHarness) -> None:
     png = bot.tg.files[photo.params["photo"].file_id]
     image = Image.open(io.BytesIO(png))
     assert (image.format, image.size) == ("PNG", (800, 420))
-    assert photo.params["caption"].startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2423")
+    assert photo.params["caption"].startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2,423")
     cold = bot.faceit.stats()["total"]
     assert cold == 3  # player, lifetime stats, the newest 20 rows
     assert bot.rt.dp["images"].drawn == drawn + 1

@@ -62,9 +62,7 @@ def tracked(rows: list[FollowedRow], used: int, limit: int, l10n: L10n, now: flo
     lines = [l10n("tracked-title", used=used, limit=limit)]
     for row in rows:
         if row.last_finished_at:
-            outcome = (
-                "" if row.last_win is None else l10n("result-win") if row.last_win else l10n("result-loss")
-            )
+            outcome = "" if row.last_win is None else l10n("last-won") if row.last_win else l10n("last-lost")
             last = l10n("tracked-last", ago=formats.ago(now - row.last_finished_at, l10n), result=outcome)
         else:
             last = l10n("tracked-last-none")
