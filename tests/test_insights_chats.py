@@ -118,7 +118,7 @@ async def test_group_commands_answer_the_caller(bot: BotHarness) -> None:
     [done] = await bot.tg.wait_for(
         "editMessageText", chat_id=GROUP, predicate=lambda c: "last 20" in c.params["text"]
     )
-    assert done.params["text"].splitlines()[1] == "Matches 20: 10 W / 10 L · win rate 50%"
+    assert done.params["text"].splitlines()[1] == "10 W / 10 L of 20 matches · win rate 50%"
     # Groups are never users: nothing the bot keeps per user (notifications included) points at one.
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM users WHERE telegram_id < 0") == 0
 

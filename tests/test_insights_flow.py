@@ -117,7 +117,7 @@ async def test_form_views_run_as_jobs_with_the_recorded_numbers(bot: BotHarness)
     # 20 rows: 10 wins; 290 kills / 277 deaths = 1.05; ADR 29621.8 / 419 rounds = 70.7;
     # HS 111 / 290 = 38 %; 14.5 kills a match.
     assert lines[0] == "📈 <b>Darwin</b> — form over the last 20 matches"
-    assert lines[1] == "Matches 20: 10 W / 10 L · win rate 50%"
+    assert lines[1] == "10 W / 10 L of 20 matches · win rate 50%"
     assert lines[2] == "K/D 1.05 · ADR 70.7 · HS 38% · avg kills 14.5"
     assert lines[5] == "Best map: Overpass 2/3 · K/D 1.2"
     assert lines[6] == "Worst map: Nuke 1/3 · K/D 1.05"

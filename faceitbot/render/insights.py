@@ -174,7 +174,7 @@ def _totals(t: Totals, l10n: L10n) -> list[str]:
     return [
         l10n(
             "form-results",
-            matches=t.matches,
+            matches=l10n.plural("n-of-matches", t.matches),
             wins=t.wins,
             losses=t.matches - t.wins,
             win_rate=fmt(t.win_rate, 0),
