@@ -101,7 +101,7 @@ def test_a_user_on_team_two_reads_the_mirror_image() -> None:
 def test_a_spectator_gets_both_teams_and_no_us() -> None:
     _, report = _room("match_details_2.json", ELOS1, ELOS2)
     text = _text(report, None)
-    assert "Briefing</b> (your account is not in this room, so neither side is yours)" in text
+    assert "Briefing</b> for a spectator (your account is not in this room)" in text
     assert "team_Miekooo_: win chance 63% by our estimate, 52% by FACEIT" in text
     assert "team_szucsu: win chance 37% by our estimate, 48% by FACEIT" in text
     assert "Your side" not in text and "ELO: +" not in text
