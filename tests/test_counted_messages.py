@@ -89,7 +89,7 @@ def test_subscribe_counts_the_bonus_analyses_left(langs: dict[str, L10n]) -> Non
         langs,
         bonus_line,
         {n: f"🎁 Сверх дневного лимита осталось: {f}" for n, f in RU_BONUS.items()},
-        {n: f"🎁 Left over the daily limit: {f}" for n, f in EN_BONUS.items()},
+        {n: f"🎁 {f} left beyond the daily limit" for n, f in EN_BONUS.items()},
     )
 
 
