@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from faceitbot.i18n.loader import L10n, load_i18n
+from faceitbot.render.help import unknown_command
 from tests.conftest import BotHarness
 
 NOT_FACEIT_URL = "That link isn't a FACEIT profile. Send one like https://www.faceit.com/en/players/nickname."
@@ -93,3 +95,15 @@ async def test_a_mistyped_command_is_answered_with_the_one_it_resembles(
     assert reply.params["text"] == expected
     follows = await bot.rt.pool.fetchval("SELECT count(*) FROM follows WHERE telegram_id = $1", uid)
     assert follows == 0  # a suggestion is only a suggestion: nothing was tracked
+
+
+def test_a_suggestion_keeps_short_arguments_only_and_escapes_them() -> None:
+    en = L10n(load_i18n(), "en")
+    assert unknown_command("/tarck " + "x" * 100, en) == "I don't know /tarck. Did you mean /track?"
+    assert (
+        unknown_command("/tarck <b>x</b>", en)
+        == "I don't know /tarck. Did you mean /track &lt;b&gt;x&lt;/b&gt;?"
+    )
+    assert unknown_command("/tarck@faceit_demo_bot x", en) == "I don't know /tarck. Did you mean /track x?"
+    generic = "I don't know that command. /help lists what I can do."
+    assert unknown_command("/" + "a" * 5000, en) == unknown_command("/", en) == generic
