@@ -63,7 +63,9 @@ def tracked(rows: list[FollowedRow], used: int, limit: int, l10n: L10n, now: flo
     for row in rows:
         if row.last_finished_at:
             outcome = "" if row.last_win is None else l10n("last-won") if row.last_win else l10n("last-lost")
-            last = l10n("tracked-last", ago=formats.ago(now - row.last_finished_at, l10n), result=outcome)
+            # A list of last matches needs no seconds: anything under a minute is "1 min ago".
+            ago = formats.ago(max(60.0, now - row.last_finished_at), l10n)
+            last = l10n("tracked-last", ago=ago, result=outcome)
         else:
             last = l10n("tracked-last-none")
         line = l10n("tracked-line", nickname=escape(row.nickname), elo=row.elo or "—", last=last)
