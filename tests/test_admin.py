@@ -13,8 +13,8 @@ from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, broadcasts
-from faceitbot.sim.fixtures import World
 from faceitbot.store import broadcasts as broadcasts_store
+from faceitbot_sim.fixtures import World
 from tests import written
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates

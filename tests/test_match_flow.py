@@ -6,12 +6,13 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 
 from faceitbot.services import match_requests
-from faceitbot.services.match_requests import ANALYSIS, QuotaExceeded
-from faceitbot.sim.fixtures import World
+from faceitbot.services.match_requests import ANALYSIS, AnalysisJob, QuotaExceeded
 from faceitbot.store import users as users_store
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"
@@ -90,8 +91,8 @@ async def test_a_result_sent_afresh_is_edited_not_sent_again_on_a_retry(
     """No acknowledgement to edit (its process died before recording it): the result goes out as
     a new message, and a retry of the job edits that one."""
     uid = bot.new_user()
-    payload = {"chat_id": uid, "user_id": uid, "match_id": world.finished[2], "locale": "en"}
-    job, _ = await bot.rt.queue.submit(ANALYSIS, {**payload, "charged": False})
+    payload = AnalysisJob(chat_id=uid, user_id=uid, match_id=world.finished[2], day=datetime.now(UTC).date())
+    job, _ = await bot.rt.queue.submit(ANALYSIS, msgspec.to_builtins(payload))
     assert await bot.rt.queue.wait_outcome(job.id) == "done"
     [result] = [c for c in bot.tg.calls_for(uid, "sendMessage") if c.ok]
     assert is_result(result)

@@ -21,25 +21,25 @@ import pytest
 import redis.asyncio as aioredis
 from aiogram import Bot
 
-from faceitbot.botsession import create_bot
 from faceitbot.callbacks import TrackAction, TrackCb
+from faceitbot.cluster.scheduler import Scheduler, slot_of
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.models import History, HistoryItem, MatchStats
 from faceitbot.i18n.loader import load_i18n
-from faceitbot.monitoring import Monitor, cadence, create_monitor, results
-from faceitbot.monitoring.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
 from faceitbot.queue import TaskQueue
-from faceitbot.scheduler import Scheduler, slot_of
 from faceitbot.services.analysis import analyse_match
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store import migrate
 from faceitbot.store import players as players_store
 from faceitbot.store import tracking as tracking_store
 from faceitbot.store import users as users_store
 from faceitbot.store.db import create_pool
+from faceitbot.telegram.session import create_bot
+from faceitbot.tracking import Monitor, cadence, create_monitor, results
+from faceitbot.tracking.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import FACEIT_KEY, PG_DSN, TOKEN, BotHarness, bot_settings
 
 NOTIFICATION = "🏁 Match finished"

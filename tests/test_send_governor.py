@@ -16,12 +16,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from loguru import logger
 
-from faceitbot import send_governor, sent
-from faceitbot.botsession import create_bot
-from faceitbot.kv import RedisHealth
-from faceitbot.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
-from faceitbot.sim.telegram import FakeTelegram, SendLimits
+from faceitbot.cluster.kv import RedisHealth
+from faceitbot.telegram import send_governor, sent
+from faceitbot.telegram.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
+from faceitbot.telegram.session import create_bot
 from faceitbot.web.metrics import Metrics
+from faceitbot_sim.telegram import FakeTelegram, SendLimits
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
 
 

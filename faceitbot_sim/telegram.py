@@ -33,7 +33,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from faceitbot.sim.botapi_spec import (
+from faceitbot_sim.botapi_spec import (
     BUNDLED_SPEC,
     ApiError,
     BotApiSpec,
@@ -1198,8 +1198,10 @@ def _summary(call: Call) -> str:
 
 
 def run_cli(args: Iterable[str]) -> None:
-    """`faceitbot sim telegram`: the fake Bot API as a standalone server."""
-    parser = argparse.ArgumentParser(prog="faceitbot sim telegram", description="A fake Telegram Bot API")
+    """`python -m faceitbot_sim telegram`: the fake Bot API as a standalone server."""
+    parser = argparse.ArgumentParser(
+        prog="python -m faceitbot_sim telegram", description="A fake Telegram Bot API"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default="123456:TEST-fake-token", help="the only token it accepts")
