@@ -654,9 +654,15 @@ class FakeTelegram:
         async with asyncio.timeout(timeout):
             await self._changed.wait_until(lambda: self._polling > 0)
 
-    def calls_for(self, chat_id: ChatId, method: str | None = None) -> list[Call]:
+    def calls_for(self, chat_id: ChatId, method: str | None = None, *, failed: bool = False) -> list[Call]:
+        """The calls about `chat_id` that succeeded: what the user saw. A call refused with 429
+        and sent again is one message, not two. `failed=True` lists the refused ones too."""
         name = self.spec.canonical(method) if method else None
-        return [c for c in self.calls if _same(c.chat_id, chat_id) and (name is None or c.method == name)]
+        return [
+            c
+            for c in self.calls
+            if _same(c.chat_id, chat_id) and (name is None or c.method == name) and (failed or c.ok)
+        ]
 
     def chat_messages(self, chat_id: ChatId) -> list[dict[str, Any]]:
         """The bot's messages in the chat as they are now: edits applied, deleted ones gone."""

@@ -78,7 +78,7 @@ async def test_a_job_run_again_after_its_replica_died_delivers_nothing_new(
     await run_again_as_if_its_replica_died(bot, job_id)
     assert await bot.rt.pool.fetchval("SELECT attempts FROM jobs WHERE id = $1", job_id) == 2
     # The kept result went out again unchanged: Telegram refused the edit as "not modified".
-    edits = bot.tg.calls_for(uid, "editMessageText")
+    edits = bot.tg.calls_for(uid, "editMessageText", failed=True)
     assert [c for c in edits if c.ok and is_result(c)] == [first]
     assert edits[-1].status == 400 and edits[-1].params["text"] == first.params["text"]
     assert bot.faceit.stats()["total"] == fetched  # nothing analysed again
@@ -97,7 +97,7 @@ async def test_a_result_sent_afresh_is_edited_not_sent_again_on_a_retry(
     assert is_result(result)
     await run_again_as_if_its_replica_died(bot, job.id)
     assert [c for c in bot.tg.calls_for(uid, "sendMessage") if c.ok] == [result]
-    [edit] = bot.tg.calls_for(uid, "editMessageText")
+    [edit] = bot.tg.calls_for(uid, "editMessageText", failed=True)
     assert edit.params["message_id"] == result.response["result"]["message_id"] and edit.status == 400
 
 

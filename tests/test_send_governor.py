@@ -67,7 +67,7 @@ async def test_a_reply_that_meets_429_waits_and_is_sent_once(bot: BotHarness, er
     bot.tg.flood(uid, retry_after=1, times=1)
     [reply] = await bot.say(uid, "/start")
     assert reply.params["text"].startswith("Hi, Ann!")
-    flooded, delivered = bot.tg.calls_for(uid, "sendMessage")
+    flooded, delivered = bot.tg.calls_for(uid, "sendMessage", failed=True)
     assert (flooded.status, delivered.status) == (429, 200)
     assert delivered.at >= flooded.at + 1  # retry_after honoured, not replayed at once
     assert rate_limited(bot.rt.metrics, "sendMessage") == before + 1
