@@ -202,7 +202,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         housekeeping.register(scheduler, pool, notification_keep_days=settings.notification_keep_days)
         subscriptions.register(scheduler, pool, bot, i18n, settings)
         analytics.register(scheduler, queue, pool, faceit)
-        scorecard.register(scheduler, queue, pool, faceit)
+        scorecard.register(scheduler, queue, pool)
         admin_service.register(scheduler, queue, pool)
         monitor.schedule(scheduler)
         scheduler.start()
