@@ -54,8 +54,9 @@ from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext, register_all
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
+from faceitbot.middlewares.ban_gate import BanGate
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
-from faceitbot.middlewares.membership import Activity, BanGate
+from faceitbot.middlewares.referral_rewards import ReferralRewards
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.services import admin as admin_service
@@ -225,7 +226,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
-        dp.update.outer_middleware(Activity(pool))
+        dp.update.outer_middleware(ReferralRewards(pool))
         dp.update.outer_middleware(FaceitAllowance(allowances))
         install_handlers(dp, kv)
         dp.startup.register(_announce_commands)
