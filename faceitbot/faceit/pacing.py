@@ -5,7 +5,7 @@ kindest reading and falls back to the strictest once FACEIT shows it counts that
 
 - Bucket (first): a token bucket of `rate` a second with a burst of `rate` (GCRA: each send
   moves a theoretical arrival time on by 1/rate; a send is due when that time is at most
-  `rate` intervals ahead), the gateway as the simulator models it (faceitbot/sim/faceit.py).
+  `rate` intervals ahead), the gateway as the simulator models it (faceitbot_sim/faceit.py).
 - Strict: at most `rate` sends in any second (a sliding log), which no fixed or sliding
   window refuses either. Repeated 429s met in bucket mode (the client counts them) switch
   every replica to it for STRICT_S.
