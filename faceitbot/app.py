@@ -168,10 +168,6 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             observe=metrics.job_finished,
             redact=Redactor(settings.secrets),
         )
-        job_ctx = JobContext(
-            bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings, allowances=allowances
-        )
-        register_all(queue, job_ctx)
         monitor = create_monitor(
             settings,
             pool=pool,
@@ -184,8 +180,18 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             on_rate_limited=metrics.faceit_rate_limited.inc,
         )
         stack.push_async_callback(monitor.close)
+        job_ctx = JobContext(
+            bot=bot,
+            pool=pool,
+            faceit=faceit,
+            i18n=i18n,
+            settings=settings,
+            monitor=monitor,
+            allowances=allowances,
+        )
+        # Every replica runs every kind: queued FACEIT events too, whichever replica received them.
+        register_all(queue, job_ctx)
         faceit_events = WebhookIntake(monitor)
-        faceit_events.register()  # every replica resolves queued events, whichever received them
         await admin_service.sync_pauses(pool, queue)  # queue priorities an admin paused
         await queue.start()
         stack.push_async_callback(queue.stop, settings.shutdown_grace_s)

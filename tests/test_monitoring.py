@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import asyncpg
+import msgspec
 import pytest
 import redis.asyncio as aioredis
 from aiogram import Bot
@@ -25,10 +26,14 @@ from faceitbot.callbacks import TrackAction, TrackCb
 from faceitbot.cluster.scheduler import Scheduler, slot_of
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.faceit.configured import faceit_client
 from faceitbot.faceit.models import History, HistoryItem, MatchStats
 from faceitbot.i18n.loader import load_i18n
+from faceitbot.jobs import JobContext, register_all
+from faceitbot.jobs import tracking as tracking_jobs
 from faceitbot.queue import TaskQueue
 from faceitbot.services.analysis import analyse_match
+from faceitbot.store import jobs as jobs_store
 from faceitbot.store import migrate
 from faceitbot.store import players as players_store
 from faceitbot.store import tracking as tracking_store
@@ -37,6 +42,7 @@ from faceitbot.store.db import create_pool
 from faceitbot.telegram.session import create_bot
 from faceitbot.tracking import Monitor, cadence, create_monitor, results
 from faceitbot.tracking.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
+from faceitbot.tracking.monitor import PollJob
 from faceitbot_sim.faceit import FaceitSim
 from faceitbot_sim.fixtures import World
 from faceitbot_sim.telegram import FakeTelegram
@@ -514,7 +520,11 @@ async def test_a_live_match_of_a_linked_player_brings_the_pregame_analysis(
 class Replica:
     scheduler: Scheduler
     queue: TaskQueue
-    monitor: Monitor
+    ctx: JobContext
+
+    @property
+    def monitor(self) -> Monitor:
+        return self.ctx.monitor
 
     async def tick(self, s: datetime) -> None:
         await self.monitor.tick(s)
@@ -580,13 +590,18 @@ async def replicas(
                 redis=redis,
                 per_second=100,
             )
+            # The app's wiring: its own client for users' jobs, every kind registered as in app.py.
+            faceit = faceit_client(settings, budget=budget)
+            ctx = JobContext(bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings, monitor=monitor)
+            register_all(queue, ctx)
             await queue.start()
-            made.append(Replica(Scheduler(pool, queue.owner), queue, monitor))
+            made.append(Replica(Scheduler(pool, queue.owner), queue, ctx))
         yield made
     finally:
         for r in made:
             await r.queue.stop()
             await r.monitor.close()
+            await r.ctx.faceit.close()
 
 
 async def follow(pool: asyncpg.Pool, uid: int, player_id: str, nickname: str, *, hours: float = 1) -> None:
@@ -665,8 +680,9 @@ async def test_crash_after_the_outbox_insert_delivers_once_after_restart(
     async with replicas(1, scratch_pool, tg_bot, faceit_sim, None, "crash:") as [dying]:
         await dying.queue.stop()  # it polls, commits the outbox row and its job, then dies
         [job_id] = await dying.monitor.tick(slot(0))
-        job = await scratch_pool.fetchrow("SELECT * FROM jobs WHERE id = $1", job_id)
-        await dying.monitor.poll(job["payload"], job)  # the job body, run by hand
+        job = await jobs_store.get(scratch_pool, job_id)
+        assert job is not None
+        await tracking_jobs.poll(dying.ctx, job, msgspec.convert(job.payload, PollJob))  # run by hand
     assert await scratch_pool.fetchval("SELECT status FROM notifications") == "pending"
     assert not sends_to(telegram, uid, start)
     async with replicas(1, scratch_pool, tg_bot, faceit_sim, None, "crash:") as [restarted]:

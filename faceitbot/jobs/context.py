@@ -22,6 +22,7 @@ from faceitbot.store import jobs as jobs_store
 from faceitbot.store.jobs import JobRow
 from faceitbot.telegram import send_governor, sent
 from faceitbot.telegram.send_governor import Superseded
+from faceitbot.tracking.monitor import Monitor
 
 PROGRESS_EVERY_S = 1.0
 
@@ -33,6 +34,7 @@ class JobContext:
     faceit: FaceitClient
     i18n: I18n
     settings: Settings
+    monitor: Monitor  # tracking, with its own FACEIT client on monitoring's budget share
     allowances: Allowances | None = None  # per-user FACEIT allowance, for jobs outside the quota
 
     def spender(self, user_id: int, tier: str = "free") -> Spender | None:

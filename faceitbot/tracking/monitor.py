@@ -1,4 +1,5 @@
-"""Monitoring of tracked players: the tick, the poll job and the notification job.
+"""Monitoring of tracked players: the tick, and the poll and notification that its jobs
+(faceitbot.jobs.tracking) run.
 
 Tick (every MONITOR_TICK_SECONDS, once per slot across replicas): the governor says how many
 polls the budget share pays for; that many due players, oldest-due first, are claimed with
@@ -26,9 +27,10 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import asyncpg
+import msgspec
 import redis.asyncio as aioredis
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, TelegramRetryAfter
@@ -56,7 +58,6 @@ from faceitbot.store import players as players_store
 from faceitbot.store import predictions as predictions_store
 from faceitbot.store import tracking as store
 from faceitbot.store import users as users_store
-from faceitbot.store.jobs import JobRow
 from faceitbot.store.tracking import NotificationRow, TrackedRow
 from faceitbot.telegram import send_governor, sent
 from faceitbot.tracking import cadence, results
@@ -82,6 +83,21 @@ SHARE_SPENT_RETRY_S = 60.0  # the share ran out mid-poll: the window frees up by
 STATS_RETRY_S = 90.0  # a finished match without stats yet: look again this soon
 ORDER_WAIT_S = 0.5  # an older notification to the same chat is pending: go after it
 ORDER_WINDOW_S = 600.0
+
+
+class PollJob(msgspec.Struct, frozen=True):
+    """The poll job's payload, written by the tick and read by jobs/tracking.py."""
+
+    player_id: str
+    stretch: tuple[float, ...] = ()  # (idle, session); jobs queued before it existed: none
+
+
+class NotifyJob(msgspec.Struct, frozen=True):
+    """The notification job's payload: the outbox row it sends."""
+
+    id: int
+
+
 # Monitoring reads history and players fresh (a cached page would hide a new match; concurrent
 # identical reads still share one call); match stats never change once they exist.
 CACHE_TTLS = {"history": 0.001, "player": 0.001, "match": 20.0, "match_stats": 3600.0}
@@ -123,7 +139,7 @@ class Monitor:
             for player_id in await store.claim_due(conn, slot, allowed, CLAIM_LEASE_S):
                 job, _ = await self.queue.submit(
                     POLL,
-                    {"player_id": player_id, "stretch": [stretch.idle, stretch.session]},
+                    msgspec.to_builtins(PollJob(player_id, (stretch.idle, stretch.session))),
                     dedupe_key=f"poll:{player_id}:{stamp}",
                     conn=conn,
                 )
@@ -139,10 +155,7 @@ class Monitor:
             )
         return ids
 
-    # -- the poll job -----------------------------------------------------------------------------
-    async def poll(self, payload: dict[str, Any], job: JobRow) -> None:
-        await self.check(payload["player_id"], cadence.Stretch(*payload.get("stretch", ())))
-
+    # -- the poll -----------------------------------------------------------------------------------
     async def check(self, player_id: str, stretch: cadence.Stretch) -> set[str] | None:
         """A poll of one player; the match ids on their history page, None when not looked."""
         with tally() as spent:
@@ -318,17 +331,20 @@ class Monitor:
 
     async def _submit_notify(self, notification_id: int, conn: asyncpg.Connection) -> None:
         await self.queue.submit(
-            NOTIFY, {"id": notification_id}, dedupe_key=f"notify:{notification_id}", conn=conn
+            NOTIFY,
+            msgspec.to_builtins(NotifyJob(notification_id)),
+            dedupe_key=f"notify:{notification_id}",
+            conn=conn,
         )
 
-    # -- the notification job -------------------------------------------------------------------
-    async def deliver(self, payload: dict[str, Any], job: JobRow) -> None:
-        note = await store.notification(self.pool, payload["id"])
+    # -- the notification -----------------------------------------------------------------------
+    async def deliver(self, notification_id: int) -> None:
+        note = await store.notification(self.pool, notification_id)
         if note is None or note.status != "pending":
             # Sent (or settled) by an earlier attempt. Logged: a job that ends here without a
             # message is otherwise indistinguishable from one that sent it.
             logger.info(
-                "notification {} is {}: nothing to send", payload["id"], note.status if note else "gone"
+                "notification {} is {}: nothing to send", notification_id, note.status if note else "gone"
             )
             return
         if not note.notifications:
@@ -393,9 +409,6 @@ class Monitor:
             return None
         return message.message_id
 
-    async def delivery_failed(self, payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
-        await store.mark(self.pool, payload["id"], "failed")
-
 
 async def _or_none(call: Awaitable[T]) -> T | None:
     """A detail that is gone (404) leaves a blank, not a failed check of the whole player."""
@@ -418,8 +431,8 @@ def create_monitor(
     pacer: Pacer | None = None,
     on_rate_limited: Callable[[], None] | None = None,
 ) -> Monitor:
-    """Build monitoring on top of the key's overall FACEIT `budget` and register its jobs;
-    `per_second` caps monitoring's requests a second (FACEIT's gateway limit is per key), and
+    """Build monitoring on top of the key's overall FACEIT `budget` (its jobs are registered
+    with every other kind, by faceitbot.jobs.register_all); `per_second` caps monitoring's requests a second (FACEIT's gateway limit is per key), and
     `pacer`, shared with user requests, keeps the key as a whole under that limit."""
     share_limit = max(1, int(settings.faceit_budget_requests * settings.monitor_budget_share))
     window_s = settings.faceit_budget_window_s
@@ -442,7 +455,7 @@ def create_monitor(
         on_rate_limited=on_rate_limited,
         background=True,
     )
-    monitor = Monitor(
+    return Monitor(
         settings=settings,
         pool=pool,
         queue=queue,
@@ -451,6 +464,3 @@ def create_monitor(
         faceit=faceit,
         governor=Governor(spend, settings.monitor_tick_s),
     )
-    queue.register(POLL, monitor.poll)
-    queue.register(NOTIFY, monitor.deliver, monitor.delivery_failed)
-    return monitor

@@ -18,15 +18,13 @@ FACEIT's redeliveries and a second replica receiving the same event change nothi
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import msgspec
 from loguru import logger
 
 from faceitbot.constants import Priority
-from faceitbot.queue import JobSpec, Retry
+from faceitbot.queue import JobSpec
 from faceitbot.store import tracking as store
-from faceitbot.store.jobs import JobRow
 from faceitbot.tracking.monitor import Monitor
 
 FINISHED = "match_status_finished"
@@ -42,6 +40,14 @@ MATCH_EVENTS = frozenset(
 )
 RESOLVE = JobSpec("monitor.webhook", Priority.DEFAULT, max_attempts=4, timeout_s=60, backoff_s=5.0)
 HISTORY_LAG_S = 20.0  # the history may list a finished match a little after the event
+
+
+class ResolveJob(msgspec.Struct, frozen=True):
+    """The webhook job's payload, written on receipt and read by jobs/tracking.py."""
+
+    match_id: str
+    player_ids: list[str]
+    live: bool = False  # jobs queued before it existed were all finished matches
 
 
 class Member(msgspec.Struct, kw_only=True):
@@ -90,9 +96,6 @@ class Received:
 class WebhookIntake:
     monitor: Monitor
 
-    def register(self) -> None:
-        self.monitor.queue.register(RESOLVE, self.resolve)
-
     async def receive(self, event: Event) -> Received:
         if event.event not in MATCH_EVENTS:
             return Received(False, 0, False)  # hub/championship events: nothing to do with tracking
@@ -108,34 +111,9 @@ class WebhookIntake:
             if queued:
                 await queue.submit(
                     RESOLVE,
-                    {"match_id": match_id, "player_ids": tracked, "live": live},
+                    msgspec.to_builtins(ResolveJob(match_id, tracked, live)),
                     dedupe_key=f"webhook:{event.event}:{match_id}",
                     conn=conn,
                 )
         logger.info("FACEIT event {} for match {}: {} tracked players", event.event, match_id, len(tracked))
         return Received(False, len(tracked), queued)
-
-    async def resolve(self, payload: dict[str, Any], job: JobRow) -> None:
-        """A finished match: check one tracked player of it now (resolving it covers them all).
-        A live one: check each, for the pre-game analysis and the cadence's wait."""
-        match_id = payload["match_id"]
-        monitor = self.monitor
-        if payload.get("live"):
-            stretch = monitor.governor.stretch(*await store.demand(monitor.pool))
-            for player_id in payload["player_ids"]:
-                await monitor.check(player_id, stretch)
-            return
-        for player_id in payload["player_ids"]:
-            if await store.monitored_match(monitor.pool, match_id) is not None:
-                return  # resolved already (by a poll, or an earlier attempt)
-            stretch = monitor.governor.stretch(*await store.demand(monitor.pool))
-            if await monitor.check(player_id, stretch) is None:
-                continue  # untracked meanwhile, or the share is spent: polling takes over
-            if await store.monitored_match(monitor.pool, match_id) is not None:
-                return
-            # Not in the history yet, or its stats are not out: FACEIT lags its own events a
-            # little. A few more looks, then polling (which knows the player just played) has it.
-            if job.attempts >= RESOLVE.max_attempts:
-                logger.info("match {} of a FACEIT event is still not resolvable: left to polling", match_id)
-                return
-            raise Retry(HISTORY_LAG_S, f"match {match_id} is not resolvable from {player_id}'s history yet")
