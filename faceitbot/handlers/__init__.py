@@ -17,7 +17,6 @@ from faceitbot.handlers import (
     admin,
     errors,
     fallback,
-    group_match,
     inline,
     insights,
     match,
@@ -50,7 +49,7 @@ def get_routers(kv: KeyValue) -> list[Router]:
         player.router,
         insights.router,
         pictures.router,
-        group_match.router,  # /match in groups; in private chats the match router below has it
+        match.group_router,  # /match in groups; in private chats the match router below has it
         prompts.router,  # last: a typed answer is any text no command above took
     )
 

@@ -1,4 +1,9 @@
-"""/match and pasted room links: queue a pre-game analysis and acknowledge at once."""
+"""/match and pasted room links: queue a pre-game analysis and acknowledge at once.
+
+/match works in groups too (on the caller's quota, answered as a reply to them): the same
+handler sits on `group_router`, which the router tree puts among the routers for every chat.
+Pasted room links stay private-only: in a group they are usually just shared, not a request.
+"""
 
 from __future__ import annotations
 
@@ -22,9 +27,12 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="match")
+group_router = Router(name="group_match")
+group_router.message.filter(MessageIs(lambda m: m.chat.type in ("group", "supergroup")))
 
 
 @router.message(Command("match"))
+@group_router.message(Command("match"))
 async def cmd_match(
     message: Message,
     command: CommandObject,
