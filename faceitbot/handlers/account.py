@@ -10,6 +10,7 @@ from faceitbot import parsing
 from faceitbot.callbacks import PlayerAction, PlayerCb
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.render.common import escape
 from faceitbot.services import accounts
 from faceitbot.store import users as users_store
@@ -17,6 +18,7 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="account")
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 
 @router.message(Command("link"))
@@ -32,11 +34,15 @@ async def cmd_link(
 
 @router.callback_query(PlayerCb.filter(F.action == PlayerAction.LINK))
 async def on_link_choice(
-    query: CallbackQuery, callback_data: PlayerCb, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n
+    query: CallbackQuery,
+    message: Message,
+    callback_data: PlayerCb,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
 ) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await _link(query.message, user, pool, faceit, l10n, parsing.player_query(callback_data.nickname))
+    await _link(message, user, pool, faceit, l10n, parsing.player_query(callback_data.nickname))
 
 
 async def _link(

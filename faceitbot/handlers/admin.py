@@ -24,6 +24,7 @@ from faceitbot.errors import BadInput
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.queue import TaskQueue
 from faceitbot.render import admin as render
 from faceitbot.render import chart
@@ -83,6 +84,7 @@ router.message.filter(IsAdmin())
 router.callback_query.filter(IsAdmin())
 router.message.middleware(AuditMiddleware())
 router.callback_query.middleware(AuditMiddleware())
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 
 @router.message(Command("admin"), Sub(""))
@@ -96,16 +98,14 @@ async def cmd_dashboard(
 
 @router.callback_query(AdminCb.filter(F.action == AdminAction.REFRESH))
 async def on_refresh(
-    query: CallbackQuery, pool: Pool, queue: TaskQueue, faceit: FaceitClient, l10n: L10n
+    query: CallbackQuery, message: Message, pool: Pool, queue: TaskQueue, faceit: FaceitClient, l10n: L10n
 ) -> str:
     shown = render.dashboard(await admin.dashboard(pool, queue, faceit, datetime.now(UTC)), l10n)
-    await query.answer()
-    if isinstance(query.message, Message):
-        try:
-            await query.message.edit_text(shown.text, reply_markup=shown.markup)
-        except TelegramBadRequest as e:
-            if "not modified" not in e.message:
-                raise
+    try:
+        await message.edit_text(shown.text, reply_markup=shown.markup)
+    except TelegramBadRequest as e:
+        if "not modified" not in e.message:
+            raise
     return "refreshed"
 
 
@@ -140,7 +140,6 @@ async def cmd_queue(
 async def on_purge(query: CallbackQuery, callback_data: AdminCb, queue: TaskQueue, l10n: L10n) -> str:
     priority = Priority(callback_data.priority)
     count = await admin.purge(queue, priority)
-    await query.answer()
     if isinstance(query.message, Message):
         await query.message.edit_text(
             l10n("admin-purged", priority=priority.name, count=l10n.plural("n-queued-jobs", count))
@@ -149,10 +148,8 @@ async def on_purge(query: CallbackQuery, callback_data: AdminCb, queue: TaskQueu
 
 
 @router.callback_query(AdminCb.filter(F.action == AdminAction.CANCEL))
-async def on_cancel(query: CallbackQuery, l10n: L10n) -> str:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await query.message.edit_text(l10n("admin-cancelled"))
+async def on_cancel(query: CallbackQuery, message: Message, l10n: L10n) -> str:
+    await message.edit_text(l10n("admin-cancelled"))
     return "cancelled"
 
 

@@ -14,6 +14,7 @@ from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton
 from faceitbot.handlers.replying import respond
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.queue import TaskQueue
 from faceitbot.render import insights as render
 from faceitbot.render.common import Rendered
@@ -24,6 +25,7 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="insights")
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 DEFAULT_HISTORY = 10
 
@@ -53,12 +55,10 @@ async def cmd_last(
 
 @router.callback_query(ScoreboardCb.filter())
 async def on_scoreboard(
-    query: CallbackQuery, callback_data: ScoreboardCb, faceit: FaceitClient, l10n: L10n
+    query: CallbackQuery, message: Message, callback_data: ScoreboardCb, faceit: FaceitClient, l10n: L10n
 ) -> None:
-    await query.answer()
     card = await insights.load_scoreboard(faceit, callback_data.match_id)
-    if isinstance(query.message, Message):
-        await respond(query.message, render.scoreboard(card, l10n), caller=query.from_user)
+    await respond(message, render.scoreboard(card, l10n), caller=query.from_user)
 
 
 def history_args(text: str | None) -> tuple[int, str | None]:
@@ -94,20 +94,19 @@ async def cmd_matches(
 @router.callback_query(MatchesCb.filter())
 async def on_history_page(
     query: CallbackQuery,
+    message: Message,
     callback_data: MatchesCb,
     user: UserRow,
     pool: Pool,
     faceit: FaceitClient,
     l10n: L10n,
 ) -> None:
-    await query.answer()
     cb = callback_data
     lines = await insights.load_history(faceit, cb.player_id, cb.count)
     page = render.history_page(
         lines, lines[0].nickname, cb.player_id, cb.count, cb.page, await _zone(pool, user), l10n
     )
-    if isinstance(query.message, Message):
-        await query.message.edit_text(page.text, reply_markup=page.markup)
+    await message.edit_text(page.text, reply_markup=page.markup)
 
 
 @router.message(Command("form"))
@@ -126,22 +125,25 @@ async def cmd_form(
 
 @router.callback_query(FormCb.filter())
 async def on_form_view(
-    query: CallbackQuery, callback_data: FormCb, user: UserRow, pool: Pool, queue: TaskQueue, l10n: L10n
+    query: CallbackQuery,
+    message: Message,
+    callback_data: FormCb,
+    user: UserRow,
+    pool: Pool,
+    queue: TaskQueue,
+    l10n: L10n,
 ) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
     job_id, created = await request_form(
         pool,
         queue,
         user,
         callback_data.view,
         callback_data.player_id,
-        chat_id=query.message.chat.id,
+        chat_id=message.chat.id,
         locale=l10n.locale,
     )
     if created:
-        ack = await respond(query.message, Rendered(l10n("form-queued")), caller=query.from_user)
+        ack = await respond(message, Rendered(l10n("form-queued")), caller=query.from_user)
         await queue.attach_reply(job_id, ack.message_id)
 
 

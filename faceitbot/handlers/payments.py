@@ -26,6 +26,7 @@ from faceitbot.cluster.kv import KeyValue
 from faceitbot.config import Settings
 from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.render import payments as render
 from faceitbot.services import entitlements, payments, referrals, support
 from faceitbot.services.payments import IncomingPayment
@@ -36,6 +37,7 @@ from faceitbot.store.users import UserRow
 from faceitbot.telegram import delivery
 
 router = Router(name="payments")
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 
 @router.message(Command("subscribe"))
@@ -53,6 +55,7 @@ async def cmd_subscribe(message: Message, user: UserRow, pool: Pool, settings: S
 @router.callback_query(BuyCb.filter(F.tier.in_(payments.PAID_TIERS)))
 async def on_buy(
     query: CallbackQuery,
+    message: Message,
     callback_data: BuyCb,
     user: UserRow,
     pool: Pool,
@@ -60,9 +63,6 @@ async def on_buy(
     settings: Settings,
     l10n: L10n,
 ) -> None:
-    await query.answer()
-    if not isinstance(query.message, Message):
-        return
     monthly = callback_data.kind is BuyKind.MONTHLY
     invoice = await payments.issue_invoice(
         pool, settings, user.telegram_id, callback_data.tier, recurring=monthly, now=datetime.now(UTC)
@@ -71,7 +71,7 @@ async def on_buy(
     description = render.invoice_description(invoice.tier, settings, l10n)
     prices = [LabeledPrice(label=title, amount=invoice.stars)]
     if not monthly:
-        await query.message.answer_invoice(title, description, invoice.payload, payments.CURRENCY, prices)
+        await message.answer_invoice(title, description, invoice.payload, payments.CURRENCY, prices)
         return
     url = await bot.create_invoice_link(
         title,
@@ -82,7 +82,7 @@ async def on_buy(
         subscription_period=payments.SUBSCRIPTION_PERIOD_S,
     )
     shown = render.subscription_link(invoice.tier, invoice.stars, url, l10n)
-    await query.message.answer(shown.text, reply_markup=shown.markup)
+    await message.answer(shown.text, reply_markup=shown.markup)
 
 
 @router.pre_checkout_query()

@@ -13,6 +13,7 @@ from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.filters import MenuButton
 from faceitbot.handlers.replying import respond
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.render import player as render_player
 from faceitbot.render.common import Rendered
 from faceitbot.services import players
@@ -20,6 +21,7 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="player")
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 
 @router.message(Command("profile"))
@@ -54,11 +56,14 @@ async def cmd_stats(
 
 @router.callback_query(PlayerCb.filter(F.action == PlayerAction.STATS))
 async def on_stats_choice(
-    query: CallbackQuery, callback_data: PlayerCb, pool: Pool, faceit: FaceitClient, l10n: L10n
+    query: CallbackQuery,
+    message: Message,
+    callback_data: PlayerCb,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
 ) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await _stats(query.message, pool, faceit, l10n, parsing.player_query(callback_data.nickname))
+    await _stats(message, pool, faceit, l10n, parsing.player_query(callback_data.nickname))
 
 
 async def _stats(message: Message, pool: Pool, faceit: FaceitClient, l10n: L10n, nickname: str) -> None:

@@ -11,6 +11,7 @@ from faceitbot.callbacks import LanguageCb
 from faceitbot.config import Settings
 from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.render import keyboards
 from faceitbot.render.common import escape
 from faceitbot.render.help import help_text
@@ -21,6 +22,7 @@ from faceitbot.store.users import UserRow
 from faceitbot.telegram.sent import lean
 
 router = Router(name="start")
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 
 def is_plain_start(message: Message) -> bool:
@@ -71,6 +73,5 @@ async def on_language(
 ) -> None:
     await users_store.set_language(pool, user.telegram_id, callback_data.code)
     l10n = L10n(i18n, callback_data.code)
-    await query.answer()
     if query.message is not None:
         await query.message.answer(l10n("language-set"), reply_markup=keyboards.main_menu(l10n))

@@ -17,6 +17,7 @@ from faceitbot.config import Settings
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.handlers.match import request_analysis
 from faceitbot.i18n.loader import L10n
+from faceitbot.middlewares.presses import AnswerPresses
 from faceitbot.queue import TaskQueue
 from faceitbot.render import tracking as render
 from faceitbot.render.common import Rendered, escape
@@ -25,6 +26,7 @@ from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 
 router = Router(name="tracking")
+router.callback_query.middleware(AnswerPresses())  # every press answered up front
 
 
 @router.message(CommandStart())
@@ -52,6 +54,7 @@ async def cmd_track(
 @router.callback_query(PlayerCb.filter(F.action == PlayerAction.TRACK))
 async def on_track_choice(
     query: CallbackQuery,
+    message: Message,
     callback_data: PlayerCb,
     user: UserRow,
     pool: Pool,
@@ -59,10 +62,8 @@ async def on_track_choice(
     settings: Settings,
     l10n: L10n,
 ) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        nickname = parsing.player_query(callback_data.nickname)
-        await _track(query.message, user, pool, faceit, settings, l10n, nickname)
+    nickname = parsing.player_query(callback_data.nickname)
+    await _track(message, user, pool, faceit, settings, l10n, nickname)
 
 
 async def _track(
@@ -100,7 +101,6 @@ async def on_untrack(
     query: CallbackQuery, callback_data: TrackCb, user: UserRow, pool: Pool, settings: Settings, l10n: L10n
 ) -> None:
     await tracking.untrack_id(pool, user.telegram_id, callback_data.value)
-    await query.answer()
     if isinstance(query.message, Message):
         shown = await _listing(user, pool, settings, l10n)
         await query.message.edit_text(shown.text, reply_markup=shown.markup)
@@ -115,6 +115,7 @@ async def _listing(user: UserRow, pool: Pool, settings: Settings, l10n: L10n) ->
 @router.callback_query(TrackCb.filter(F.action == TrackAction.ANALYSE))
 async def on_analyse(
     query: CallbackQuery,
+    message: Message,
     callback_data: TrackCb,
     user: UserRow,
     pool: Pool,
@@ -122,11 +123,7 @@ async def on_analyse(
     settings: Settings,
     l10n: L10n,
 ) -> None:
-    await query.answer()
-    if isinstance(query.message, Message):
-        await request_analysis(
-            query.message, user, pool, queue, settings, l10n, parsing.match_id(callback_data.value)
-        )
+    await request_analysis(message, user, pool, queue, settings, l10n, parsing.match_id(callback_data.value))
 
 
 @router.message(Command("notify"))
