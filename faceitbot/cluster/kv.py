@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections import OrderedDict
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 import redis.asyncio as aioredis
 import redis.exceptions
@@ -112,6 +113,11 @@ class RedisKV:
         return n
 
 
+T = TypeVar("T")
+
+REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
+
+
 class RedisHealth:
     """Whether Redis answers, as seen by this process; the change is logged once each way.
 
@@ -130,6 +136,18 @@ class RedisHealth:
 
     def worth_trying(self) -> bool:
         return self._down_since is None or time.monotonic() >= self._next_try
+
+    async def either(self, primary: Callable[[], Awaitable[T]], fallback: Callable[[], Awaitable[T]]) -> T:
+        """`primary()`, a Redis call, while Redis answers; else `fallback()`, its in-process twin."""
+        if self.worth_trying():
+            try:
+                result = await primary()
+            except REDIS_ERRORS as e:
+                self.failed(e)
+            else:
+                self.succeeded()
+                return result
+        return await fallback()
 
     def failed(self, error: BaseException) -> None:
         from loguru import logger
@@ -152,9 +170,6 @@ class RedisHealth:
             self._down_since = None
 
 
-REDIS_ERRORS: tuple[type[BaseException], ...] = (redis.exceptions.RedisError, OSError)
-
-
 class FallbackKV:
     """RedisKV that keeps working in this process while Redis is down."""
 
@@ -166,15 +181,9 @@ class FallbackKV:
         self._health = health
 
     async def _call(self, name: str, *args):
-        if self._health.worth_trying():
-            try:
-                result = await getattr(self._primary, name)(*args)
-            except REDIS_ERRORS as e:
-                self._health.failed(e)
-            else:
-                self._health.succeeded()
-                return result
-        return await getattr(self._fallback, name)(*args)
+        return await self._health.either(
+            lambda: getattr(self._primary, name)(*args), lambda: getattr(self._fallback, name)(*args)
+        )
 
     async def get(self, key: str) -> bytes | None:
         return await self._call("get", key)

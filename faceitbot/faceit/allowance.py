@@ -114,17 +114,9 @@ class FallbackAllowance:
         self._health = health
 
     async def take(self, user_id: int, limit: int) -> float:
-        from faceitbot.cluster.kv import REDIS_ERRORS
-
-        if self._health.worth_trying():
-            try:
-                wait = await self._primary.take(user_id, limit)
-            except REDIS_ERRORS as e:
-                self._health.failed(e)
-            else:
-                self._health.succeeded()
-                return wait
-        return await self._fallback.take(user_id, limit)
+        return await self._health.either(
+            lambda: self._primary.take(user_id, limit), lambda: self._fallback.take(user_id, limit)
+        )
 
 
 @dataclass(frozen=True, slots=True)

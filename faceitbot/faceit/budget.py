@@ -99,14 +99,4 @@ class FallbackBudget:
         return await self._call("used")
 
     async def _call(self, name: str):
-        from faceitbot.cluster.kv import REDIS_ERRORS
-
-        if self._health.worth_trying():
-            try:
-                result = await getattr(self._primary, name)()
-            except REDIS_ERRORS as e:
-                self._health.failed(e)
-            else:
-                self._health.succeeded()
-                return result
-        return await getattr(self._fallback, name)()
+        return await self._health.either(getattr(self._primary, name), getattr(self._fallback, name))

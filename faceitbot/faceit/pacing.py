@@ -272,17 +272,9 @@ class FallbackPacer:
         return await self._call("note_429")
 
     async def _call(self, name: str, *args: float | int):
-        from faceitbot.cluster.kv import REDIS_ERRORS
-
-        if self._health.worth_trying():
-            try:
-                result = await getattr(self._primary, name)(*args)
-            except REDIS_ERRORS as e:
-                self._health.failed(e)
-            else:
-                self._health.succeeded()
-                return result
-        return await getattr(self._fallback, name)(*args)
+        return await self._health.either(
+            lambda: getattr(self._primary, name)(*args), lambda: getattr(self._fallback, name)(*args)
+        )
 
 
 # -- the IETF RateLimit headers -------------------------------------------------------------------
