@@ -24,7 +24,7 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import housekeeping, insight_jobs, jobs, subscriptions
+from faceitbot import housekeeping, insight_jobs, jobs, squad_jobs, subscriptions
 from faceitbot.botsession import create_bot
 from faceitbot.commands import Scope, in_scope
 from faceitbot.config import Settings
@@ -213,6 +213,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         analytics.register(scheduler, queue, pool, faceit)
         scorecard.register(scheduler, queue, pool, faceit)
         admin_service.register(scheduler, queue, pool)
+        squad_jobs.register(scheduler, squad_jobs.SquadDeps(pool, queue, bot, faceit, monitor.faceit, i18n))
         monitor.schedule(scheduler)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
@@ -231,6 +232,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             bans=bans,
             images=ImageCache(kv),
             kv=kv,
+            monitor_faceit=monitor.faceit,  # reads on monitoring's share of the budget (squads)
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
