@@ -27,6 +27,9 @@ _ADMIN_RIGHTS = (
     "can_edit_stories",
     "can_delete_stories",
 )
+# Not in the spec file's ChatMemberAdministrator, but the aiogram we run requires it in the result
+# (a newer Bot API field): without it aiogram cannot read an administrator at all.
+_ADMIN_EXTRA = ("can_send_welcome_messages",)
 
 
 def member_object(status: str, user: dict[str, Any], *, can_pin: bool = False) -> dict[str, Any]:
@@ -38,7 +41,7 @@ def member_object(status: str, user: dict[str, Any], *, can_pin: bool = False) -
         member["is_anonymous"] = False
     elif status == "administrator":
         member.update({"can_be_edited": False, "is_anonymous": False})
-        member.update(dict.fromkeys(_ADMIN_RIGHTS, False))
+        member.update(dict.fromkeys(_ADMIN_RIGHTS + _ADMIN_EXTRA, False))
         member.update(can_manage_chat=True, can_delete_messages=True, can_pin_messages=can_pin)
     elif status == "restricted":
         member.update(
@@ -53,6 +56,8 @@ def member_object(status: str, user: dict[str, Any], *, can_pin: bool = False) -
             can_send_polls=True,
             can_send_other_messages=True,
             can_add_web_page_previews=True,
+            can_react_to_messages=True,
+            can_edit_tag=False,
             can_change_info=False,
             can_invite_users=False,
             can_pin_messages=False,
