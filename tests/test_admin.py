@@ -299,7 +299,8 @@ async def test_purge_asks_for_confirmation(bot: BotHarness) -> None:
     await add_job(bot, Priority.HIGH, "queued")
     [ask] = await bot.say(ADMIN_ID, "/admin queue purge low")
     assert (
-        ask.params["text"] == "Purge 3 queued jobs of priority LOW? They are marked failed and can be retried for 24 h."
+        ask.params["text"]
+        == "Purge 3 queued jobs of priority LOW? They are marked failed and can be retried for 24 h."
     )
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs WHERE status = 'queued'") == 4
     _, no = buttons(ask)

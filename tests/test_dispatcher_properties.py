@@ -93,7 +93,11 @@ async def test_every_command_with_odd_arguments_gets_one_answer_in_the_users_lan
         for uid in sent:
             await bot.tg.wait_for(ANSWERS, chat_id=uid, timeout=30)
         answers = await bot.tg.wait_for(
-            ANSWERS, predicate=lambda c, sent=sent: c.chat_id in sent, count=len(sent), settle=SETTLE_S, timeout=30
+            ANSWERS,
+            predicate=lambda c, sent=sent: c.chat_id in sent,
+            count=len(sent),
+            settle=SETTLE_S,
+            timeout=30,
         )
         for call in answers:
             typed, lang = sent[call.chat_id]

@@ -21,7 +21,8 @@ MANGLED = {"name", "Map", "label", "competition_name", "Team", "region", "Region
 def _mangle(node):
     if isinstance(node, dict):
         return {
-            k: (v + MARK if k in MANGLED and isinstance(v, str) and v else _mangle(v)) for k, v in node.items()
+            k: (v + MARK if k in MANGLED and isinstance(v, str) and v else _mangle(v))
+            for k, v in node.items()
         }
     if isinstance(node, list):
         return [_mangle(v) for v in node]
@@ -65,7 +66,9 @@ async def test_a_match_briefing_shows_names_with_markup_as_text(bot: BotHarness,
         assert MARK in _shown(result)  # team and competition names, as FACEIT wrote them
 
 
-async def test_player_views_show_maps_and_names_with_markup_as_text(bot: BotHarness, html_world: World) -> None:
+async def test_player_views_show_maps_and_names_with_markup_as_text(
+    bot: BotHarness, html_world: World
+) -> None:
     player = html_world.players[0]
     nickname = player.nickname + "x"
     uid = bot.new_user()

@@ -7,13 +7,16 @@ from __future__ import annotations
 
 import secrets
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from faceitbot.callbacks import BuyKind
+from faceitbot.services import payments
+from faceitbot.services.payments import IncomingPayment
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.test_payments import PREMIUM_STARS, PRO_STARS, buy, pay, pre_checkout
+from tests.updates import watch_updates
 
 D = timedelta(days=1)
 TEXTS = {
@@ -103,8 +106,9 @@ async def test_premium_monthly_pro_on_top_a_renewal_and_a_pro_refund(bot: BotHar
     assert (row["tier"], row["tier_expires_at"]) == ("premium", refunded_at + premium_left + 30 * D)
 
 
-async def test_pro_monthly_cancels_a_premium_monthly_subscription(bot: BotHarness) -> None:
-    uid = bot.new_user()
+async def premium_monthly_then_a_pro_monthly_invoice(bot: BotHarness, uid: int) -> tuple[str, str, int]:
+    """A paid PREMIUM monthly subscription and a pre-checked PRO monthly invoice: (the PREMIUM
+    charge id, the PRO payload, the subscription's expiry)."""
     await bot.say(uid, "/start")
     premium = await buy(bot, uid, "premium", BuyKind.MONTHLY)
     await bot.tg.wait_for("sendMessage", chat_id=uid)
@@ -113,12 +117,17 @@ async def test_pro_monthly_cancels_a_premium_monthly_subscription(bot: BotHarnes
     end = int(time.time()) + 2592000
     await pay(bot, uid, premium.params["payload"], PREMIUM_STARS, first, is_recurring=True, is_first_recurring=True,
               subscription_expiration_date=end)  # fmt: skip
-
     pro = await buy(bot, uid, "pro", BuyKind.MONTHLY)
     await bot.tg.wait_for("sendMessage", chat_id=uid)
     await pre_checkout(bot, uid, pro.params["payload"], PRO_STARS)
+    return first, pro.params["payload"], end
+
+
+async def test_pro_monthly_cancels_a_premium_monthly_subscription(bot: BotHarness) -> None:
+    uid = bot.new_user()
+    first, pro_payload, end = await premium_monthly_then_a_pro_monthly_invoice(bot, uid)
     bot.tg.mark()
-    bot.tg.successful_payment(uid, pro.params["payload"], PRO_STARS, f"ch_{secrets.token_hex(8)}",
+    bot.tg.successful_payment(uid, pro_payload, PRO_STARS, f"ch_{secrets.token_hex(8)}",
                               is_recurring=True, is_first_recurring=True, subscription_expiration_date=end)  # fmt: skip
     [thanks, told] = await bot.tg.wait_for("sendMessage", chat_id=uid, count=2, settle=0.3)
     assert thanks.params["text"].startswith("⭐ Thank you! <b>PRO</b> is active until")
@@ -132,3 +141,44 @@ async def test_pro_monthly_cancels_a_premium_monthly_subscription(bot: BotHarnes
     lines = await subscribe_view(bot, uid, "en")
     assert lines[-1] == "🔁 PRO renews every 30 days."  # PREMIUM no longer renews
     assert lines[1].startswith("then <b>PREMIUM</b> until")
+
+
+async def test_a_replica_dying_between_the_pro_credit_and_the_cancel_still_cancels_premium(
+    bot: BotHarness,
+) -> None:
+    """The first delivery of the PRO payment was credited by a replica that died before it could
+    cancel PREMIUM; Telegram delivers the update again. The user must not go on paying for both:
+    the replay cancels PREMIUM and says so once, without crediting PRO a second time."""
+    uid = bot.new_user()
+    first, pro_payload, end = await premium_monthly_then_a_pro_monthly_invoice(bot, uid)
+    charge = f"ch_{secrets.token_hex(8)}"
+    credit = await payments.record_payment(
+        bot.rt.pool,
+        IncomingPayment(
+            uid,
+            pro_payload,
+            "XTR",
+            PRO_STARS,
+            charge,
+            "",
+            is_recurring=True,
+            is_first_recurring=True,
+            subscription_expires_at=datetime.fromtimestamp(end, UTC),
+        ),
+        datetime.now(UTC),
+    )
+    assert credit is not None and credit.replaced is not None  # the part the dead replica never did
+    bot.tg.mark()
+    bot.tg.successful_payment(uid, pro_payload, PRO_STARS, charge,
+                              is_recurring=True, is_first_recurring=True, subscription_expiration_date=end)  # fmt: skip
+    [told] = await bot.tg.wait_for("sendMessage", chat_id=uid, settle=0.3)
+    assert told.params["text"].startswith("Your monthly <b>PREMIUM</b> plan is canceled")
+    [cancel] = bot.tg.calls_for(uid, "editUserStarSubscription")
+    assert cancel.params["telegram_payment_charge_id"] == first
+    assert await bot.rt.pool.fetchval("SELECT count(*) FROM entitlements WHERE source_ref = $1", charge) == 1
+
+    before = len(bot.tg.calls)
+    with watch_updates(bot.rt.dp) as handled:  # a third delivery: all is done, nothing more to say or cancel
+        await handled.wait(bot.tg.successful_payment(uid, pro_payload, PRO_STARS, charge, is_recurring=True,
+                                                     is_first_recurring=True, subscription_expiration_date=end))  # fmt: skip
+    assert [c.method for c in bot.tg.calls[before:] if c.method != "getUpdates"] == []

@@ -17,9 +17,7 @@ ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"
 
 
 def is_result(call) -> bool:
-    return "FACEIT request" in call.params.get("text", "") or " к FACEIT ·" in call.params.get(
-        "text", ""
-    )
+    return "FACEIT request" in call.params.get("text", "") or " к FACEIT ·" in call.params.get("text", "")
 
 
 async def wait_result(bot: BotHarness, uid: int):

@@ -9,8 +9,10 @@ import asyncpg
 import pytest
 
 from faceitbot.plans import derive
+from faceitbot.services import payments
 from faceitbot.store import entitlements, migrate
 from faceitbot.store.db import create_pool
+from faceitbot.tiers import Tier
 from tests.conftest import PG_DSN
 
 
@@ -112,7 +114,10 @@ async def test_the_ledger_migration_keeps_what_every_user_has(scratch: str, tmp_
         }
         for uid, (tier, expires) in users.items():
             await pool.execute(
-                "INSERT INTO users (telegram_id, tier, tier_expires_at) VALUES ($1, $2, $3)", uid, tier, expires
+                "INSERT INTO users (telegram_id, tier, tier_expires_at) VALUES ($1, $2, $3)",
+                uid,
+                tier,
+                expires,
             )
         await pool.execute(
             """INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status)
@@ -129,5 +134,77 @@ async def test_the_ledger_migration_keeps_what_every_user_has(scratch: str, tmp_
                 assert [(s.tier, s.end) for s in plan.segments] == [(tier, expires)], uid
             else:
                 assert plan.segments == (), uid
+    finally:
+        await pool.close()
+
+
+async def test_past_payments_become_ledger_rows_that_add_money_not_days(scratch: str, tmp_path: Path) -> None:
+    """sql/0018 on a database that has run since before the ledger: every payment made before it
+    becomes a row, so the revenue read from the ledger counts it and its refund has a row to
+    mark; nobody's plan moves by a second, and refunding such a payment takes its days back once."""
+    before = tmp_path / "before"
+    before.mkdir()
+    for m in migrate.load(migrate.default_dir()):
+        if m.name < "0016":
+            shutil.copy(migrate.default_dir() / m.name, before / m.name)
+    pool = await create_pool(PG_DSN, schema=scratch)
+    try:
+        await migrate.apply(pool, before)
+        now = datetime.now(UTC)
+        await pool.execute(
+            "INSERT INTO users (telegram_id, tier, tier_expires_at) VALUES (1, 'pro', $1), (2, 'premium', $2),"
+            " (3, 'free', NULL)",
+            now + timedelta(days=40),
+            now + timedelta(days=5),
+        )
+        paid = [  # (charge, user, tier, stars, days, status)
+            ("a1", 1, "pro", 1000, 30, "paid"),
+            ("a2", 1, "pro", 1000, 30, "paid"),
+            ("b1", 2, "premium", 500, 30, "refunded"),
+            ("b2", 2, "premium", 500, 30, "paid"),
+            ("x", 3, None, 77, 0, "orphan"),  # matched no invoice: never credited, no revenue
+        ]
+        for charge, uid, tier, stars, days, status in paid:
+            await pool.execute(
+                """INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status,
+                                         created_at, refunded_at)
+                   VALUES ($1, $2, $3, $4, $5, $6, $7, CASE WHEN $6 = 'refunded' THEN $7::timestamptz END)""",
+                charge, uid, tier, stars, days, status, now - timedelta(days=20),
+            )  # fmt: skip
+        for name in ("0016_ledger.sql", "0017_faceit_pacing.sql"):
+            shutil.copy(migrate.default_dir() / name, before / name)
+        await migrate.apply(pool, before)
+        # A payment made once the ledger ran: a row of its own already, not to be doubled.
+        await pool.execute(
+            "INSERT INTO payments (telegram_payment_charge_id, telegram_id, tier, stars, days, status)"
+            " VALUES ('c1', 2, 'premium', 500, 30, 'paid')"
+        )
+        await entitlements.credit(pool, 2, Tier.PREMIUM, 30, "payment", "c1", now, stars=500)
+        plans_before = {uid: derive(await entitlements.entries(pool, uid), now) for uid in (1, 2, 3)}
+
+        shutil.copy(migrate.default_dir() / "0018_ledger_history.sql", before / "0018_ledger_history.sql")
+        assert await migrate.apply(pool, before) == ["0018_ledger_history.sql"]
+
+        rows = await pool.fetch("SELECT source, source_ref, stars, refunded_at IS NOT NULL AS refunded FROM"
+                                " entitlements WHERE source IN ('history', 'payment') ORDER BY source_ref")  # fmt: skip
+        assert [tuple(r) for r in rows] == [
+            ("history", "a1", 1000, False),
+            ("history", "a2", 1000, False),
+            ("history", "b1", 500, True),
+            ("history", "b2", 500, False),
+            ("payment", "c1", 500, False),
+        ]
+        for uid in (1, 2, 3):
+            assert derive(await entitlements.entries(pool, uid), now) == plans_before[uid], uid
+        assert await entitlements.stars_since(pool, now - timedelta(days=30)) == 1000 + 1000 + 500 + 500
+
+        result = await payments.apply_refund(pool, "a2", now)  # a pre-ledger PRO payment
+        assert result.outcome is payments.RefundOutcome.REFUNDED
+        plan = derive(await entitlements.entries(pool, 1), now)
+        assert [(s.tier, s.end) for s in plan.segments] == [(Tier.PRO, now + timedelta(days=10))]
+        assert await entitlements.stars_since(pool, now - timedelta(days=30)) == 1000 + 500 + 500
+        again = await payments.apply_refund(pool, "a2", now)
+        assert again.outcome is payments.RefundOutcome.ALREADY
+        assert derive(await entitlements.entries(pool, 1), now) == plan
     finally:
         await pool.close()

@@ -41,7 +41,9 @@ def test_missing_token_is_one_clear_line_and_exit_2(tmp_path: Path) -> None:
 
 
 def test_bad_setting_names_the_variable() -> None:
-    env = clean_env(TELEGRAM_BOT_TOKEN="1:token-of-a-test", FACEIT_API_KEY="key-of-a-test", QUEUE_MAX_WORKERS="many")
+    env = clean_env(
+        TELEGRAM_BOT_TOKEN="1:token-of-a-test", FACEIT_API_KEY="key-of-a-test", QUEUE_MAX_WORKERS="many"
+    )
     proc = subprocess.run([PYTHON, "run.py"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.strip() == "faceitbot: QUEUE_MAX_WORKERS must be a whole number, got 'many'"

@@ -116,6 +116,31 @@ async def test_two_fresh_accounts_cannot_invite_each_other(bot: BotHarness) -> N
     assert [tuple(r) for r in rows] == [(bob, alice)]
 
 
+async def test_two_fresh_accounts_opening_each_others_link_at_once_record_one_referral(
+    bot: BotHarness,
+) -> None:
+    """Both /start ref-… at the same moment, on two replicas say: only one of them becomes the
+    other's invite, never both (that pair would farm the bonus)."""
+    pairs = []
+    for _ in range(8):
+        alice, bob = bot.new_user(), bot.new_user()
+        pairs.append((alice, bob, await invite_code(bot, alice), await invite_code(bot, bob)))
+    now = datetime.now(UTC)
+    outcomes = await asyncio.gather(
+        *(
+            referrals.accept(bot.rt.pool, referred, code, 5, now)
+            for alice, bob, code_a, code_b in pairs
+            for referred, code in ((bob, code_a), (alice, code_b))
+        )
+    )
+    assert sorted(outcomes).count(referrals.Accepted.RECORDED) == len(pairs)
+    for alice, bob, _, _ in pairs:
+        rows = await bot.rt.pool.fetch(
+            "SELECT referred_id FROM referrals WHERE referred_id = ANY($1::bigint[])", [alice, bob]
+        )
+        assert len(rows) == 1, (alice, bob)
+
+
 async def test_a_second_account_of_the_referrers_own_player_earns_nothing(bot: BotHarness) -> None:
     alice, alice2 = bot.new_user(), bot.new_user()
     await link(bot, alice)  # alice plays as Darwin

@@ -141,7 +141,9 @@ async def on_purge(query: CallbackQuery, callback_data: AdminCb, queue: TaskQueu
     count = await admin.purge(queue, priority)
     await query.answer()
     if isinstance(query.message, Message):
-        await query.message.edit_text(l10n("admin-purged", priority=priority.name, count=l10n.plural("n-queued-jobs", count)))
+        await query.message.edit_text(
+            l10n("admin-purged", priority=priority.name, count=l10n.plural("n-queued-jobs", count))
+        )
     return f"purged {count}"
 
 

@@ -141,7 +141,8 @@ async def on_successful_payment(
     )
     if credit is None:
         return
-    await message.answer(render.paid(credit, settings, l10n).text)
+    if not credit.replay:
+        await message.answer(render.paid(credit, settings, l10n).text)
     if credit.replaced is not None:
         canceled = await payments.cancel_replaced(
             pool, bot, message.from_user.id, credit.replaced, datetime.now(UTC)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+import asyncpg
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from loguru import logger
@@ -26,7 +27,7 @@ from faceitbot.services import entitlements
 from faceitbot.store import entitlements as entitlements_store
 from faceitbot.store import payments as store
 from faceitbot.store.db import Pool
-from faceitbot.store.payments import PaymentRow, Subscription, TierChange
+from faceitbot.store.payments import InvoiceRow, PaymentRow, Subscription, TierChange
 from faceitbot.store.users import UserRow
 from faceitbot.tiers import PAID, Tier
 
@@ -146,6 +147,7 @@ class Credit:
     plan: Plan | None = None  # the user's whole plan after it
     # A lower monthly plan this one replaces: to be canceled with the Bot API (replaces()).
     replaced: Subscription | None = None
+    replay: bool = False  # a redelivered payment, credited before: only `replaced` is left to do
 
 
 async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credit | None:
@@ -177,7 +179,12 @@ async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credi
         )
         if payment_id is None:
             logger.info("payment {} replayed: already recorded, nothing credited", p.charge_id)
-            return None
+            # A crash between the credit and canceling the subscription it replaces must not
+            # leave the user paying for both: the replay finishes what the first delivery began.
+            replaced = await _replaced(conn, p, invoice, now) if matched and invoice else None
+            if replaced is None:
+                return None
+            return Credit(Tier(invoice.tier), None, renewal=False, replaced=replaced, replay=True)
         if not matched or invoice is None:
             logger.error(
                 "payment {} of user {} matches no invoice of ours: kept as orphan", p.charge_id, p.telegram_id
@@ -199,22 +206,29 @@ async def record_payment(pool: Pool, p: IncomingPayment, now: datetime) -> Credi
         recomputed = await entitlements.recompute(conn, p.telegram_id, now)
         assert recomputed is not None  # the invoice's user exists: invoices are issued to users
         change, plan = recomputed.change, recomputed.plan
-        replaced = None
         if p.is_recurring:
             await store.set_subscription_active(conn, p.telegram_id)
-            if p.is_first_recurring:
-                replaced = next(
-                    (
-                        s
-                        for s in await store.renewing(conn, p.telegram_id, now)
-                        if s.nonce != invoice.nonce and Tier(s.tier).rank < Tier(invoice.tier).rank
-                    ),
-                    None,
-                )
+        replaced = await _replaced(conn, p, invoice, now)
         await store.set_payment_expiry(conn, payment_id, plan.until(Tier(invoice.tier)))
     logger.info("payment {}: user {} now {} until {}", p.charge_id, p.telegram_id, change.tier, plan.ends_at)
     return Credit(
         Tier(invoice.tier), plan.until(Tier(invoice.tier)), renewal=renewal, plan=plan, replaced=replaced
+    )
+
+
+async def _replaced(
+    conn: asyncpg.Connection, p: IncomingPayment, invoice: InvoiceRow, now: datetime
+) -> Subscription | None:
+    """The lower monthly plan still renewing that this first payment of a higher one replaces."""
+    if not p.is_first_recurring:
+        return None
+    return next(
+        (
+            s
+            for s in await store.renewing(conn, p.telegram_id, now)
+            if s.nonce != invoice.nonce and Tier(s.tier).rank < Tier(invoice.tier).rank
+        ),
+        None,
     )
 
 
@@ -296,8 +310,8 @@ async def apply_refund(pool: Pool, charge_id: str, now: datetime) -> RefundResul
             return RefundResult(RefundOutcome.ALREADY, await store.get_payment(conn, charge_id))
         change = None
         if payment.days and payment.tier:
-            refs = [("payment", charge_id), ("renewal", charge_id)]
-            if await entitlements_store.refund(conn, refs, now) is None:
+            refs = [("payment", charge_id), ("renewal", charge_id), ("history", charge_id)]
+            if await entitlements_store.refund(conn, refs, now) in (None, "history"):
                 # Paid before the ledger existed: its days are in the row the old plan became.
                 await entitlements_store.shorten_migrated(
                     conn, payment.telegram_id, Tier(payment.tier), payment.days

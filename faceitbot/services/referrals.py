@@ -54,7 +54,9 @@ async def accept(pool: Pool, referred_id: int, start_arg: str, bonus: int, now: 
         return Accepted.UNKNOWN
     if referrer == referred_id:
         return Accepted.SELF
-    if await store.add(pool, referred_id, referrer, bonus, now - NEW_USER_WINDOW):
+    async with pool.acquire() as conn, conn.transaction():
+        recorded = await store.add(conn, referred_id, referrer, bonus, now - NEW_USER_WINDOW)
+    if recorded:
         logger.info("user {} invited by {}", referred_id, referrer)
         return Accepted.RECORDED
     return Accepted.IGNORED

@@ -72,7 +72,6 @@ async def banned_ids(db: Executor) -> list[int]:
     return [r["telegram_id"] for r in rows]
 
 
-
 async def used_today(db: Executor, telegram_id: int, day: date) -> int:
     return await db.fetchval(
         "SELECT coalesce((SELECT used FROM usage WHERE telegram_id = $1 AND day = $2), 0)", telegram_id, day
@@ -198,4 +197,3 @@ async def user_figures(db: Executor, day: date, now: datetime) -> UserFigures:
     paid = record["premium"] + record["pro"]
     tiers = {"free": record["total"] - paid, "premium": record["premium"], "pro": record["pro"]}
     return UserFigures(record["total"], record["active"], record["banned"], tiers)
-

@@ -49,8 +49,8 @@ async def stars_since(db: Executor, since: datetime) -> int:
     )
 
 
-async def refund(db: Executor, refs: list[tuple[str, str]], at: datetime) -> int | None:
-    """Mark the first not yet refunded entry of those (source, ref) as refunded; its user, or None."""
+async def refund(db: Executor, refs: list[tuple[str, str]], at: datetime) -> str | None:
+    """Mark the first not yet refunded entry of those (source, ref) as refunded; its source, or None."""
     return await db.fetchval(
         """
         UPDATE entitlements SET refunded_at = $3
@@ -60,7 +60,7 @@ async def refund(db: Executor, refs: list[tuple[str, str]], at: datetime) -> int
               AND refunded_at IS NULL
             ORDER BY id LIMIT 1
         )
-        RETURNING telegram_id
+        RETURNING source
         """,
         [s for s, _ in refs],
         [r for _, r in refs],
@@ -86,7 +86,9 @@ async def shorten_migrated(db: Executor, telegram_id: int, tier: Tier, days: int
 
 async def entries(db: Executor, telegram_id: int) -> list[Entry]:
     rows = await db.fetch(
-        "SELECT id, tier, days, credited_at, refunded_at FROM entitlements WHERE telegram_id = $1 ORDER BY id",
+        # A history row's days are inside the user's migration row (sql/0018): money, not days.
+        """SELECT id, tier, days, credited_at, refunded_at FROM entitlements
+           WHERE telegram_id = $1 AND source <> 'history' ORDER BY id""",
         telegram_id,
     )
     return [Entry(r["id"], Tier(r["tier"]), r["days"], r["credited_at"], r["refunded_at"]) for r in rows]

@@ -53,7 +53,9 @@ async def upsert_user(conn: asyncpg.Connection, u: LegacyUser) -> None:
         u.referral_code,
     )
     # The imported plan is a ledger row like any other, ending when the old bot said it ends.
-    await conn.execute("DELETE FROM entitlements WHERE source = 'legacy' AND source_ref = $1", str(u.telegram_id))
+    await conn.execute(
+        "DELETE FROM entitlements WHERE source = 'legacy' AND source_ref = $1", str(u.telegram_id)
+    )
     if u.tier != "free" and u.tier_expires_at is not None:
         await conn.execute(
             """

@@ -38,9 +38,18 @@ async def owner_of(db: Executor, code: str) -> int | None:
     return await db.fetchval("SELECT telegram_id FROM users WHERE referral_code = $1", code)
 
 
-async def add(db: Executor, referred_id: int, referrer_id: int, bonus: int, new_since: datetime) -> bool:
+async def add(
+    db: asyncpg.Connection, referred_id: int, referrer_id: int, bonus: int, new_since: datetime
+) -> bool:
     """Record who invited a user who joined after `new_since` and has no FACEIT account yet.
-    False when they already have a referrer (or are not new)."""
+    False when they already have a referrer (or are not new). Run in a transaction: two fresh
+    accounts opening each other's link at the same moment would each see no referral the other
+    way and both be recorded, so both users' rows are locked first (in id order, no deadlock) and
+    the second of the two sees the first one's row."""
+    await db.execute(
+        "SELECT 1 FROM users WHERE telegram_id = ANY($1::bigint[]) ORDER BY telegram_id FOR UPDATE",
+        [referred_id, referrer_id],
+    )
     return (
         await db.fetchval(
             """
