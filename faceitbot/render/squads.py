@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 import io
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from PIL import Image, ImageDraw, ImageFont
@@ -99,7 +99,7 @@ def board(entries: tuple[BoardEntry, ...], l10n: L10n) -> str:
 def _span(week: WeekDigest, zone: str) -> str:
     tz = ZoneInfo(zone)
     start = week.week_start.astimezone(tz)
-    end = week.week_end.astimezone(tz)
+    end = (week.week_end - timedelta(seconds=1)).astimezone(tz)  # the week ends just before its end
     return f"{start:%d.%m}–{end:%d.%m}"
 
 
