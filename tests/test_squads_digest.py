@@ -226,3 +226,32 @@ def test_best_kd_and_adr_need_five_matches_and_a_large_squad_is_one_card() -> No
     big = digest(fifty, {f"p{i}": i - 25 for i in range(50)}, {f"p{i}": f"player{i}" for i in range(50)})
     assert len(card.card_rows(big)) == card.MAX_ROWS
     assert [f.value for f in card.card_rows(big)][:1] == [24.0]
+
+
+def test_the_demo_shows_a_leaderboard_a_digest_card_and_together(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.test_processes import clean_env
+
+    script = tmp_path / "squad.txt"
+    script.write_text(
+        "/link s1mple_fan\n/together grumpy_cat\ngroup /join\ngroup /leaderboard\n!week\n", encoding="utf-8"
+    )
+    proc = subprocess.run(
+        [sys.executable, "run.py", "--demo", "--script", str(script)],
+        cwd=ROOT,
+        env=clean_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "bot › 🤝 s1mple_fan and grumpy_cat in your last 7 matches:" in out
+    assert "bot in the group › ✅ s1mple_fan joined the squad. The squad has 5 members now." in out
+    assert "bot in the group › 🏆 Squad leaderboard\n      1. stratbook · lvl 10 · " in out
+    assert "bot in the group › (pinned #" in out
+    assert "bot in the group › 📰 The squad's week · 17.11–24.11\n      5 matches played by the squad." in out
+    assert "bot in the group › (picture 800×" in out
