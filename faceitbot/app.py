@@ -368,6 +368,7 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
                 secret_token=settings.webhook_secret,
                 allowed_updates=dp.resolve_used_update_types(),
             )
+            ready.serving = True
             logger.info("bot @{} takes updates by webhook on port {}", me.username, hook.port)
             await stop.wait()
             return
@@ -396,6 +397,7 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
             hold_s=settings.update_claim_s,
         )
         task = asyncio.create_task(polling.run(), name="leader-polling")
+        ready.serving = True
         logger.info("bot @{} polls for updates while it holds the leader lease", me.username)
         stopped = asyncio.create_task(stop.wait())
         await asyncio.wait({task, stopped}, return_when=asyncio.FIRST_COMPLETED)

@@ -29,7 +29,7 @@ class Site:
 async def serve_dashboard(rt: Runtime) -> AsyncIterator[Site]:
     auth = DashboardAuth(Secret(VIEWER_TOKEN), Secret(ADMIN_TOKEN))
     server = HttpServer("health")
-    ready = Readiness(rt.pool, rt.bot, rt.redis, lambda: False)
+    ready = Readiness(rt.pool, rt.bot, rt.redis, lambda: False, serving=True)
     server.add_routes(
         lambda app: add_health_routes(app, ready, rt.metrics, ScrapeSources(rt.pool, rt.faceit))
     )

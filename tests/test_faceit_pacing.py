@@ -3,6 +3,7 @@
 import asyncio
 import io
 
+import aiohttp
 import pytest
 
 from faceitbot.faceit.budget import LocalBudget
@@ -125,6 +126,30 @@ async def test_three_replicas_sharing_redis_never_meet_the_keys_limit(
     assert [p.player_id for p in found] == players
     stats = faceit_sim.stats()
     assert (stats["total"], stats["rate_limited"]) == (24, 0)
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["local", "redis"])
+async def test_a_second_spent_by_someone_else_is_learnt_from_the_headers(
+    faceit_sim: FaceitSim, redis, redis_prefix: str, world, shared: bool
+) -> None:
+    """Another sender on the same key (a second deployment, a script) has spent most of the
+    second: the first answer's ratelimit-remaining tells, and the burst that follows is paced to
+    what the gateway has left instead of meeting 429."""
+    pacer = RedisPacer(redis, 10, key=f"{redis_prefix}pace") if shared else LocalPacer(10)
+    client = FaceitClient(faceit_sim.base_url, FACEIT_KEY, budget=LocalBudget(1000, 60), pacer=pacer)
+    players = [p.player_id for p in world.players[:11]]
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {FACEIT_KEY}"}) as other:
+            for pid in players[5:11]:
+                async with other.get(f"{faceit_sim.base_url}/players/{pid}") as resp:
+                    assert resp.status == 200
+        await client.player(players[0])
+        found = await asyncio.gather(*(client.player(pid) for pid in players[1:11]))
+    finally:
+        await client.close()
+    assert [p.player_id for p in found] == players[1:11]
+    assert faceit_sim.stats()["rate_limited"] == 0
+    assert client.rate_limited == 0
 
 
 async def test_unpaced_bursts_meet_429_at_the_simulators_default(faceit_sim: FaceitSim, world) -> None:

@@ -68,7 +68,7 @@ async def test_an_unreachable_database_is_scraped_as_down_not_as_an_error(bot, d
     await gone.close()
     metrics = Metrics()
     server = HttpServer("health")
-    ready = Readiness(gone, bot.rt.bot, None, lambda: False)
+    ready = Readiness(gone, bot.rt.bot, None, lambda: False, serving=True)
     server.add_routes(lambda app: add_health_routes(app, ready, metrics, ScrapeSources(gone, bot.rt.faceit)))
     port = await server.start("127.0.0.1", 0)
     try:
@@ -102,3 +102,16 @@ async def test_a_job_that_fails_for_good_is_counted_failed(bot) -> None:
     body = (await metrics.render(ScrapeSources(bot.rt.pool, bot.rt.faceit))).decode()
     assert sample(body, 'faceitbot_jobs_total{kind="boom",outcome="failed"}') == 1
     assert sample(body, 'faceitbot_job_seconds_count{kind="boom",outcome="failed"}') == 1
+
+
+async def test_a_replica_is_ready_only_once_it_serves_and_until_it_stops(bot) -> None:
+    """The health port opens before the webhook port (startup sets the commands, the webhook,
+    the lease): a load balancer that sent updates to a replica /readyz called ready in between
+    would meet a refused connection."""
+    stopping = [False]
+    ready = Readiness(bot.rt.pool, bot.rt.bot, None, lambda: stopping[0])
+    assert await ready.failing() == ["starting"]
+    ready.serving = True
+    assert await ready.failing() == []
+    stopping[0] = True
+    assert await ready.failing() == ["shutting down"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol, TypeVar
@@ -175,6 +176,7 @@ class FaceitClient:
                     # Paced inside the cap, so admission is the moment the request leaves.
                     can_wait = self._background or allowance.current() is not None
                     await self.pacer.acquire(self.pacer.rate // 2 if can_wait else 0)
+                    sent = time.monotonic()
                     async with self._http().get(url, params=params) as resp:
                         body = await resp.read()
                         status = resp.status
@@ -192,7 +194,7 @@ class FaceitClient:
                 last_error = FaceitRateLimited(wait)
                 await self._rate_limited(endpoint, wait, attempt)
                 continue
-            await self._heed(headers)
+            await self._heed(headers, time.monotonic() - sent)
             if status == 200:
                 return body
             self.failures[endpoint] += 1
@@ -224,7 +226,7 @@ class FaceitClient:
             f", then at most {self.pacer.rate} in any second" if stricter else "",
         )
 
-    async def _heed(self, headers: Mapping[str, str]) -> None:
+    async def _heed(self, headers: Mapping[str, str], age_s: float) -> None:
         """Slows down before the server has to say 429: a lower announced limit becomes ours,
         and a spent window (or hourly quota) holds everyone until it resets."""
         info = parse_headers(headers)
@@ -238,11 +240,10 @@ class FaceitClient:
             wait = info.reset_s if info.reset_s and info.reset_s > 1 else HOURLY_HOLD_S
             logger.warning("FACEIT's hourly quota for the key is spent: all requests hold for {:.0f} s", wait)
             await self.pacer.hold(wait)
-        elif info.remaining == 0:
-            if info.reset_s:
-                await self.pacer.hold(info.reset_s)
-            else:
-                await self.pacer.exhaust()
+        elif info.remaining == 0 and info.reset_s:
+            await self.pacer.hold(info.reset_s)
+        elif info.remaining is not None:
+            await self.pacer.level(info.remaining, age_s)
 
     def _delay(self, attempt: int, error: Exception | None) -> float:
         if isinstance(error, FaceitRateLimited):

@@ -85,12 +85,14 @@ end
 return 0
 """
 
-# KEYS: TAT. ARGV: burst window ms. The server says the bucket is empty: so is ours.
-_EXHAUST = """
+# KEYS: TAT. ARGV: burst window ms, interval ms, tokens the server had left, how many ms ago it
+# counted. Ours never has more.
+_LEVEL = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
-local window = tonumber(ARGV[1])
-local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now + window)
+local window, interval, left = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local counted = now - tonumber(ARGV[4])
+local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), counted + window - left * interval)
 redis.call('SET', KEYS[1], tostring(tat), 'PX', math.ceil(window * 2))
 return 1
 """
@@ -108,8 +110,12 @@ class Pacer(Protocol):
         """No request is sent by anyone for `seconds` (a 429's Retry-After)."""
         ...
 
-    async def exhaust(self) -> None:
-        """The server says its window is spent: nothing more until a token is back."""
+    async def level(self, remaining: int, age_s: float = 0.0) -> None:
+        """The server said it had `remaining` requests left in its window (ratelimit-remaining)
+        when it counted ours, `age_s` ago (the gateway counts a request as it arrives: about when
+        it was sent): ours never admits more than that. Requests that left earlier and reached FACEIT later
+        than planned (a busy event loop, another replica) make the server's count differ from
+        ours; this is how the pacer learns it before a 429 says so."""
         ...
 
     async def strict(self) -> bool:
@@ -170,8 +176,10 @@ class LocalPacer:
     async def hold(self, seconds: float) -> None:
         self._held_until = max(self._held_until, self._clock() + min(seconds, MAX_HOLD_S))
 
-    async def exhaust(self) -> None:
-        self._tat = max(self._tat, self._clock() + (1 + MARGIN))
+    async def level(self, remaining: int, age_s: float = 0.0) -> None:
+        interval = (1 + MARGIN) / self.rate
+        counted = self._clock() - max(0.0, age_s)
+        self._tat = max(self._tat, counted + interval * (self.rate - max(0, remaining)))
 
     async def strict(self) -> bool:
         was = self.is_strict
@@ -201,7 +209,7 @@ class RedisPacer:
         self._note = redis.register_script(_NOTE_429)
         self._admit = redis.register_script(_ADMIT)
         self._hold = redis.register_script(_HOLD)
-        self._exhaust = redis.register_script(_EXHAUST)
+        self._level = redis.register_script(_LEVEL)
 
     async def acquire(self, reserve: int = 0) -> None:
         interval_ms = (1 + MARGIN) * 1000 / self.rate
@@ -217,8 +225,10 @@ class RedisPacer:
         ms = max(1, int(min(seconds, MAX_HOLD_S) * 1000))
         await self._hold(keys=[self._keys[1]], args=[ms])
 
-    async def exhaust(self) -> None:
-        await self._exhaust(keys=[self._keys[0]], args=[(1 + MARGIN) * 1000])
+    async def level(self, remaining: int, age_s: float = 0.0) -> None:
+        interval_ms = (1 + MARGIN) * 1000 / self.rate
+        args = [interval_ms * self.rate, interval_ms, max(0, remaining), max(0.0, age_s) * 1000]
+        await self._level(keys=[self._keys[0]], args=args)
 
     async def strict(self) -> bool:
         return bool(await self._redis.set(self._keys[2], b"1", px=int(STRICT_S * 1000), nx=True))
@@ -244,8 +254,8 @@ class FallbackPacer:
         await self._call("hold", seconds)
         await self._fallback.hold(seconds)  # a later outage still remembers the hold
 
-    async def exhaust(self) -> None:
-        await self._call("exhaust")
+    async def level(self, remaining: int, age_s: float = 0.0) -> None:
+        await self._call("level", remaining, age_s)
 
     async def strict(self) -> bool:
         await self._fallback.strict()

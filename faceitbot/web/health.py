@@ -3,7 +3,8 @@
 /healthz answers from the event loop itself, so a 200 means the process and its loop are alive.
 /readyz says whether this replica can serve users now: PostgreSQL, Redis when configured, and
 the Bot API answering; otherwise 503 naming what failed. A replica that is shutting down is not
-ready, so a load balancer stops sending it updates first.
+ready, so a load balancer stops sending it updates first; nor is one still starting: the health
+port opens before the webhook port does, and an update sent there in between would be refused.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class Readiness:
     bot: Bot
     redis: aioredis.Redis | None
     stopping: Callable[[], bool]
+    serving: bool = False  # set once the webhook listens or the polling loop runs
 
     async def checks(self) -> dict[str, bool]:
         """Each dependency this replica needs → whether it answered now."""
@@ -41,6 +43,8 @@ class Readiness:
         failed = [name for name, up in (await self.checks()).items() if not up]
         if self.stopping():
             failed.insert(0, "shutting down")
+        elif not self.serving:
+            failed.insert(0, "starting")
         return failed
 
     async def _postgres(self) -> bool:
