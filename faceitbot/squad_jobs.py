@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import BufferedInputFile
 from aiogram.utils.i18n import I18n
 from loguru import logger
@@ -140,8 +140,14 @@ async def refresh_boards(deps: SquadDeps, now: datetime, every_s: int = squads.B
     for row in await squads.due_boards(deps.pool, every_s):
         entries = await squads.leaderboard(deps.pool, deps.background, row.chat_id, now)
         text = render.board(entries, L10n(deps.i18n, row.language))
-        with send_governor.background():
-            edited += await squads.refresh_board(deps.pool, deps.bot, row, text)
+        try:
+            with send_governor.background():
+                edited += await squads.refresh_board(deps.pool, deps.bot, row, text)
+        except TelegramForbiddenError:
+            # Removed without our hearing of it (a missed my_chat_member): as if we had.
+            await store.mark_removed(deps.pool, row.chat_id)
+        except TelegramAPIError as e:  # one group's trouble does not hold up the others'
+            logger.warning("squad {}: leaderboard not refreshed ({})", row.chat_id, e.message)
     return edited
 
 
