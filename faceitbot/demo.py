@@ -220,7 +220,7 @@ async def run_demo(*, script: Path | None, lang: str = "en", out: TextIO | None 
 async def _world_week(rt: Any) -> None:
     """The demo world's clock: its Monday 10:00 comes and the squad's weekly digest is planned
     for the week of play the world holds (the squad counts as formed before it)."""
-    from faceitbot import squad_jobs
+    from faceitbot.services import squads
     from faceitbot.services.squads import latest_slot
     from faceitbot.sim.fixtures import NOW
 
@@ -228,7 +228,7 @@ async def _world_week(rt: Any) -> None:
     await rt.pool.execute(
         "UPDATE squads SET created_at = $2 WHERE chat_id = $1", GROUP_ID, now - timedelta(days=30)
     )
-    await squad_jobs.plan_digests(rt.pool, rt.queue, now)
+    await squads.plan_digests(rt.pool, rt.queue, now)
 
 
 async def _chat(

@@ -1,8 +1,8 @@
 """The squads' periodic work and its queue jobs.
 
-Ticks (each slot run by one replica, see scheduler.py) only plan: the digest tick writes the
-(group, week) row and its job in one transaction, so a digest is planned once whichever replicas
-tick and however often they restart; the job records each message it sent (the text, then the
+Ticks (each slot run by one replica, see scheduler.py) only plan (services/squads.py): the
+(group, week) row and its job are written in one transaction, so a digest is planned once
+whichever replicas tick and however often they restart; the job records each message it sent (the text, then the
 picture), so a retry after a crash sends only what is missing. The leaderboard tick claims the
 boards not looked at for 10 minutes and edits the ones whose figures changed. Sends go through
 the send governor as background sends: a group gets at most 20 a minute, behind users' replies.
@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 from aiogram import Bot
 from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import BufferedInputFile
@@ -22,20 +23,16 @@ from aiogram.utils.i18n import I18n
 from loguru import logger
 
 from faceitbot import send_governor, sent
-from faceitbot.constants import Priority
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n
-from faceitbot.queue import JobSpec, TaskQueue
+from faceitbot.queue import TaskQueue
 from faceitbot.render import squads as render
 from faceitbot.scheduler import Scheduler
 from faceitbot.services import delivery, squads
 from faceitbot.store import squads as store
 from faceitbot.store.db import Pool
 from faceitbot.store.jobs import JobRow
-from faceitbot.store.settings import DEFAULT_TIME_ZONE
 
-DIGEST = JobSpec("squads.digest", Priority.LOW, max_attempts=5, timeout_s=120, backoff_s=30.0)
-RECAP = JobSpec("squads.recap", Priority.LOW, max_attempts=3, timeout_s=60, backoff_s=30.0)
 PLAN_EVERY_S = 300  # digests and recaps go out within five minutes of their time
 BOARDS_EVERY_S = 60
 FORGET_EVERY_S = 3600
@@ -49,48 +46,6 @@ class SquadDeps:
     faceit: FaceitClient  # the main client: digest and recap pages
     background: FaceitClient  # monitoring's client: stale leaderboard members, on its share
     i18n: I18n
-
-
-# -- planning -------------------------------------------------------------------------------------
-async def plan_digests(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]:
-    """Opens the digest of every squad whose time came; returns the chats planned just now."""
-    planned = []
-    for row in await store.digest_candidates(pool):
-        week_end = squads.digest_due(row, now)
-        if week_end is None:
-            continue
-        async with pool.acquire() as conn, conn.transaction():
-            if not await store.open_digest(conn, row.chat_id, week_end):
-                continue  # planned already, by this replica or another
-            await queue.submit(
-                DIGEST,
-                {"chat_id": row.chat_id, "week_end": week_end.isoformat()},
-                dedupe_key=f"digest:{row.chat_id}:{int(week_end.timestamp())}",
-                conn=conn,
-            )
-        planned.append(row.chat_id)
-    if planned:
-        logger.info("squads: {} digest(s) planned", len(planned))
-    return planned
-
-
-async def plan_recaps(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]:
-    planned = []
-    for user in await store.recap_users(pool):
-        week_end = squads.recap_due(user.since, user.time_zone or DEFAULT_TIME_ZONE, now)
-        if week_end is None:
-            continue
-        async with pool.acquire() as conn, conn.transaction():
-            if not await store.open_recap(conn, user.telegram_id, week_end):
-                continue
-            await queue.submit(
-                RECAP,
-                {"telegram_id": user.telegram_id, "week_end": week_end.isoformat()},
-                dedupe_key=f"recap:{user.telegram_id}:{int(week_end.timestamp())}",
-                conn=conn,
-            )
-        planned.append(user.telegram_id)
-    return planned
 
 
 # -- the jobs -------------------------------------------------------------------------------------
@@ -153,18 +108,20 @@ async def refresh_boards(deps: SquadDeps, now: datetime, every_s: int = squads.B
 
 def register(scheduler: Scheduler, deps: SquadDeps) -> None:
     async def run_digest(payload: dict[str, Any], job: JobRow) -> None:
-        await send_digest(deps, payload["chat_id"], datetime.fromisoformat(payload["week_end"]))
+        planned = msgspec.convert(payload, squads.DigestJob)
+        await send_digest(deps, planned.chat_id, datetime.fromisoformat(planned.week_end))
 
     async def run_recap(payload: dict[str, Any], job: JobRow) -> None:
-        await send_recap(deps, payload["telegram_id"], datetime.fromisoformat(payload["week_end"]))
+        planned = msgspec.convert(payload, squads.RecapJob)
+        await send_recap(deps, planned.telegram_id, datetime.fromisoformat(planned.week_end))
 
-    deps.queue.register(DIGEST, run_digest)
-    deps.queue.register(RECAP, run_recap)
+    deps.queue.register(squads.DIGEST, run_digest)
+    deps.queue.register(squads.RECAP, run_recap)
 
     async def plan(_: datetime) -> None:
         now = datetime.now(UTC)
-        await plan_digests(deps.pool, deps.queue, now)
-        await plan_recaps(deps.pool, deps.queue, now)
+        await squads.plan_digests(deps.pool, deps.queue, now)
+        await squads.plan_recaps(deps.pool, deps.queue, now)
 
     async def boards(_: datetime) -> None:
         await refresh_boards(deps, datetime.now(UTC))

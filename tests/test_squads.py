@@ -292,7 +292,7 @@ async def test_the_weekly_recap_is_opt_in_from_settings_and_sent_once(bot: BotHa
 
     # Opted out, nothing is planned.
     later = datetime.now(UTC) + timedelta(days=8)
-    assert await squad_jobs.plan_recaps(bot.rt.pool, bot.rt.queue, later) == []
+    assert await squads.plan_recaps(bot.rt.pool, bot.rt.queue, later) == []
 
     bot.tg.mark()
     bot.tg.press_button(uid, view.result["message_id"], recap["callback_data"], user_id=uid)
@@ -307,8 +307,8 @@ async def test_the_weekly_recap_is_opt_in_from_settings_and_sent_once(bot: BotHa
     # The first Monday 10:00 (the user's zone) after opting in: planned once however often asked.
     monday = squads.latest_slot(0, 10, "Europe/Moscow", later) + timedelta(minutes=5)
     bot.tg.mark()
-    first = await squad_jobs.plan_recaps(bot.rt.pool, bot.rt.queue, monday)
-    second = await squad_jobs.plan_recaps(bot.rt.pool, bot.rt.queue, monday + timedelta(minutes=5))
+    first = await squads.plan_recaps(bot.rt.pool, bot.rt.queue, monday)
+    second = await squads.plan_recaps(bot.rt.pool, bot.rt.queue, monday + timedelta(minutes=5))
     assert (first, second) == ([uid], [])
     [sent] = await bot.tg.wait_for("sendMessage", chat_id=uid, settle=SETTLE_S)
     assert sent.params["text"].splitlines()[0] == f"📬 <b>{world.players[6].nickname}</b>, your week"

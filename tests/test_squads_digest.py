@@ -26,6 +26,7 @@ from faceitbot.queue import TaskQueue
 from faceitbot.render import squads as card
 from faceitbot.scheduler import Scheduler
 from faceitbot.send_governor import LocalPace, SendGovernor
+from faceitbot.services import squads
 from faceitbot.services.squads import latest_slot
 from faceitbot.sim.fixtures import NOW, World
 from faceitbot.store.db import Pool, create_pool
@@ -144,16 +145,16 @@ async def test_the_digest_goes_out_once_with_two_replicas_and_a_restart(
     now = slot + timedelta(minutes=10)
     async with replica(schema, bot.faceit.base_url, bot.tg.base_url) as (pool_b, queue_b):
         planned = await asyncio.gather(
-            squad_jobs.plan_digests(bot.rt.pool, bot.rt.queue, now),
-            squad_jobs.plan_digests(pool_b, queue_b, now),
+            squads.plan_digests(bot.rt.pool, bot.rt.queue, now),
+            squads.plan_digests(pool_b, queue_b, now),
         )
         assert sorted(len(p) for p in planned) == [0, 1]
         text, photo = await bot.tg.wait_for(("sendMessage", "sendPhoto"), chat_id=group, count=2, timeout=30)
     # Replica B restarted: planning again, on both, plans nothing.
     async with replica(schema, bot.faceit.base_url, bot.tg.base_url) as (pool_b, queue_b):
         again = await asyncio.gather(
-            squad_jobs.plan_digests(bot.rt.pool, bot.rt.queue, now + timedelta(minutes=20)),
-            squad_jobs.plan_digests(pool_b, queue_b, now + timedelta(hours=3)),
+            squads.plan_digests(bot.rt.pool, bot.rt.queue, now + timedelta(minutes=20)),
+            squads.plan_digests(pool_b, queue_b, now + timedelta(hours=3)),
         )
         assert again == [[], []]
     await bot.tg.wait_for(("sendMessage", "sendPhoto"), chat_id=group, count=2, settle=SETTLE_S)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import msgspec
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
 from loguru import logger
@@ -23,16 +24,21 @@ from loguru import logger
 from faceitbot import parsing
 from faceitbot.analysis import squads as figures
 from faceitbot.analysis.recent import MatchLine, match_lines
+from faceitbot.constants import Priority
 from faceitbot.errors import BadInput, FaceitBotError, NotLinked
 from faceitbot.faceit.allowance import spending
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.services.players import find_player
 from faceitbot.store import players as players_store
 from faceitbot.store import squads as store
 from faceitbot.store.db import Pool
+from faceitbot.store.settings import DEFAULT_TIME_ZONE
 from faceitbot.store.squads import MemberRow, SquadRow
 from faceitbot.store.users import UserRow
 
+DIGEST = JobSpec("squads.digest", Priority.LOW, max_attempts=5, timeout_s=120, backoff_s=30.0)
+RECAP = JobSpec("squads.recap", Priority.LOW, max_attempts=3, timeout_s=60, backoff_s=30.0)
 WEEK = timedelta(days=7)
 STALE = timedelta(days=1)  # a member's ELO older than this is read again for the leaderboard
 DIGEST_LATE = timedelta(days=1)  # a digest not out a day after its time is skipped, not sent late
@@ -276,6 +282,37 @@ def digest_due(squad_row: SquadRow, now: datetime) -> datetime | None:
     return slot
 
 
+class DigestJob(msgspec.Struct, frozen=True):
+    """The digest job's payload: the group and the end of its week (ISO 8601, UTC)."""
+
+    chat_id: int
+    week_end: str
+
+
+async def plan_digests(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]:
+    """Opens the digest of every squad whose time came, the (group, week) row and its job in one
+    transaction; returns the groups planned by this call (none when another call planned them)."""
+    planned = []
+    for row in await store.digest_candidates(pool):
+        week_end = digest_due(row, now)
+        if week_end is None:
+            continue
+        async with pool.acquire() as conn, conn.transaction():
+            if not await store.open_digest(conn, row.chat_id, week_end):
+                continue
+            payload = DigestJob(row.chat_id, week_end.isoformat())
+            await queue.submit(
+                DIGEST,
+                msgspec.to_builtins(payload),
+                dedupe_key=f"digest:{row.chat_id}:{int(week_end.timestamp())}",
+                conn=conn,
+            )
+        planned.append(row.chat_id)
+    if planned:
+        logger.info("squads: {} digest(s) planned", len(planned))
+    return planned
+
+
 async def week_rows(faceit: FaceitClient, player_id: str) -> list[MatchLine]:
     """The newest 100 per-match rows: one page, shared through the cache with /together."""
     page = await faceit.game_stats(player_id, limit=PAGE)
@@ -346,6 +383,31 @@ async def build_recap(pool: Pool, faceit: FaceitClient, player_id: str, week_end
     after = await store.elo_before(pool, [player_id], week_end)
     change = after[player_id] - before[player_id] if player_id in before and player_id in after else None
     return figures.recap(rows, int(start.timestamp()), int(week_end.timestamp()), change)
+
+
+class RecapJob(msgspec.Struct, frozen=True):
+    telegram_id: int
+    week_end: str
+
+
+async def plan_recaps(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]:
+    planned = []
+    for user in await store.recap_users(pool):
+        week_end = recap_due(user.since, user.time_zone or DEFAULT_TIME_ZONE, now)
+        if week_end is None:
+            continue
+        async with pool.acquire() as conn, conn.transaction():
+            if not await store.open_recap(conn, user.telegram_id, week_end):
+                continue
+            payload = RecapJob(user.telegram_id, week_end.isoformat())
+            await queue.submit(
+                RECAP,
+                msgspec.to_builtins(payload),
+                dedupe_key=f"recap:{user.telegram_id}:{int(week_end.timestamp())}",
+                conn=conn,
+            )
+        planned.append(user.telegram_id)
+    return planned
 
 
 async def set_recap(pool: Pool, user: UserRow, on: bool) -> None:
