@@ -21,13 +21,13 @@ from faceitbot.analysis.squads import digest
 from faceitbot.botsession import create_bot
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.i18n.loader import load_i18n
+from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import squads as card
 from faceitbot.scheduler import Scheduler
 from faceitbot.send_governor import LocalPace, SendGovernor
 from faceitbot.services import squads
-from faceitbot.services.squads import latest_slot
+from faceitbot.services.squads import WeekDigest, latest_slot
 from faceitbot.sim.fixtures import NOW, World
 from faceitbot.store.db import Pool, create_pool
 from tests.conftest import FACEIT_KEY, PG_DSN, SETTLE_S, TOKEN, BotHarness
@@ -227,6 +227,11 @@ def test_best_kd_and_adr_need_five_matches_and_a_large_squad_is_one_card() -> No
     big = digest(fifty, {f"p{i}": i - 25 for i in range(50)}, {f"p{i}": f"player{i}" for i in range(50)})
     assert len(card.card_rows(big)) == card.MAX_ROWS
     assert [f.value for f in card.card_rows(big)][:1] == [24.0]
+    # One message too: a squad of 50 stays far inside Telegram's 4,096 characters.
+    week = WeekDigest(datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC), big)
+    for lang in ("en", "ru"):
+        text = card.digest_text(week, "UTC", L10n(load_i18n(), lang))
+        assert len(text) < 4096 and text.count("\n") == 5  # title, matches, ELO, most, streak, win
 
 
 def test_the_demo_shows_a_leaderboard_a_digest_card_and_together(tmp_path) -> None:
