@@ -202,6 +202,10 @@ async def test_the_leaderboard_is_pinned_and_edited_in_place_only_when_a_figure_
     assert await squad_jobs.refresh_boards(deps(bot), datetime.now(UTC)) == 0
     assert len(bot.tg.calls_for(group, "editMessageText")) == 1
 
+    # A new /leaderboard replaces the pinned one: the old leaves the pins, and is edited no more.
+    [fresh] = await in_group(bot, group, b, "/leaderboard")
+    assert bot.tg.groups.pinned[group] == [fresh.result["message_id"]]
+
 
 async def test_a_board_not_pinned_when_the_bot_may_not_pin(bot: BotHarness, world: World) -> None:
     group = new_group()

@@ -225,7 +225,13 @@ async def leaderboard(
 async def post_board(pool: Pool, bot: Bot, chat_id: int, text: str) -> bool:
     """Sends the leaderboard and pins it when the bot may; True when pinned. Later refreshes
     edit this message."""
+    previous = await store.get(pool, chat_id)
     sent = await bot.send_message(chat_id, text)
+    if previous is not None and previous.board_pinned and previous.board_message_id is not None:
+        try:  # the board it replaces leaves the pins
+            await bot.unpin_chat_message(chat_id, message_id=previous.board_message_id)
+        except TelegramBadRequest as e:
+            logger.info("squad {}: the previous leaderboard stays pinned ({})", chat_id, e.message)
     pinned = True
     try:
         await bot.pin_chat_message(chat_id, sent.message_id, disable_notification=True)
