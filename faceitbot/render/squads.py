@@ -3,7 +3,6 @@ card. The card's labels are short and language-neutral; the translated text is t
 
 from __future__ import annotations
 
-import calendar
 import io
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -13,7 +12,7 @@ from PIL import Image, ImageDraw, ImageFont
 from faceitbot.analysis.squads import BoardEntry, Digest, Figure, Recap, WeekFigures
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
-from faceitbot.services.squads import Joined, TogetherReport, WeekDigest
+from faceitbot.services.squads import DAYS, Joined, TogetherReport, WeekDigest
 from faceitbot.store.squads import SquadRow
 
 # The card: a title band, then one row per member (ELO change of the week), then the awards.
@@ -62,7 +61,7 @@ def removed(nickname: str, l10n: L10n) -> Rendered:
 
 def squad_view(row: SquadRow, l10n: L10n) -> Rendered:
     if row.digest_on:
-        day = l10n(f"squad-day-{calendar.day_abbr[row.digest_day].lower()}")
+        day = l10n(f"squad-day-{DAYS[row.digest_day]}")
         digest = l10n(
             "squad-digest-at", day=day, hour=f"{row.digest_hour:02d}:00", zone=escape(row.time_zone)
         )

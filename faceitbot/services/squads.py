@@ -10,7 +10,6 @@ digest's or another /together's page is free), charged to the caller's allowance
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
@@ -46,7 +45,7 @@ BOARD_EVERY_S = 600  # a leaderboard is compared with the figures (and edited) a
 BOARDS_PER_TICK = 50
 PAGE = 100  # per-match rows in one FACEIT page: the digest's and /together's one read a player
 ADMIN_STATUSES = frozenset({"creator", "administrator"})
-DAYS = tuple(d.lower() for d in calendar.day_abbr)  # "mon" ... "sun", whatever the locale
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")  # as typed: fixed, not the process locale
 
 
 class GroupsOnly(FaceitBotError):
@@ -73,7 +72,7 @@ class NotInSquad(FaceitBotError):
 
 
 class JoinNeedsLink(FaceitBotError):
-    """In a group: link in private first (the bot's username goes in the text)."""
+    """Joining needs a linked account; linking is done in private."""
 
     key = "squad-join-link-first"
 
