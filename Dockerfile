@@ -3,7 +3,7 @@ FROM python:3.12-slim AS build
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH
-COPY pyproject.toml README.md run.py ./
+COPY pyproject.toml setup.py README.md run.py ./
 COPY faceitbot ./faceitbot
 COPY sql ./sql
 RUN pip install --no-cache-dir .

@@ -30,10 +30,10 @@ from faceitbot.queue import TaskQueue
 from faceitbot.services.analysis import analyse_match
 from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.services.players import find_player
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import build_world
 from faceitbot.store import migrate
 from faceitbot.store.db import create_pool
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import build_world
 
 KEY = "bench-key"
 RATE = 10  # the simulator's default, as the real key

@@ -10,9 +10,9 @@ gets their stats and the players' history files, as a real finish would; every r
 policies make (history pages, match stats, player ELO) goes over HTTP to the simulator through
 the real FaceitClient. The two policies run side by side in the same run, each with its own key:
 
-- adaptive: the real cadence rule (faceitbot/monitoring/cadence.py), the real budget governor
-  and ShareBudget (faceitbot/monitoring/governor.py, windows on the virtual clock) and the real
-  history scanning (faceitbot/monitoring/results.py); the PostgreSQL claim (oldest due first) is
+- adaptive: the real cadence rule (faceitbot/tracking/cadence.py), the real budget governor
+  and ShareBudget (faceitbot/tracking/governor.py, windows on the virtual clock) and the real
+  history scanning (faceitbot/tracking/results.py); the PostgreSQL claim (oldest due first) is
   a heap here, and matches are resolved once for every tracked player in them, as in the bot;
 - naive: the seed's policy, every player every CHECK_INTERVAL_MINUTES, under the same share cap
   (oldest due first), with the same once-per-match resolution (which only flatters it);
@@ -51,15 +51,15 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-from common import median, pct, table
+from common import ROOT, median, pct, table
 
+from faceitbot.cluster.kv import MemoryKV
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.tally import tally
-from faceitbot.kv import MemoryKV
-from faceitbot.monitoring import cadence, results
-from faceitbot.monitoring.governor import Governor, LocalWindow, ShareBudget, ShareSpent
-from faceitbot.monitoring.monitor import CACHE_TTLS, HISTORY_LIMIT, MAX_PAGES, SHARE_SPENT_RETRY_S
+from faceitbot.tracking import cadence, results
+from faceitbot.tracking.governor import Governor, LocalWindow, ShareBudget, ShareSpent
+from faceitbot.tracking.monitor import CACHE_TTLS, HISTORY_LIMIT, MAX_PAGES, SHARE_SPENT_RETRY_S
 
 KEY = "bench-key"
 START = 1_800_057_600  # a midnight (UTC)
@@ -453,7 +453,7 @@ def make_monitor(name: str, adaptive: bool, url: str, clock: Clock, concurrency:
 
 @contextlib.asynccontextmanager
 async def simulator(root: Path, latency_ms: float) -> AsyncIterator[str]:
-    """The FACEIT simulator in a process of its own (`faceitbot sim faceit`): the second core
+    """The FACEIT simulator in a process of its own (`python -m faceitbot_sim faceit`): the second core
     serves while this one simulates."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -461,8 +461,7 @@ async def simulator(root: Path, latency_ms: float) -> AsyncIterator[str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "faceitbot.cli",
-        "sim",
+        "faceitbot_sim",
         "faceit",
         "--data",
         str(root),
@@ -473,6 +472,7 @@ async def simulator(root: Path, latency_ms: float) -> AsyncIterator[str]:
         "--latency-ms",
         str(latency_ms),
         stdout=asyncio.subprocess.PIPE,
+        cwd=ROOT,  # the simulators are importable from the checkout, not installed
     )
     try:
         assert proc.stdout is not None

@@ -15,21 +15,19 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import aiohttp
 from common import ROOT, scratch_schema, table, temp_dir
 
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import build_world
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import build_world
+from faceitbot_sim.replicas import Replica, replica_env, start_replica, wait_ready
+from faceitbot_sim.telegram import FakeTelegram
 
 KEY = "bench-key"
 TOKEN = "5556:BENCH-replicas-token"
@@ -70,25 +68,6 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-async def ready(port: int) -> bool:
-    try:
-        async with (
-            aiohttp.ClientSession() as http,
-            http.get(f"http://127.0.0.1:{port}/readyz", timeout=aiohttp.ClientTimeout(total=3)) as r,
-        ):
-            return r.status == 200
-    except (aiohttp.ClientError, TimeoutError):
-        return False
-
-
 def is_result(call) -> bool:
     return call.method in ("editMessageText", "sendMessage") and "FACEIT request" in call.params.get(
         "text", ""
@@ -98,55 +77,38 @@ def is_result(call) -> bool:
 async def one_round(n: int, rooms: list[str], faceit: FaceitSim, log_dir: Path) -> Round:
     result = Round(n, len(rooms))
     async with scratch_schema() as dsn, FakeTelegram(token=TOKEN, spec=SPEC) as tg:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))
-        }
-        env.update(
-            TELEGRAM_BOT_TOKEN=TOKEN,
-            FACEIT_API_KEY=KEY,
-            DATABASE_URL=dsn,
-            FACEIT_API_URL=faceit.base_url,
-            TELEGRAM_API_URL=tg.base_url,
-            REDIS_URL=REDIS_URL,
-            REDIS_PREFIX=f"benchrep:{uuid.uuid4().hex[:8]}:",
+        env = replica_env(
+            dsn,
+            faceit.base_url,
+            tg.base_url,
+            token=TOKEN,
+            faceit_key=KEY,
+            redis_url=REDIS_URL,
+            prefix=f"benchrep:{uuid.uuid4().hex[:8]}:",
             LOG_LEVEL="WARNING",
-            HTTP_HOST="127.0.0.1",
             FACEIT_BUDGET_REQUESTS="1000000",
             QUOTA_FREE="1000",
             LEADER_TTL_SECONDS="5",
         )
-        procs: list[tuple[asyncio.subprocess.Process, int]] = []
+        replicas: list[Replica] = []
         try:
             for i in range(n):
-                port = free_port()
-                out = (log_dir / f"r{n}-{i}.log").open("ab")
-                proc = await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "run.py",
-                    cwd=ROOT,
-                    env={**env, "HEALTH_PORT": str(port)},
-                    stdout=out,
-                    stderr=out,
-                )
-                out.close()
-                procs.append((proc, port))
-            deadline = time.monotonic() + 120
-            while not all([await ready(port) for _, port in procs]):
-                if time.monotonic() > deadline or any(p.returncode is not None for p, _ in procs):
-                    raise RuntimeError(f"replicas did not become ready; see {log_dir}")
-                await asyncio.sleep(0.3)
+                replicas.append(await start_replica(env, log_dir / f"r{n}-{i}.log"))
+            try:
+                await asyncio.gather(*(wait_ready(r, timeout=120) for r in replicas))
+            except AssertionError as e:
+                raise RuntimeError(f"replicas did not become ready; see {log_dir}") from e
             await asyncio.sleep(2)  # start-up work (commands, first ticks) settles before "idle"
-            result.idle_mb = [rss_mb(p.pid) for p, _ in procs]
-            cpu_before = [cpu_seconds(p.pid) for p, _ in procs]
+            procs = [r.proc for r in replicas]
+            result.idle_mb = [rss_mb(p.pid) for p in procs]
+            cpu_before = [cpu_seconds(p.pid) for p in procs]
             busy = [0.0] * n
             users = [900_000 + i for i in range(len(rooms))]
             started = time.perf_counter()
             for user, room in zip(users, rooms, strict=True):
                 tg.send_text(user, f"/match {room}", user_id=user, first_name="Bench")
             while True:
-                busy = [max(b, rss_mb(p.pid)) for b, (p, _) in zip(busy, procs, strict=True)]
+                busy = [max(b, rss_mb(p.pid)) for b, p in zip(busy, procs, strict=True)]
                 done = sum(1 for u in users if any(is_result(c) for c in tg.calls_for(u)))
                 if done == len(users):
                     break
@@ -157,13 +119,9 @@ async def one_round(n: int, rooms: list[str], faceit: FaceitSim, log_dir: Path) 
             result.results = done
             result.doubled = sum(1 for u in users if sum(is_result(c) for c in tg.calls_for(u)) > 1)
             result.busy_mb = busy
-            result.cpu_s = [cpu_seconds(p.pid) - c for (p, _), c in zip(procs, cpu_before, strict=True)]
+            result.cpu_s = [cpu_seconds(p.pid) - c for p, c in zip(procs, cpu_before, strict=True)]
         finally:
-            for proc, _ in procs:
-                if proc.returncode is None:
-                    proc.send_signal(signal.SIGTERM)
-            for proc, _ in procs:
-                await asyncio.wait_for(proc.wait(), 30)
+            await asyncio.gather(*(r.stop(timeout=30) for r in replicas))
     return result
 
 

@@ -28,8 +28,8 @@ from updates import KEY, TOKEN, RemoteTelegram, serving
 from faceitbot.app import build
 from faceitbot.config import load_settings
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import build_world
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import build_world
 
 REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
 TELEGRAM_PER_S = 30  # what the fake (and Telegram) allows

@@ -23,18 +23,18 @@ from datetime import UTC, datetime
 
 from common import scratch_schema, table, temp_dir
 
+from faceitbot.cluster.kv import MemoryKV
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.kv import MemoryKV
-from faceitbot.monitoring.monitor import CACHE_TTLS
 from faceitbot.services import squads
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import build_world
 from faceitbot.store import migrate
 from faceitbot.store import players as players_store
 from faceitbot.store import squads as store
 from faceitbot.store.db import create_pool
+from faceitbot.tracking.monitor import CACHE_TTLS
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import build_world
 
 KEY = "bench-key"
 LOOKS_A_DAY = 24 * 6  # every 10 minutes

@@ -43,8 +43,8 @@ from common import ROOT, pct, scratch_schema, table, temp_dir
 from faceitbot.app import Runtime, build, serve
 from faceitbot.config import load_settings
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World, build_world
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World, build_world
 
 TOKEN = "5555:BENCH-token"
 
@@ -75,8 +75,7 @@ class RemoteTelegram:
             [
                 sys.executable,
                 "-m",
-                "faceitbot.cli",
-                "sim",
+                "faceitbot_sim",
                 "telegram",
                 "--port",
                 str(self.port),

@@ -24,8 +24,11 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import housekeeping, insight_jobs, jobs, squad_jobs, subscriptions
-from faceitbot.botsession import create_bot
+from faceitbot import housekeeping, subscriptions
+from faceitbot.cluster.heartbeat import Heartbeat
+from faceitbot.cluster.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
+from faceitbot.cluster.leader import AdvisoryLease, Lease, RedisLease, SoleLease
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.commands import Scope, in_scope
 from faceitbot.config import Settings
 from faceitbot.faceit.allowance import (
@@ -38,32 +41,31 @@ from faceitbot.faceit.allowance import (
 from faceitbot.faceit.budget import FallbackBudget, LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.faceit.configured import faceit_client
 from faceitbot.faceit.pacing import FallbackPacer, LocalPacer, Pacer, RedisPacer
 from faceitbot.handlers import install_handlers
-from faceitbot.heartbeat import Heartbeat
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.intake.gate import UpdateGate
 from faceitbot.intake.inflight import InFlight
 from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
-from faceitbot.jobs import JobContext
-from faceitbot.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
-from faceitbot.leader import AdvisoryLease, Lease, RedisLease, SoleLease
+from faceitbot.jobs import JobContext, register_all
+from faceitbot.jobs import squads as squad_jobs
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
-from faceitbot.middlewares.membership import Activity, BanGate, BanList
-from faceitbot.monitoring import Monitor, create_monitor
-from faceitbot.monitoring.webhooks import WebhookIntake
+from faceitbot.middlewares.membership import Activity, BanGate
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
-from faceitbot.scheduler import Scheduler
-from faceitbot.send_governor import LocalPace, Pace, RedisPace, SendGovernor
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, scorecard
-from faceitbot.store import embedded, migrate
-from faceitbot.store.db import create_pool
+from faceitbot.services.bans import BanList
+from faceitbot.store.database import migrated_pool
+from faceitbot.telegram.send_governor import LocalPace, Pace, RedisPace, SendGovernor
+from faceitbot.telegram.session import create_bot
+from faceitbot.tracking import Monitor, create_monitor
+from faceitbot.tracking.webhooks import WebhookIntake
 from faceitbot.web.dashboard import DashboardDeps, add_dashboard_routes
 from faceitbot.web.dashboard_auth import DashboardAuth
 from faceitbot.web.faceit_webhook import add_faceit_webhook_route
@@ -93,14 +95,7 @@ class Runtime:
 @asynccontextmanager
 async def build(settings: Settings) -> AsyncIterator[Runtime]:
     async with AsyncExitStack() as stack:
-        dsn = settings.database_url
-        if dsn is None:
-            pg = await embedded.start(settings.data_dir)
-            stack.callback(pg.stop)
-            dsn = pg.uri
-        pool = await create_pool(dsn)
-        stack.push_async_callback(pool.close)
-        await migrate.apply(pool)
+        pool, _ = await stack.enter_async_context(migrated_pool(settings.database_url, settings.data_dir))
 
         redis = await _connect_redis(settings)
         if redis is not None:
@@ -140,13 +135,10 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         else:
             allowance = LocalAllowance(allowance_window)
         metrics = Metrics()
-        faceit = FaceitClient(
-            settings.faceit_api_url,
-            settings.faceit_api_key,
+        faceit = faceit_client(
+            settings,
             budget=budget,
             cache=ResponseCache(kv),
-            concurrency=settings.faceit_concurrency,
-            timeout_s=settings.faceit_timeout_s,
             pacer=pacer,
             on_rate_limited=metrics.faceit_rate_limited.inc,
         )
@@ -177,9 +169,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         job_ctx = JobContext(
             bot=bot, pool=pool, faceit=faceit, i18n=i18n, settings=settings, allowances=allowances
         )
-        jobs.register(queue, job_ctx)
-        jobs.register_broadcast(queue, job_ctx)
-        insight_jobs.register(queue, job_ctx)
+        register_all(queue, job_ctx)
         monitor = create_monitor(
             settings,
             pool=pool,
@@ -213,7 +203,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         analytics.register(scheduler, queue, pool, faceit)
         scorecard.register(scheduler, queue, pool, faceit)
         admin_service.register(scheduler, queue, pool)
-        squad_jobs.register(scheduler, squad_jobs.SquadDeps(pool, queue, bot, faceit, monitor.faceit, i18n))
+        squad_jobs.schedule(scheduler, queue, pool, bot, monitor.faceit, i18n)
         monitor.schedule(scheduler)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)

@@ -1,33 +1,21 @@
-"""The `faceitbot` command: run, migrate, sim …"""
+"""The `faceitbot` command: run, migrate, analyze, import-legacy, backup, restore."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import sys
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from faceitbot.config import ConfigError, load_settings
 from faceitbot.logs import setup_logging
 
-if TYPE_CHECKING:
-    from faceitbot.store.db import Pool
-
 
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["sim"]:
-        _sim(argv[1:])
-        return
     parser = argparse.ArgumentParser(prog="faceitbot", description="FACEIT companion bot for Telegram")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run the bot (long polling)")
-    run.add_argument("--demo", action="store_true", help="a terminal chat with the bot against simulators")
-    run.add_argument("--script", type=Path, help="with --demo: read the typed lines from FILE and exit")
-    run.add_argument("--lang", default="en", choices=("en", "ru"), help="with --demo: your Telegram language")
+    sub.add_parser("run", help="run the bot (long polling); the demo is `python run.py --demo`")
     sub.add_parser("migrate", help="apply pending SQL migrations and exit")
     analyze = sub.add_parser("analyze", help="analyse a match room from the command line")
     analyze.add_argument("match", help="match id (1-<uuid>) or FACEIT room URL")
@@ -43,16 +31,7 @@ def main(argv: list[str] | None = None) -> None:
     dump.add_argument("file", type=Path, help="the archive to write, e.g. faceitbot-2026-01-31.dump")
     load = sub.add_parser("restore", help="restore FILE into the empty database at DATABASE_URL")
     load.add_argument("file", type=Path, help="an archive written by `faceitbot backup`")
-    sub.add_parser("sim", help="simulators: sim faceit | sim telegram | sim world (see sim -h)")
     args = parser.parse_args(argv)
-
-    if args.command == "run" and args.demo:
-        from faceitbot.demo import run_demo
-
-        asyncio.run(run_demo(script=args.script, lang=args.lang))
-        return
-    if getattr(args, "script", None):
-        parser.error("--script only works with --demo")
 
     if args.command == "analyze":
         raise SystemExit(
@@ -78,34 +57,12 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(run_bot(settings))
 
 
-@contextlib.asynccontextmanager
-async def _migrated_pool(settings) -> AsyncIterator[tuple[Pool, list[str]]]:
-    """A pool on the configured database (or the embedded one) with the schema up to date, and
-    the migrations applied just now."""
-    from faceitbot.store import embedded, migrate
-    from faceitbot.store.db import create_pool
-
-    pg = None
-    dsn = settings.database_url
-    if dsn is None:
-        pg = await embedded.start(settings.data_dir)
-        dsn = pg.uri
-    try:
-        pool = await create_pool(dsn)
-        try:
-            applied = await migrate.apply(pool)
-            yield pool, applied
-        finally:
-            await pool.close()
-    finally:
-        if pg is not None:
-            pg.stop()
-
-
 async def _migrate(settings) -> None:
     from loguru import logger
 
-    async with _migrated_pool(settings) as (_, applied):
+    from faceitbot.store.database import migrated_pool
+
+    async with migrated_pool(settings.database_url, settings.data_dir) as (_, applied):
         logger.info("schema is up to date ({} applied now)", len(applied))
 
 
@@ -138,7 +95,9 @@ async def _import_legacy(settings, path: Path, *, dry_run: bool) -> int:
     except Unreadable as e:
         print(f"faceitbot: not importing anything, the file is unreadable: {e}", file=sys.stderr)
         return 1
-    async with _migrated_pool(settings) as (pool, _):
+    from faceitbot.store.database import migrated_pool
+
+    async with migrated_pool(settings.database_url, settings.data_dir) as (pool, _):
         try:
             report = await import_legacy(pool, document, datetime.now(UTC), dry_run=dry_run)
         except Unreadable as e:
@@ -153,7 +112,7 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
 
     from faceitbot.errors import FaceitBotError
     from faceitbot.faceit.budget import LocalBudget
-    from faceitbot.faceit.client import FaceitClient
+    from faceitbot.faceit.configured import faceit_client
     from faceitbot.i18n.loader import L10n, load_i18n
     from faceitbot.parsing import match_id
     from faceitbot.render import match as render_match
@@ -171,12 +130,8 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
         return 2
     setup_logging("WARNING", settings.log_format, settings.secrets)
     l10n = L10n(load_i18n(), lang)
-    faceit = FaceitClient(
-        settings.faceit_api_url,
-        settings.faceit_api_key,
-        budget=LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
-        concurrency=settings.faceit_concurrency,
-        timeout_s=settings.faceit_timeout_s,
+    faceit = faceit_client(
+        settings, budget=LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s)
     )
     try:
         result = await analyse_match(faceit, match_id(text))
@@ -206,21 +161,6 @@ async def _analyze(text: str, *, as_json: bool, lang: str, viewer: str | None = 
         )
         print(rendered.text)
     return 0
-
-
-def _sim(argv: list[str]) -> None:
-    usage = "usage: faceitbot sim {faceit|telegram|world} [options]"
-    if not argv or argv[0] not in ("faceit", "telegram", "world"):
-        print(usage, file=sys.stderr)
-        raise SystemExit(2)
-    kind, rest = argv[0], argv[1:]
-    if kind == "faceit":
-        from faceitbot.sim.faceit import main as sim_main
-    elif kind == "telegram":
-        from faceitbot.sim.telegram import main as sim_main
-    else:
-        from faceitbot.sim.fixtures import world_main as sim_main
-    sim_main(rest)
 
 
 if __name__ == "__main__":

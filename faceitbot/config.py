@@ -68,7 +68,7 @@ class Settings:
     referral_bonus: int = 5
     # Tracking (issue 4): players a tier may follow with /track (the linked account is free);
     # the share of the FACEIT budget monitoring may spend; how often its tick runs. The base
-    # interval of the adaptive checks is check_interval_minutes (faceitbot/monitoring/cadence.py).
+    # interval of the adaptive checks is check_interval_minutes (faceitbot/tracking/cadence.py).
     track_limit_free: int = 3
     track_limit_premium: int = 20
     track_limit_pro: int = 100

@@ -7,7 +7,7 @@ from datetime import datetime
 import asyncpg
 from loguru import logger
 
-from faceitbot.scheduler import Scheduler
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.store import job_runs
 from faceitbot.store import jobs as jobs_store
 from faceitbot.store import tracking as tracking_store

@@ -10,16 +10,16 @@ from aiogram import Bot
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import send_governor
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.config import Settings
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import payments as render
 from faceitbot.render import referrals as render_referrals
-from faceitbot.scheduler import Scheduler
-from faceitbot.services import delivery, payments, referrals
+from faceitbot.services import payments, referrals
 from faceitbot.store import payments as payments_store
 from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
+from faceitbot.telegram import delivery, send_governor
 
 EVERY_S = 300
 

@@ -23,11 +23,11 @@ from loguru import logger
 
 from faceitbot.app import Runtime, build
 from faceitbot.config import Settings, load_settings
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World, arrange_samples, build_world
-from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store import migrate
 from faceitbot.store.db import create_pool
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World, arrange_samples, build_world
+from faceitbot_sim.telegram import FakeTelegram
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

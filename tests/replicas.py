@@ -1,34 +1,40 @@
-"""Bot replicas as real subprocesses for the multi-replica tests: ports, start, wait, stop."""
+"""What the multi-replica tests add to faceitbot_sim/replicas.py: the suite's bot, schemas and
+Redis servers of a test's own, leaders."""
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
-import signal
-import socket
-import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from pathlib import Path
 
 import aiohttp
 import asyncpg
 
 from faceitbot.store import migrate
 from faceitbot.store.db import create_pool
-from tests.conftest import FACEIT_KEY, PG_DSN, ROOT, TOKEN
+from faceitbot_sim import replicas as sim_replicas
+from faceitbot_sim.replicas import PYTHON, Replica, free_port, get, start_replica, wait_ready, wait_until
+from tests.conftest import FACEIT_KEY, PG_DSN, TOKEN
 
-PYTHON = sys.executable
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# The generic harness is named here too, so a test imports everything about replicas from one place.
+__all__ = [
+    "PYTHON",
+    "PrivateRedis",
+    "Replica",
+    "doubled_job_runs",
+    "find_leader",
+    "free_port",
+    "get",
+    "leading",
+    "own_schema",
+    "post_update",
+    "replica_env",
+    "start_replica",
+    "wait_ready",
+    "wait_until",
+]
 
 
 def replica_env(
@@ -40,90 +46,17 @@ def replica_env(
     prefix: str = "",
     **extra: str,
 ) -> dict[str, str]:
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("TELEGRAM_", "FACEIT_", "DATABASE_", "REDIS_"))
-    }
-    env.update(
-        TELEGRAM_BOT_TOKEN=TOKEN,
-        FACEIT_API_KEY=FACEIT_KEY,
-        DATABASE_URL=dsn,
-        FACEIT_API_URL=faceit_url,
-        TELEGRAM_API_URL=telegram_url,
-        LOG_LEVEL="INFO",
-        HTTP_HOST="127.0.0.1",
+    """A replica of the test suite's bot (its token and FACEIT key)."""
+    return sim_replicas.replica_env(
+        dsn,
+        faceit_url,
+        telegram_url,
+        token=TOKEN,
+        faceit_key=FACEIT_KEY,
+        redis_url=redis_url,
+        prefix=prefix,
+        **extra,
     )
-    if redis_url:
-        env.update(REDIS_URL=redis_url, REDIS_PREFIX=prefix)
-    env.update(extra)
-    return env
-
-
-@dataclass
-class Replica:
-    proc: asyncio.subprocess.Process
-    health_port: int
-    log: Path
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.health_port}"
-
-    def logs(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    async def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> tuple[int, float]:
-        """Signals the replica; (exit code, seconds it took to exit)."""
-        started = time.monotonic()
-        if self.proc.returncode is None:
-            self.proc.send_signal(sig)
-        code = await asyncio.wait_for(self.proc.wait(), timeout)
-        return code, time.monotonic() - started
-
-
-async def start_replica(env: dict[str, str], log: Path, health_port: int | None = None) -> Replica:
-    port = health_port or free_port()
-    env = {**env, "HEALTH_PORT": str(port)}
-    out = log.open("ab")
-    proc = await asyncio.create_subprocess_exec(PYTHON, "run.py", cwd=ROOT, env=env, stdout=out, stderr=out)
-    out.close()
-    return Replica(proc, port, log)
-
-
-async def get(url: str, timeout: float = 5) -> tuple[int, str]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.get(url, timeout=aiohttp.ClientTimeout(total=timeout)) as r,
-    ):
-        return r.status, await r.text()
-
-
-async def wait_until(predicate, timeout: float, what: str, interval: float = 0.1):
-    """Polls an (async or plain) predicate until it returns something truthy."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if asyncio.iscoroutine(value):
-            value = await value
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout}s waiting for {what}")
-        await asyncio.sleep(interval)
-
-
-async def wait_ready(replica: Replica, timeout: float = 60) -> None:
-    async def ready() -> bool:
-        if replica.proc.returncode is not None:
-            raise AssertionError(f"replica exited with {replica.proc.returncode}:\n{replica.logs()[-3000:]}")
-        try:
-            status, _ = await get(replica.base + "/readyz", timeout=4)
-        except (aiohttp.ClientError, TimeoutError):
-            return False
-        return status == 200
-
-    await wait_until(ready, timeout, "the replica to be ready", interval=0.2)
 
 
 async def post_update(url: str, update: dict, secret: str | None) -> int:

@@ -13,8 +13,8 @@ from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, broadcasts
-from faceitbot.sim.fixtures import World
 from faceitbot.store import broadcasts as broadcasts_store
+from faceitbot_sim.fixtures import World
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
 
@@ -411,10 +411,10 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
 
     [banned] = await bot.say(ADMIN_ID, f"/admin ban {uid}")
     assert banned.params["text"] == f"User <code>{uid}</code> is banned."
-    before = len(bot.tg.calls_for(uid))
+    before = len(bot.tg.calls_for(uid, failed=True))
     with watch_updates(bot.rt.dp) as handled:
         await handled.wait(bot.tg.send_text(uid, "/start", user_id=uid))
-    assert len(bot.tg.calls_for(uid)) == before  # ignored: not a word back
+    assert len(bot.tg.calls_for(uid, failed=True)) == before  # ignored: not a word back
     [card] = await bot.say(ADMIN_ID, f"/admin user {uid}")
     assert "⛔ Banned since" in card.params["text"]
     await bot.say(ADMIN_ID, f"/admin unban {uid}")
@@ -592,6 +592,6 @@ async def test_broadcast_to_60_chats_with_403_and_429_sends_each_once(bot: BotHa
         expected = 0 if uid in blocked or uid == crashed else 1
         assert len(delivered) == expected, uid
     for uid in flooded:
-        assert [c.status for c in bot.tg.calls_for(uid, "sendMessage")] == [429, 200]
+        assert [c.status for c in bot.tg.calls_for(uid, "sendMessage", failed=True)] == [429, 200]
     tally = await broadcasts_store.tally(bot.rt.pool, broadcast_id)
     assert (tally.sent, tally.blocked, tally.failed, tally.pending) == (49, 10, 1, 0)

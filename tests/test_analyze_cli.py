@@ -5,8 +5,8 @@ import json
 import os
 import sys
 
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
 from tests.conftest import FACEIT_KEY, ROOT
 
 

@@ -20,10 +20,10 @@ import asyncpg
 import pytest
 import yaml
 
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store.db import create_pool
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, PG_DSN, ROOT, TOKEN, BotHarness
 from tests.kustomize import pod_spec, render
 from tests.replicas import replica_env, start_replica, wait_ready, wait_until

@@ -12,7 +12,7 @@ def test_objects_keep_their_bot_through_every_way_they_are_made() -> None:
         from aiogram.methods import SendMessage
         from aiogram.methods.base import Response
         from aiogram.types import Message, MessageEntity
-        from faceitbot.bot_context import bind_bot_in_one_step
+        from faceitbot.telegram.bot_context import bind_bot_in_one_step
 
         bot = Bot("42:TEST")
         reply = Response[Message].model_validate_json(

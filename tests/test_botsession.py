@@ -12,9 +12,9 @@ from aiogram.exceptions import TelegramConflictError, TelegramForbiddenError, Te
 from aiogram.methods import GetUpdates, SendMessage
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup, Message
 
-from faceitbot import sent
-from faceitbot.botsession import JsonBodySession, create_bot
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot.telegram import sent
+from faceitbot.telegram.session import JsonBodySession, create_bot
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, TOKEN
 
 CHAT = 91_001

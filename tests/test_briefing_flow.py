@@ -3,7 +3,7 @@ briefing costs no FACEIT call beyond the analysis' 1 + 3 per player."""
 
 import json
 
-from faceitbot.sim.fixtures import World
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 

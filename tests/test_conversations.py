@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from faceitbot.sim.fixtures import World
+from faceitbot_sim.fixtures import World
 from tests.conftest import SAMPLES, BotHarness
 
 DARWIN = json.loads((SAMPLES / "player_details.json").read_text())

@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import aiohttp
 import pytest
 
+from faceitbot.cluster.heartbeat import CallRate
 from faceitbot.config import ConfigError, load_settings
 from faceitbot.constants import Priority
-from faceitbot.heartbeat import CallRate
 from faceitbot.store import replicas as replicas_store
 from faceitbot.store.replicas import ReplicaRow
 from tests.conftest import FACEIT_KEY, TOKEN, BotHarness

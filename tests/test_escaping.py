@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from faceitbot.sim.fixtures import World, build_world
+from faceitbot_sim.fixtures import World, build_world
 from tests.conftest import BotHarness
 
 MARK = "<b>&"

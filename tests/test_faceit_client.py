@@ -7,14 +7,14 @@ from collections.abc import AsyncIterator
 import msgspec
 import pytest
 
+from faceitbot.cluster.kv import MemoryKV, RedisKV
 from faceitbot.faceit import models
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitAuthError, FaceitNotFound, FaceitRateLimited, FaceitUnavailable
-from faceitbot.kv import MemoryKV, RedisKV
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
+from faceitbot_sim.faceit import FaceitSim
 from tests.conftest import FACEIT_KEY, SAMPLES
 
 DARWIN_ID = "ffe3566c-9574-4f1b-8012-bf4d42aeb898"

@@ -11,8 +11,8 @@ from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitRateLimited
 from faceitbot.faceit.pacing import LocalPacer, RedisPacer, parse_headers, retry_after_s
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
 from faceitbot.web.metrics import Metrics
+from faceitbot_sim.faceit import FaceitSim
 from tests.conftest import FACEIT_KEY
 
 

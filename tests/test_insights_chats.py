@@ -9,10 +9,10 @@ from aiogram.exceptions import TelegramBadRequest
 from aiogram.types import InlineQueryResultArticle, InputTextMessageContent
 
 from faceitbot.callbacks import PlayerAction, PlayerCb
-from faceitbot.kv import RedisKV
+from faceitbot.cluster.kv import RedisKV
 from faceitbot.middlewares.group_limit import GroupRateLimit
-from faceitbot.sim.fixtures import World
 from faceitbot.store import quotas
+from faceitbot_sim.fixtures import World
 from tests.conftest import SAMPLES, BotHarness
 
 DARWIN = json.loads((SAMPLES / "player_details.json").read_text())

@@ -3,7 +3,7 @@ and the generated world) and the real PostgreSQL; numbers checked against the se
 
 import json
 
-from faceitbot.sim.fixtures import World
+from faceitbot_sim.fixtures import World
 from tests.conftest import SAMPLES, BotHarness
 
 DARWIN = json.loads((SAMPLES / "player_details.json").read_text())

@@ -6,7 +6,7 @@ from pathlib import Path
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.services.insights import recent_lines
-from faceitbot.sim.faceit import FaceitSim
+from faceitbot_sim.faceit import FaceitSim
 from tests.conftest import SAMPLES
 
 PLAYER = "ffe3566c-9574-4f1b-8012-bf4d42aeb898"

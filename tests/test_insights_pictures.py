@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from PIL import Image
 
 from faceitbot.render import elo_chart
-from faceitbot.sim.fixtures import World
+from faceitbot_sim.fixtures import World
 from tests.conftest import SAMPLES, BotHarness
 
 DARWIN = json.loads((SAMPLES / "player_details.json").read_text())

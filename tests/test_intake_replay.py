@@ -11,11 +11,11 @@ from typing import Any
 
 import pytest
 
-from faceitbot.botsession import Received
 from faceitbot.intake.inflight import MAX_ATTEMPTS, InFlight
 from faceitbot.middlewares.context import PREFETCHED, prefetch_users
-from faceitbot.sim.fixtures import World
 from faceitbot.store import updates as updates_store
+from faceitbot.telegram.session import Received
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 pytestmark = pytest.mark.asyncio
@@ -176,7 +176,7 @@ async def test_only_updates_this_replica_takes_touch_their_users(bot: BotHarness
     handled, newcomer = bot.new_user(), bot.new_user()
     done = text_update(handled, "/help")
     await updates_store.accept_batch(bot.rt.pool, 1, [(done["update_id"], _json(done))], "other", 30)
-    await updates_store.finish_many(bot.rt.pool, [done["update_id"]], "other")
+    await updates_store.finish(bot.rt.pool, [done["update_id"]], "other")
     fresh = text_update(newcomer, "/help", lang="ru")
     bot.tg.mark()
     leader = inflight(bot, "leader", prefetch=True)

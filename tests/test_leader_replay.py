@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
 from tests.replicas import (
     find_leader,

@@ -5,12 +5,13 @@ import asyncio
 import json
 from datetime import UTC, datetime
 
+import msgspec
 import pytest
 
 from faceitbot.services import match_requests
-from faceitbot.services.match_requests import ANALYSIS, QuotaExceeded
-from faceitbot.sim.fixtures import World
+from faceitbot.services.match_requests import ANALYSIS, AnalysisJob, QuotaExceeded
 from faceitbot.store import users as users_store
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 ROOM = "https://www.faceit.com/{lang}/cs2/room/{match_id}"
@@ -77,7 +78,7 @@ async def test_a_job_run_again_after_its_replica_died_delivers_nothing_new(
     await run_again_as_if_its_replica_died(bot, job_id)
     assert await bot.rt.pool.fetchval("SELECT attempts FROM jobs WHERE id = $1", job_id) == 2
     # The kept result went out again unchanged: Telegram refused the edit as "not modified".
-    edits = bot.tg.calls_for(uid, "editMessageText")
+    edits = bot.tg.calls_for(uid, "editMessageText", failed=True)
     assert [c for c in edits if c.ok and is_result(c)] == [first]
     assert edits[-1].status == 400 and edits[-1].params["text"] == first.params["text"]
     assert bot.faceit.stats()["total"] == fetched  # nothing analysed again
@@ -89,14 +90,14 @@ async def test_a_result_sent_afresh_is_edited_not_sent_again_on_a_retry(
     """No acknowledgement to edit (its process died before recording it): the result goes out as
     a new message, and a retry of the job edits that one."""
     uid = bot.new_user()
-    payload = {"chat_id": uid, "user_id": uid, "match_id": world.finished[2], "locale": "en"}
-    job, _ = await bot.rt.queue.submit(ANALYSIS, {**payload, "charged": False})
+    payload = AnalysisJob(chat_id=uid, user_id=uid, match_id=world.finished[2], day=datetime.now(UTC).date())
+    job, _ = await bot.rt.queue.submit(ANALYSIS, msgspec.to_builtins(payload))
     assert await bot.rt.queue.wait_outcome(job.id) == "done"
     [result] = [c for c in bot.tg.calls_for(uid, "sendMessage") if c.ok]
     assert is_result(result)
     await run_again_as_if_its_replica_died(bot, job.id)
     assert [c for c in bot.tg.calls_for(uid, "sendMessage") if c.ok] == [result]
-    [edit] = bot.tg.calls_for(uid, "editMessageText")
+    [edit] = bot.tg.calls_for(uid, "editMessageText", failed=True)
     assert edit.params["message_id"] == result.response["result"]["message_id"] and edit.status == 400
 
 

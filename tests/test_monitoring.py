@@ -21,25 +21,25 @@ import pytest
 import redis.asyncio as aioredis
 from aiogram import Bot
 
-from faceitbot.botsession import create_bot
 from faceitbot.callbacks import TrackAction, TrackCb
+from faceitbot.cluster.scheduler import Scheduler, slot_of
 from faceitbot.faceit.budget import LocalBudget, RedisBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.models import History, HistoryItem, MatchStats
 from faceitbot.i18n.loader import load_i18n
-from faceitbot.monitoring import Monitor, cadence, create_monitor, results
-from faceitbot.monitoring.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
 from faceitbot.queue import TaskQueue
-from faceitbot.scheduler import Scheduler, slot_of
 from faceitbot.services.analysis import analyse_match
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store import migrate
 from faceitbot.store import players as players_store
 from faceitbot.store import tracking as tracking_store
 from faceitbot.store import users as users_store
 from faceitbot.store.db import create_pool
+from faceitbot.telegram.session import create_bot
+from faceitbot.tracking import Monitor, cadence, create_monitor, results
+from faceitbot.tracking.governor import Governor, LocalWindow, RedisWindow, ShareBudget, ShareSpent
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import FACEIT_KEY, PG_DSN, TOKEN, BotHarness, bot_settings
 
 NOTIFICATION = "🏁 Match finished"
@@ -421,11 +421,11 @@ async def test_a_blocked_chat_turns_notifications_off_until_start(
     assert user["notifications"] is False and user["notify_blocked_at"] is not None
     assert await bot.rt.pool.fetchval("SELECT status FROM notifications") == "blocked"
     assert await bot.rt.pool.fetchval("SELECT status FROM jobs WHERE kind = 'monitor.notify'") == "done"
-    attempts = len(bot.tg.calls_for(uid, "sendMessage"))
+    attempts = len(bot.tg.calls_for(uid, "sendMessage", failed=True))
 
     matches.finish(template, ago_s=3600)
     await check(bot, 1)
-    assert len(bot.tg.calls_for(uid, "sendMessage")) == attempts  # no further sends
+    assert len(bot.tg.calls_for(uid, "sendMessage", failed=True)) == attempts  # no further sends
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM notifications") == 1
 
     bot.tg.clear_faults()
@@ -459,7 +459,10 @@ async def test_a_flood_wait_pauses_every_sender_then_each_is_delivered_once(
     [flooded] = [c for c in bot.tg.calls[since:] if c.status == 429]
     [to_u1], [to_u2] = notifications_to(bot, u1), notifications_to(bot, u2)
     assert to_u1.at >= flooded.at + 2 and to_u2.at >= flooded.at + 2  # honoured by every sender
-    assert [c.status for c in bot.tg.calls_for(flooded.chat_id, "sendMessage")][-2:] == [429, 200]
+    assert [c.status for c in bot.tg.calls_for(flooded.chat_id, "sendMessage", failed=True)][-2:] == [
+        429,
+        200,
+    ]
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM notifications WHERE status = 'sent'") == 2
     assert bot.rt.governor.floods == floods + 1  # what the heartbeat reports to the dashboard
     await bot.rt.heartbeat.beat()

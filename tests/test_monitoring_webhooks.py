@@ -20,14 +20,14 @@ import pytest
 
 from faceitbot import housekeeping
 from faceitbot.config import ConfigError
-from faceitbot.monitoring import cadence, results
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.telegram import FakeTelegram
 from faceitbot.store import migrate
 from faceitbot.store.db import create_pool
+from faceitbot.tracking import cadence, results
 from faceitbot.web.faceit_webhook import PATH, add_faceit_webhook_route
 from faceitbot.web.server import HttpServer
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, PG_DSN, TOKEN, BotHarness, bot_settings
 from tests.replicas import replica_env, start_replica, wait_ready, wait_until
 from tests.test_monitoring import (

@@ -16,9 +16,9 @@ from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec
 from faceitbot.services import entitlements, payments
 from faceitbot.services.payments import IncomingPayment
-from faceitbot.sim.fixtures import World
 from faceitbot.store import entitlements as entitlements_store
 from faceitbot.tiers import Tier
+from faceitbot_sim.fixtures import World
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
 

@@ -12,13 +12,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from faceitbot.botsession import create_bot
+from faceitbot.cluster.leader import SoleLease
 from faceitbot.intake.gate import UpdateGate
 from faceitbot.intake.inflight import InFlight
 from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import SECRET_HEADER, add_webhook_route
-from faceitbot.leader import SoleLease
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot.telegram.session import create_bot
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
 
 SECRET = "poison-hook-secret"

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import demo_world_path
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import demo_world_path
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, ROOT, TOKEN
 
 PYTHON = sys.executable

@@ -7,7 +7,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 from faceitbot.services import referrals
-from faceitbot.sim.fixtures import World
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 from tests.updates import watch_updates
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, TOKEN
 from tests.replicas import (
     PrivateRedis,

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from faceitbot.scheduler import Scheduler, slot_of
+from faceitbot.cluster.scheduler import Scheduler, slot_of
 
 
 def test_slots_are_aligned() -> None:

@@ -3,11 +3,11 @@ arithmetic from stored rows."""
 
 import json
 
-from faceitbot.monitoring import results
 from faceitbot.services import scorecard
-from faceitbot.sim.fixtures import World
 from faceitbot.store import predictions as store
 from faceitbot.store.predictions import Prediction
+from faceitbot.tracking import results
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 from tests.test_monitoring import Matches, a_finished_match, backdate, check
 from tests.test_monitoring import matches as matches  # the fixture, used by name

@@ -16,12 +16,12 @@ from aiogram import Bot
 from aiogram.exceptions import TelegramForbiddenError
 from loguru import logger
 
-from faceitbot import send_governor, sent
-from faceitbot.botsession import create_bot
-from faceitbot.kv import RedisHealth
-from faceitbot.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
-from faceitbot.sim.telegram import FakeTelegram, SendLimits
+from faceitbot.cluster.kv import RedisHealth
+from faceitbot.telegram import send_governor, sent
+from faceitbot.telegram.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
+from faceitbot.telegram.session import create_bot
 from faceitbot.web.metrics import Metrics
+from faceitbot_sim.telegram import FakeTelegram, SendLimits
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
 
 
@@ -67,7 +67,7 @@ async def test_a_reply_that_meets_429_waits_and_is_sent_once(bot: BotHarness, er
     bot.tg.flood(uid, retry_after=1, times=1)
     [reply] = await bot.say(uid, "/start")
     assert reply.params["text"].startswith("Hi, Ann!")
-    flooded, delivered = bot.tg.calls_for(uid, "sendMessage")
+    flooded, delivered = bot.tg.calls_for(uid, "sendMessage", failed=True)
     assert (flooded.status, delivered.status) == (429, 200)
     assert delivered.at >= flooded.at + 1  # retry_after honoured, not replayed at once
     assert rate_limited(bot.rt.metrics, "sendMessage") == before + 1

@@ -12,8 +12,8 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import (
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import (
     SampleIds,
     World,
     arrange_samples,

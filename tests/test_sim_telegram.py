@@ -34,8 +34,8 @@ from aiogram.types import (
     Update,
 )
 
-from faceitbot.sim.botapi_spec import BUNDLED_SPEC, BotApiSpec, parse_html
-from faceitbot.sim.telegram import Call, FakeTelegram, SendLimits, UploadedFile, WaitTimeout, compact_spec
+from faceitbot_sim.botapi_spec import BUNDLED_SPEC, BotApiSpec, parse_html
+from faceitbot_sim.telegram import Call, FakeTelegram, SendLimits, UploadedFile, WaitTimeout, compact_spec
 
 SHARED_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "telegram" / "botapi.json"
 TOKEN = "777:sim-telegram-test-token"

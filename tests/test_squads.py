@@ -16,11 +16,11 @@ from aiogram.types import ChatMember, ChatMemberUpdated
 from loguru import logger
 from pydantic import TypeAdapter
 
-from faceitbot import squad_jobs
+from faceitbot.jobs import squads as squad_jobs
 from faceitbot.services import squads
-from faceitbot.sim.fixtures import World
-from faceitbot.sim.groups import Groups, member_object
 from faceitbot.store import squads as squads_store
+from faceitbot_sim.fixtures import World
+from faceitbot_sim.groups import Groups, member_object
 from tests.conftest import BOTAPI_SPEC, SETTLE_S, BotHarness
 
 _groups = itertools.count(1)
@@ -46,9 +46,12 @@ async def linked(bot: BotHarness, nickname: str, *, lang: str = "en") -> int:
     return uid
 
 
-def deps(bot: BotHarness) -> squad_jobs.SquadDeps:
+async def refresh_boards(bot: BotHarness, **every: int) -> int:
+    """The leaderboard tick of the session bot, now."""
     rt = bot.rt
-    return squad_jobs.SquadDeps(rt.pool, rt.queue, rt.bot, rt.faceit, rt.monitor.faceit, rt.i18n)
+    return await squad_jobs.refresh_boards(
+        rt.pool, rt.bot, rt.monitor.faceit, rt.i18n, datetime.now(UTC), **every
+    )
 
 
 async def test_members_join_leave_and_admins_remove_them(bot: BotHarness, world: World) -> None:
@@ -173,7 +176,7 @@ async def test_the_leaderboard_is_pinned_and_edited_in_place_only_when_a_figure_
 
     # Nothing changed: looked at, not edited.
     bot.tg.mark()
-    assert await squad_jobs.refresh_boards(deps(bot), datetime.now(UTC), every_s=0) == 0
+    assert await refresh_boards(bot, every_s=0) == 0
     assert bot.tg.calls_for(group, "editMessageText") == []
 
     # A day later the low one's figures are stale and FACEIT has a new ELO for them: read once,
@@ -188,7 +191,7 @@ async def test_the_leaderboard_is_pinned_and_edited_in_place_only_when_a_figure_
             "UPDATE players SET updated_at = now() - interval '2 days' WHERE player_id = $1", low.player_id
         )
         bot.faceit.reset_stats()
-        assert await squad_jobs.refresh_boards(deps(bot), datetime.now(UTC), every_s=0) == 1
+        assert await refresh_boards(bot, every_s=0) == 1
     finally:
         path.write_text(original)
     assert bot.faceit.stats()["total"] == 1
@@ -199,7 +202,7 @@ async def test_the_leaderboard_is_pinned_and_edited_in_place_only_when_a_figure_
     assert len(bot.tg.calls_for(group, "sendMessage")) == 3  # two joins and the board: no new message
 
     # Within ten minutes of the last look nothing is looked at again, changed or not.
-    assert await squad_jobs.refresh_boards(deps(bot), datetime.now(UTC)) == 0
+    assert await refresh_boards(bot) == 0
     assert len(bot.tg.calls_for(group, "editMessageText")) == 1
 
     # A new /leaderboard replaces the pinned one: the old leaves the pins, and is edited no more.

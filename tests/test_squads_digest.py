@@ -15,22 +15,22 @@ from itertools import combinations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from faceitbot import squad_jobs
 from faceitbot.analysis.recent import MatchLine
 from faceitbot.analysis.squads import digest
-from faceitbot.botsession import create_bot
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n, load_i18n
+from faceitbot.jobs import JobContext
+from faceitbot.jobs.squads import DIGEST_JOB
 from faceitbot.queue import TaskQueue
 from faceitbot.render import squads as card
-from faceitbot.scheduler import Scheduler
-from faceitbot.send_governor import LocalPace, SendGovernor
 from faceitbot.services import squads
 from faceitbot.services.squads import WeekDigest, latest_slot
-from faceitbot.sim.fixtures import NOW, World
 from faceitbot.store.db import Pool, create_pool
-from tests.conftest import FACEIT_KEY, PG_DSN, SETTLE_S, TOKEN, BotHarness
+from faceitbot.telegram.send_governor import LocalPace, SendGovernor
+from faceitbot.telegram.session import create_bot
+from faceitbot_sim.fixtures import NOW, World
+from tests.conftest import FACEIT_KEY, PG_DSN, SETTLE_S, TOKEN, BotHarness, bot_settings
 from tests.test_squads import in_group, linked, new_group
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -57,8 +57,9 @@ async def replica(schema: str, faceit_url: str, telegram_url: str) -> AsyncItera
     faceit = FaceitClient(faceit_url, FACEIT_KEY, budget=LocalBudget(100_000, 600))
     bot = create_bot(TOKEN, telegram_url, SendGovernor(LocalPace()))
     queue = TaskQueue(pool, workers=2)
-    squad_jobs.register(
-        Scheduler(pool, queue.owner), squad_jobs.SquadDeps(pool, queue, bot, faceit, faceit, load_i18n())
+    settings = bot_settings(PG_DSN, faceit_url, telegram_url)
+    DIGEST_JOB.register(
+        queue, JobContext(bot=bot, pool=pool, faceit=faceit, i18n=load_i18n(), settings=settings)
     )
     await queue.start()
     try:

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 from faceitbot.callbacks import PlayerAction, PlayerCb, TrackAction, TrackCb
 from faceitbot.services import tracking
 from faceitbot.services.tracking import TrackLimitReached
-from faceitbot.sim.fixtures import World
 from faceitbot.store import users as users_store
+from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
 
 

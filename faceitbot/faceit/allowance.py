@@ -114,7 +114,7 @@ class FallbackAllowance:
         self._health = health
 
     async def take(self, user_id: int, limit: int) -> float:
-        from faceitbot.kv import REDIS_ERRORS
+        from faceitbot.cluster.kv import REDIS_ERRORS
 
         if self._health.worth_trying():
             try:

@@ -99,7 +99,7 @@ class FallbackBudget:
         return await self._call("used")
 
     async def _call(self, name: str):
-        from faceitbot.kv import REDIS_ERRORS
+        from faceitbot.cluster.kv import REDIS_ERRORS
 
         if self._health.worth_trying():
             try:

@@ -13,9 +13,9 @@ from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from faceitbot.cluster.kv import KeyValue
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.tally import count_hit
-from faceitbot.kv import KeyValue
 
 T = TypeVar("T")
 

@@ -19,6 +19,7 @@ import aiohttp
 import msgspec
 from loguru import logger
 
+from faceitbot.cluster.kv import MemoryKV
 from faceitbot.faceit import allowance, models
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.errors import (
@@ -30,7 +31,6 @@ from faceitbot.faceit.errors import (
 )
 from faceitbot.faceit.pacing import LocalPacer, Pacer, parse_headers, retry_after_s
 from faceitbot.faceit.tally import count_call
-from faceitbot.kv import MemoryKV
 
 T = TypeVar("T")
 

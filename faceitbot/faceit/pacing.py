@@ -266,7 +266,7 @@ class FallbackPacer:
         return await self._call("note_429")
 
     async def _call(self, name: str, *args: float | int):
-        from faceitbot.kv import REDIS_ERRORS
+        from faceitbot.cluster.kv import REDIS_ERRORS
 
         if self._health.worth_trying():
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiogram import Dispatcher, Router
 
+from faceitbot.cluster.kv import KeyValue
 from faceitbot.handlers import (
     account,
     admin,
@@ -33,7 +34,6 @@ from faceitbot.handlers import (
     tracking,
 )
 from faceitbot.handlers.filters import MessageIs
-from faceitbot.kv import KeyValue
 from faceitbot.middlewares.group_limit import GroupRateLimit
 
 CHATS = ("private", "group", "supergroup")

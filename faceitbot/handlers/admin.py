@@ -23,12 +23,12 @@ from faceitbot.constants import Priority
 from faceitbot.errors import BadInput
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n
-from faceitbot.middlewares.membership import BanList
 from faceitbot.queue import TaskQueue
 from faceitbot.render import admin as render
 from faceitbot.render import chart
 from faceitbot.render.payments import tier_name, when
 from faceitbot.services import admin, analytics, broadcasts, payments
+from faceitbot.services.bans import BanList
 from faceitbot.store.db import Pool
 
 router = Router(name="admin")

@@ -22,16 +22,17 @@ from aiogram.types import (
 from aiogram.utils.i18n import I18n
 
 from faceitbot.callbacks import BuyCb, BuyKind
+from faceitbot.cluster.kv import KeyValue
 from faceitbot.config import Settings
 from faceitbot.handlers.filters import MenuButton, MessageIs
 from faceitbot.i18n.loader import L10n
-from faceitbot.kv import KeyValue
 from faceitbot.render import payments as render
-from faceitbot.services import delivery, entitlements, payments, referrals, support
+from faceitbot.services import entitlements, payments, referrals, support
 from faceitbot.services.payments import IncomingPayment
 from faceitbot.store import payments as payments_store
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
+from faceitbot.telegram import delivery
 
 router = Router(name="payments")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from aiogram.types import BufferedInputFile, Message, User
 
 from faceitbot.render.common import Rendered, escape
-from faceitbot.sent import Sent, lean
+from faceitbot.telegram.sent import Sent, lean
 
 
 def in_group(message: Message) -> bool:

@@ -14,11 +14,11 @@ from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 from faceitbot.render.common import escape
 from faceitbot.render.help import help_text
-from faceitbot.sent import lean
 from faceitbot.services import tracking
 from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
+from faceitbot.telegram.sent import lean
 
 router = Router(name="start")
 
@@ -47,7 +47,7 @@ async def cmd_start(message: Message, user: UserRow, l10n: L10n) -> None:
         text = l10n("start-greeting-linked", name=name, nickname=escape(user.faceit_nickname))
     else:
         text = l10n("start-greeting", name=name)
-    # The echo read only as far as its id (faceitbot/sent.py): /start comes in crowds.
+    # The echo read only as far as its id (faceitbot/telegram/sent.py): /start comes in crowds.
     await message.bot(lean(message.answer(text, reply_markup=keyboards.main_menu(l10n))))
 
 

@@ -75,7 +75,7 @@ class UpdateGate:
         finally:
             if self._metrics is not None:
                 self._metrics.update_handled(update_kind(update), time.perf_counter() - started)
-        await updates_store.finish(self._pool, update.update_id, self._owner)
+        await updates_store.finish(self._pool, [update.update_id], self._owner)
         return Claim.MINE, response
 
     async def keep_failed(self, update_id: int, raw: str | None, error: str, *, stage: str) -> None:
@@ -92,7 +92,7 @@ class UpdateGate:
 
 async def _quietly_release(pool: asyncpg.Pool, update_id: int, owner: str) -> None:
     try:
-        await updates_store.release(pool, update_id, owner)
+        await updates_store.release(pool, [update_id], owner)
     except DB_ERRORS:
         pass  # the claim expires on its own
 

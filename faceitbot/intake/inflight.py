@@ -27,11 +27,11 @@ from aiogram import Bot, Dispatcher
 from aiogram.types import Update
 from loguru import logger
 
-from faceitbot.botsession import Received, Unreadable
 from faceitbot.intake.gate import DB_ERRORS, update_kind
 from faceitbot.store import updates as updates_store
 from faceitbot.store.db import UNREACHABLE
 from faceitbot.store.updates import Claim
+from faceitbot.telegram.session import Received, Unreadable
 
 FLUSH_S = 0.2
 RETRY_S = 1.0
@@ -281,7 +281,7 @@ class InFlight:
             return
         ids, self._finished = self._finished, []
         try:
-            await updates_store.finish_many(self._pool, ids, self._owner)
+            await updates_store.finish(self._pool, ids, self._owner)
         except BaseException:
             self._finished = ids + self._finished  # marked next time; their claims stay renewed
             raise

@@ -19,11 +19,11 @@ from aiogram.exceptions import TelegramAPIError, TelegramConflictError
 from aiogram.methods import GetUpdates
 from loguru import logger
 
-from faceitbot.botsession import JsonBodySession
+from faceitbot.cluster.leader import Lease
 from faceitbot.intake.gate import DB_ERRORS
 from faceitbot.intake.inflight import InFlight
-from faceitbot.leader import Lease
 from faceitbot.store import updates as updates_store
+from faceitbot.telegram.session import JsonBodySession
 
 RETRY_S = 1.0
 GRACE_S = 5.0  # within SIGTERM's 10 s: running updates finish, the rest go to the next leader

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
+from faceitbot.store.legacy import UNDATED, LegacyUser
 from faceitbot.tiers import Tier
 
 TIERS = tuple(Tier)
 LANGUAGES = ("ru", "en")
 _CODE = re.compile(r"^[0-9A-F]{8}$")
-UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
 _PLAYER_ID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 _ASCII_INT = re.compile(r"^[0-9]{1,18}$")
 # Telegram user ids fit in 52 bits; a count above a million is no count the old bot kept.
@@ -32,26 +32,6 @@ EARLIEST_YEAR, LATEST_YEAR = 2000, 2100
 
 class Invalid(Exception):
     """One record cannot be imported; the message is the reason shown to the operator."""
-
-
-@dataclass(frozen=True, slots=True)
-class LegacyUser:
-    telegram_id: int
-    faceit_player_id: str | None
-    faceit_nickname: str | None
-    language: str
-    notifications: bool
-    tier: str
-    tier_expires_at: datetime | None
-    created_at: datetime
-    seen_at: datetime  # the record's newest moment (UNDATED if none): decides whether it is newer than ours
-    usage_day: date | None
-    usage_used: int
-    referred_by: int | None
-    referral_code: str | None
-    # Other players the user followed: (FACEIT player id, nickname or None). The old bot's
-    # notifier watched the linked account; later builds kept a list beside it.
-    tracked: tuple[tuple[str, str | None], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

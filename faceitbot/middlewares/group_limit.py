@@ -15,7 +15,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import Chat, TelegramObject
 from loguru import logger
 
-from faceitbot.kv import KeyValue
+from faceitbot.cluster.kv import KeyValue
 
 GROUP_MESSAGES_PER_MINUTE = 20
 

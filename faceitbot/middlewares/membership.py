@@ -1,9 +1,9 @@
 """Outer update middlewares that run after UserContextMiddleware (they need data["user"]).
 
 BanGate drops updates from banned users — except a pre-checkout query, which must still get its
-refusal, and a successful payment, which must still be recorded. The banned set is read from
-PostgreSQL at most every REFRESH_S seconds, so the hot path stays one read per update; a ban made
-on this replica applies at once, on another one within REFRESH_S.
+refusal, and a successful payment, which must still be recorded. The banned set (BanList) is read
+from PostgreSQL at most every REFRESH_S seconds, so the hot path stays one read per update; a ban made
+on this replica applies at once, on another one within REFRESH_S (services/bans.py).
 
 Activity pays a referral bonus when the update linked the invited user's FACEIT account (the
 day's activity row is written by UserContextMiddleware). Only users with a referral still unpaid
@@ -12,8 +12,6 @@ are checked: for everyone else (a crowd of new users among them) it costs nothin
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -26,35 +24,12 @@ from loguru import logger
 
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import referrals as render_referrals
-from faceitbot.services import delivery, referrals
-from faceitbot.store import admin as admin_store
+from faceitbot.services import referrals
+from faceitbot.services.bans import BanList
 from faceitbot.store.users import UserRow
+from faceitbot.telegram import delivery
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
-
-REFRESH_S = 30.0
-
-
-class BanList:
-    """The banned user ids, cached for REFRESH_S; shared by the gate and the admin commands."""
-
-    def __init__(self, pool: asyncpg.Pool, refresh_s: float = REFRESH_S) -> None:
-        self._pool = pool
-        self._refresh_s = refresh_s
-        self._ids: frozenset[int] = frozenset()
-        self._loaded_at = float("-inf")
-        self._lock = asyncio.Lock()
-
-    async def contains(self, telegram_id: int) -> bool:
-        if time.monotonic() - self._loaded_at > self._refresh_s:
-            async with self._lock:
-                if time.monotonic() - self._loaded_at > self._refresh_s:
-                    self._ids = frozenset(await admin_store.banned_ids(self._pool))
-                    self._loaded_at = time.monotonic()
-        return telegram_id in self._ids
-
-    def set(self, telegram_id: int, banned: bool) -> None:
-        self._ids = self._ids | {telegram_id} if banned else self._ids - {telegram_id}
 
 
 class BanGate(BaseMiddleware):

@@ -34,6 +34,7 @@ TRANSITION_PATIENCE_S = 120.0
 # Outcomes are kept for waiters and metrics; a long-lived replica runs millions of jobs, so
 # only the latest are, and a waiter asks about a job it has just submitted.
 OUTCOMES_KEPT = 10_000
+ATTACH_RETRY_S = 30.0
 
 JobFn = Callable[[dict[str, Any], JobRow], Awaitable[None]]
 ObserveFn = Callable[[str, str, float], None]  # (kind, outcome, seconds), e.g. for metrics
@@ -140,9 +141,25 @@ class TaskQueue:
         return job, created
 
     async def attach_reply(self, job_id: int, message_id: int) -> None:
-        """Record the acknowledgement message of a held job and release it to the workers."""
-        await jobs_store.set_reply_message(self._pool, job_id, message_id)
-        await jobs_store.notify(self._pool, JOBS_CHANNEL)
+        """Record the acknowledgement message of a held job and release it to the workers.
+
+        The acknowledgement is on the user's screen already: were its id lost to a database that
+        is restarting, the job would run without it after its hold and send a second one. So the
+        id is retried through an outage of up to ATTACH_RETRY_S."""
+        deadline = time.monotonic() + ATTACH_RETRY_S
+        delay = 0.05
+        while True:
+            try:
+                await jobs_store.set_reply_message(self._pool, job_id, message_id)
+                break
+            except UNREACHABLE as e:
+                if time.monotonic() + delay > deadline:
+                    raise
+                logger.warning("job #{}: its reply not recorded yet ({}), retrying", job_id, type(e).__name__)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 1.0)
+        with contextlib.suppress(*DB_ERRORS):  # the local wake and the workers' poll still find it
+            await jobs_store.notify(self._pool, JOBS_CHANNEL)
         self._wake.set()
 
     # -- lifecycle ------------------------------------------------------------------------------

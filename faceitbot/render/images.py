@@ -8,7 +8,7 @@ import asyncio
 import hashlib
 from collections.abc import Callable
 
-from faceitbot.kv import KeyValue
+from faceitbot.cluster.kv import KeyValue
 
 TTL_S = 3600.0
 

@@ -7,13 +7,13 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.constants import JOBS_CHANNEL, Priority
 from faceitbot.errors import BadInput
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.middlewares.membership import BanList
 from faceitbot.queue import TaskQueue
-from faceitbot.scheduler import Scheduler
 from faceitbot.services import entitlements
+from faceitbot.services.bans import BanList
 from faceitbot.store import admin as store
 from faceitbot.store import entitlements as entitlements_store
 from faceitbot.store import jobs as jobs_store

@@ -7,10 +7,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.constants import Priority
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.queue import JobSpec, TaskQueue
-from faceitbot.scheduler import Scheduler
 from faceitbot.store import analytics as store
 from faceitbot.store.analytics import DayRow
 from faceitbot.store.db import Pool

@@ -1,6 +1,6 @@
 """/admin broadcast: a LOW-priority durable job sends the text to every user, paced below
 Telegram's limits behind users' replies, honouring 429 retry_after (both by the send governor,
-faceitbot.send_governor), and reports delivered / blocked / failed to the
+faceitbot.telegram.send_governor), and reports delivered / blocked / failed to the
 admin when done. Each recipient is claimed (committed) before its send, so a restart resumes
 where it stopped and never sends anyone a second copy."""
 
@@ -8,17 +8,30 @@ from __future__ import annotations
 
 import html
 
+import msgspec
 from aiogram import Bot
 from loguru import logger
 
-from faceitbot import send_governor
 from faceitbot.constants import Priority
 from faceitbot.queue import JobSpec, Retry, TaskQueue
-from faceitbot.services import delivery
 from faceitbot.store import broadcasts as store
 from faceitbot.store.db import Pool
+from faceitbot.telegram import delivery, send_governor
 
 BROADCAST = JobSpec("broadcast", Priority.LOW, max_attempts=5, timeout_s=300, backoff_s=5)
+
+
+class BroadcastJob(msgspec.Struct, frozen=True):
+    """The broadcast job's payload, written here and read by jobs/broadcasts.py."""
+
+    broadcast_id: int
+    admin_id: int
+    locale: str
+
+    def dedupe_key(self) -> str:
+        return f"broadcast:{self.broadcast_id}"
+
+
 BATCH = 50
 # One job run sends at most this many, then hands the rest to a fresh run (and its fresh timeout).
 PER_RUN = 2000
@@ -28,11 +41,9 @@ async def start(pool: Pool, queue: TaskQueue, admin_id: int, text: str, locale: 
     """Record the broadcast and its recipients and queue the job, all in one transaction."""
     async with pool.acquire() as conn, conn.transaction():
         broadcast_id, recipients = await store.create(conn, admin_id, text)
+        payload = BroadcastJob(broadcast_id, admin_id, locale)
         await queue.submit(
-            BROADCAST,
-            {"broadcast_id": broadcast_id, "admin_id": admin_id, "locale": locale},
-            dedupe_key=f"broadcast:{broadcast_id}",
-            conn=conn,
+            BROADCAST, msgspec.to_builtins(payload), dedupe_key=payload.dedupe_key(), conn=conn
         )
     return broadcast_id, recipients
 

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import asyncpg
+import msgspec
 
 from faceitbot.callbacks import FormView
 from faceitbot.constants import Priority
@@ -17,6 +18,22 @@ from faceitbot.store.users import UserRow
 
 # HIGH like analyses, so one running and three waiting per user, taken in turn with others.
 INSIGHT = JobSpec("insight", Priority.HIGH, max_attempts=3, timeout_s=60, backoff_s=1.0, per_user=4)
+
+
+class InsightJob(msgspec.Struct, frozen=True):
+    """The form-view job's payload, written here and read by jobs/insights.py."""
+
+    view: str  # a FormView value
+    player_id: str
+    chat_id: int
+    user_id: int
+    locale: str = "en"
+    tier: str = "free"  # the FACEIT allowance the job spends
+
+    def dedupe_key(self) -> str:
+        return f"insight:{self.chat_id}:{self.user_id}:{self.view}:{self.player_id}"
+
+
 # FACEIT player ids are UUIDs; a forged callback must not reach FACEIT with anything else.
 _PLAYER_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -41,19 +58,19 @@ async def request_form(
     locale: str,
 ) -> tuple[int, bool]:
     """(job id, created). A second press while the same view is queued or running adds nothing."""
-    payload = {
-        "view": view.value,
-        "player_id": checked_player_id(player_id),
-        "chat_id": chat_id,
-        "user_id": user.telegram_id,
-        "locale": locale,
-        "tier": effective_tier(user, datetime.now(UTC)),  # the FACEIT allowance the job spends
-    }
+    payload = InsightJob(
+        view=view.value,
+        player_id=checked_player_id(player_id),
+        chat_id=chat_id,
+        user_id=user.telegram_id,
+        locale=locale,
+        tier=effective_tier(user, datetime.now(UTC)),
+    )
     try:
         job, created = await queue.submit(
             INSIGHT,
-            payload,
-            dedupe_key=f"insight:{chat_id}:{user.telegram_id}:{view.value}:{player_id}",
+            msgspec.to_builtins(payload),
+            dedupe_key=payload.dedupe_key(),
             hold_s=ACK_HOLD_S,
         )
     except TooManyJobs as e:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 import asyncpg
+import msgspec
 
 from faceitbot import parsing
 from faceitbot.config import Settings
@@ -22,6 +23,25 @@ from faceitbot.store.users import UserRow
 # One running and five waiting per user (a FREE day's quota at once): a flood queues behind
 # itself, not behind other users.
 ANALYSIS = JobSpec("analysis", Priority.HIGH, max_attempts=3, timeout_s=90, backoff_s=1.0, per_user=6)
+
+
+class AnalysisJob(msgspec.Struct, frozen=True):
+    """The analysis job's payload, written here and read by jobs/analysis.py. Defaults cover jobs
+    queued before a field existed."""
+
+    chat_id: int
+    user_id: int
+    match_id: str
+    day: date  # the quota day it was charged to
+    locale: str = "en"
+    viewer_player_id: str | None = None
+    tier: str = "free"  # the FACEIT allowance an unknown match id spends
+    charged: bool = False  # False: a free repeat, nothing to refund
+
+    def dedupe_key(self) -> str:
+        return f"analysis:{self.user_id}:{self.match_id}"
+
+
 # A repeat of the same match inside this window costs nothing: its data is still cached.
 REPEAT_WINDOW_S = 120
 # A new job waits this long for its acknowledgement message before it runs without one.
@@ -71,22 +91,23 @@ async def request_analysis(
 ) -> Accepted:
     limit = settings.daily_quota(effective_tier(user, now))
     day = now.date()
-    payload = {
-        "chat_id": chat_id,
-        "user_id": user.telegram_id,
-        "match_id": match_id,
-        "locale": locale,
-        "day": day.isoformat(),
-        "viewer_player_id": user.faceit_player_id,
-        "tier": effective_tier(user, now),  # the FACEIT allowance an unknown match id spends
-    }
     async with pool.acquire() as conn, conn.transaction():
         free = await quotas.recently_requested(conn, user.telegram_id, match_id, REPEAT_WINDOW_S)
+        payload = AnalysisJob(
+            chat_id=chat_id,
+            user_id=user.telegram_id,
+            match_id=match_id,
+            day=day,
+            locale=locale,
+            viewer_player_id=user.faceit_player_id,
+            tier=effective_tier(user, now),
+            charged=not free,
+        )
         try:
             job, created = await queue.submit(
                 ANALYSIS,
-                {**payload, "charged": not free},
-                dedupe_key=f"analysis:{user.telegram_id}:{match_id}",
+                msgspec.to_builtins(payload),
+                dedupe_key=payload.dedupe_key(),
                 conn=conn,
                 hold_s=ACK_HOLD_S,
                 update_id=update_id,

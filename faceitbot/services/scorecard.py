@@ -17,11 +17,11 @@ from loguru import logger
 
 from faceitbot.analysis.match import MatchReport, map_pool
 from faceitbot.analysis.prediction import predicted
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.constants import Priority
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.queue import JobSpec, TaskQueue
-from faceitbot.scheduler import Scheduler
 from faceitbot.store import predictions as store
 from faceitbot.store.db import Pool
 from faceitbot.store.jobs import JobRow

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from faceitbot.kv import KeyValue
+from faceitbot.cluster.kv import KeyValue
 
 MESSAGES_PER_HOUR = 3
 

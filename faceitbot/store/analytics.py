@@ -5,9 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import asyncpg
 
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 @dataclass(frozen=True, slots=True)

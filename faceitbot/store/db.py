@@ -8,6 +8,8 @@ import asyncpg
 
 Pool = asyncpg.Pool
 Connection = asyncpg.Connection
+# What every store function takes first: the pool, or a connection inside a caller's transaction.
+Executor = asyncpg.Pool | asyncpg.Connection
 
 # PostgreSQL cannot be reached right now (down, restarting, connection cut): the same statement
 # will work later, so the work is retried rather than reported to the user as a failure.
@@ -56,3 +58,8 @@ async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20, schema
     )
     await pool.fetchval("SELECT 1")
     return pool
+
+
+async def answers(db: Executor) -> bool:
+    """PostgreSQL runs a statement now (the readiness probe)."""
+    return await db.fetchval("SELECT true")

@@ -5,12 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-import asyncpg
-
 from faceitbot.plans import Entry
+from faceitbot.store.db import Executor
 from faceitbot.tiers import Tier
-
-Executor = asyncpg.Pool | asyncpg.Connection
 
 
 async def credit(

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 async def live_jobs(db: Executor) -> dict[tuple[int, str], int]:

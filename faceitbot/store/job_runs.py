@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 async def claim(db: Executor, job_name: str, slot: datetime, replica: str) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 
 import asyncpg
 
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 import asyncpg
 
-from faceitbot.legacy.records import UNDATED, LegacyUser
 from faceitbot.store import tracking
+
+# A record with no date of its own: older than anything the bot wrote.
+UNDATED = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class LegacyUser:
+    telegram_id: int
+    faceit_player_id: str | None
+    faceit_nickname: str | None
+    language: str
+    notifications: bool
+    tier: str
+    tier_expires_at: datetime | None
+    created_at: datetime
+    seen_at: datetime  # the record's newest moment (UNDATED if none): decides whether it is newer than ours
+    usage_day: date | None
+    usage_used: int
+    referred_by: int | None
+    referral_code: str | None
+    # Other players the user followed: (FACEIT player id, nickname or None). The old bot's
+    # notifier watched the linked account; later builds kept a list beside it.
+    tracked: tuple[tuple[str, str | None], ...] = ()
 
 
 async def newer_than(conn: asyncpg.Connection, telegram_id: int, seen_at: datetime) -> str | None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
-
+from faceitbot.store.db import Executor
 
 # An unchanged ELO is re-snapshotted at most this often; a changed one at once.
 SNAPSHOT_EVERY = "1 hour"

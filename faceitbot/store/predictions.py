@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 # A CS2 match lasts 30-60 minutes after its room is ready; look for the result after that.
 FIRST_CHECK_S = 45 * 60

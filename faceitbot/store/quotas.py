@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 async def charge(db: Executor, telegram_id: int, day: date, limit: int) -> int | None:

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import asyncpg
 
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 DEFAULT_TIME_ZONE = "Europe/Moscow"
 # A prompt older than this is forgotten: a nickname typed the next day is just text.

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-import asyncpg
-
-Executor = asyncpg.Pool | asyncpg.Connection
+from faceitbot.store.db import Executor
 
 
 class Claim(StrEnum):
@@ -188,7 +186,7 @@ async def failed_since(db: Executor, hours: int, limit: int = 5) -> tuple[int, l
     return count, [FailedUpdate(r["update_id"], r["error"], r["created_at"]) for r in rows]
 
 
-async def finish_many(db: Executor, update_ids: list[int], owner: str) -> None:
+async def finish(db: Executor, update_ids: list[int], owner: str) -> None:
     await db.execute(
         "UPDATE processed_updates SET status = 'done' WHERE update_id = ANY($1::bigint[]) AND owner = $2",
         update_ids,
@@ -196,24 +194,8 @@ async def finish_many(db: Executor, update_ids: list[int], owner: str) -> None:
     )
 
 
-async def finish(db: Executor, update_id: int, owner: str) -> None:
-    await db.execute(
-        "UPDATE processed_updates SET status = 'done' WHERE update_id = $1 AND owner = $2",
-        update_id,
-        owner,
-    )
-
-
-async def release(db: Executor, update_id: int, owner: str) -> None:
-    """Give an unfinished claim back so a redelivery is handled at once."""
-    await db.execute(
-        "DELETE FROM processed_updates WHERE update_id = $1 AND owner = $2 AND status = 'handling'",
-        update_id,
-        owner,
-    )
-
-
-async def release_many(db: Executor, update_ids: list[int], owner: str) -> None:
+async def release(db: Executor, update_ids: list[int], owner: str) -> None:
+    """Give unfinished claims back so a redelivery is handled at once."""
     await db.execute(
         "DELETE FROM processed_updates WHERE update_id = ANY($1::bigint[]) AND owner = $2 AND status = 'handling'",
         update_ids,

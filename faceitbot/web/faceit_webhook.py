@@ -1,5 +1,5 @@
 """The FACEIT webhook route on the side server: a shared secret header, then the event goes to
-monitoring (faceitbot/monitoring/webhooks.py)."""
+monitoring (faceitbot/tracking/webhooks.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import hmac
 from aiohttp import web
 from loguru import logger
 
-from faceitbot.monitoring.webhooks import BadEvent, WebhookIntake, decode
+from faceitbot.tracking.webhooks import BadEvent, WebhookIntake, decode
 
 PATH = "/faceit/webhook"
 HEADER = "X-Faceit-Webhook-Secret"  # set as a custom header on the FACEIT app's webhook

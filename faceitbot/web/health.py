@@ -18,6 +18,7 @@ import redis.asyncio as aioredis
 from aiogram import Bot
 from aiohttp import web
 
+from faceitbot.store import db
 from faceitbot.web.metrics import Metrics, ScrapeSources
 
 CHECK_TIMEOUT_S = 3.0
@@ -49,7 +50,7 @@ class Readiness:
 
     async def _postgres(self) -> bool:
         async with asyncio.timeout(CHECK_TIMEOUT_S):
-            return await self.pool.fetchval("SELECT true")
+            return await db.answers(self.pool)
 
     async def _redis(self, redis: aioredis.Redis) -> bool:
         async with asyncio.timeout(CHECK_TIMEOUT_S):

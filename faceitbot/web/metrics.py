@@ -24,9 +24,9 @@ from prometheus_client import (
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.registry import Collector
 
+from faceitbot.cluster.heartbeat import EVERY_S as HEARTBEAT_EVERY_S
 from faceitbot.constants import Priority
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.heartbeat import EVERY_S as HEARTBEAT_EVERY_S
 from faceitbot.store import figures
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)

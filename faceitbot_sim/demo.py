@@ -1,4 +1,4 @@
-"""`faceitbot run --demo`: the real bot stack against both simulators, as a terminal chat.
+"""`python run.py --demo` (or `python -m faceitbot_sim demo`): the real bot stack against both simulators, as a terminal chat.
 
 Everything the bot does goes through the same code as production: polling the (fake) Bot API
 over HTTP, the embedded PostgreSQL, the FACEIT client talking HTTP to the simulator that serves
@@ -7,6 +7,7 @@ the bundled fixture world. Only the person at the keyboard is here instead of Te
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import html
@@ -21,9 +22,9 @@ from typing import Any, TextIO
 
 from faceitbot.config import load_settings
 from faceitbot.logs import setup_logging
-from faceitbot.sim.faceit import FaceitSim
-from faceitbot.sim.fixtures import demo_world_path
-from faceitbot.sim.telegram import FakeTelegram
+from faceitbot_sim.faceit import FaceitSim
+from faceitbot_sim.fixtures import demo_world_path
+from faceitbot_sim.telegram import FakeTelegram
 
 DEMO_TOKEN = "123456:DEMO-not-a-real-token"
 DEMO_KEY = "demo-faceit-key"
@@ -177,6 +178,16 @@ async def _until_quiet(tg: FakeTelegram, term: Terminal, working: Callable[[], b
         term._print("!   no reply")
 
 
+def main(argv: list[str]) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python run.py --demo", description="a terminal chat with the bot against the simulators"
+    )
+    parser.add_argument("--script", type=Path, help="read the typed lines from FILE and exit")
+    parser.add_argument("--lang", default="en", choices=("en", "ru"), help="your Telegram language")
+    args = parser.parse_args(argv)
+    asyncio.run(run_demo(script=args.script, lang=args.lang))
+
+
 async def run_demo(*, script: Path | None, lang: str = "en", out: TextIO | None = None) -> None:
     out = out or sys.stdout
     lines = script.read_text(encoding="utf-8").splitlines() if script else None  # noqa: ASYNC240 - before the loop starts work
@@ -222,7 +233,7 @@ async def _world_week(rt: Any) -> None:
     for the week of play the world holds (the squad counts as formed before it)."""
     from faceitbot.services import squads
     from faceitbot.services.squads import latest_slot
-    from faceitbot.sim.fixtures import NOW
+    from faceitbot_sim.fixtures import NOW
 
     now = latest_slot(0, 10, "UTC", datetime.fromtimestamp(NOW, UTC)) + timedelta(minutes=1)
     await rt.pool.execute(

@@ -33,7 +33,7 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from faceitbot.sim.botapi_spec import (
+from faceitbot_sim.botapi_spec import (
     BUNDLED_SPEC,
     ApiError,
     BotApiSpec,
@@ -48,7 +48,7 @@ from faceitbot.sim.botapi_spec import (
     utf16_len,
     write_compact_spec,
 )
-from faceitbot.sim.groups import Groups
+from faceitbot_sim.groups import Groups
 
 __all__ = [
     "BUNDLED_SPEC",
@@ -659,9 +659,15 @@ class FakeTelegram:
         async with asyncio.timeout(timeout):
             await self._changed.wait_until(lambda: self._polling > 0)
 
-    def calls_for(self, chat_id: ChatId, method: str | None = None) -> list[Call]:
+    def calls_for(self, chat_id: ChatId, method: str | None = None, *, failed: bool = False) -> list[Call]:
+        """The calls about `chat_id` that succeeded: what the user saw. A call refused with 429
+        and sent again is one message, not two. `failed=True` lists the refused ones too."""
         name = self.spec.canonical(method) if method else None
-        return [c for c in self.calls if _same(c.chat_id, chat_id) and (name is None or c.method == name)]
+        return [
+            c
+            for c in self.calls
+            if _same(c.chat_id, chat_id) and (name is None or c.method == name) and (failed or c.ok)
+        ]
 
     def chat_messages(self, chat_id: ChatId) -> list[dict[str, Any]]:
         """The bot's messages in the chat as they are now: edits applied, deleted ones gone."""
@@ -1224,8 +1230,10 @@ def _summary(call: Call) -> str:
 
 
 def run_cli(args: Iterable[str]) -> None:
-    """`faceitbot sim telegram`: the fake Bot API as a standalone server."""
-    parser = argparse.ArgumentParser(prog="faceitbot sim telegram", description="A fake Telegram Bot API")
+    """`python -m faceitbot_sim telegram`: the fake Bot API as a standalone server."""
+    parser = argparse.ArgumentParser(
+        prog="python -m faceitbot_sim telegram", description="A fake Telegram Bot API"
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8081)
     parser.add_argument("--token", default="123456:TEST-fake-token", help="the only token it accepts")

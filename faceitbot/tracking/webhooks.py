@@ -24,10 +24,10 @@ import msgspec
 from loguru import logger
 
 from faceitbot.constants import Priority
-from faceitbot.monitoring.monitor import Monitor
 from faceitbot.queue import JobSpec, Retry
 from faceitbot.store import tracking as store
 from faceitbot.store.jobs import JobRow
+from faceitbot.tracking.monitor import Monitor
 
 FINISHED = "match_status_finished"
 LIVE = frozenset({"match_status_configuring", "match_status_ready"})  # a match about to start

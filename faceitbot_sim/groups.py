@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from faceitbot.sim.botapi_spec import ApiError, bad_request
+from faceitbot_sim.botapi_spec import ApiError, bad_request
 
 ChatId = int | str
 

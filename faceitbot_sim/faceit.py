@@ -559,7 +559,9 @@ def _index_player(file: Path) -> _IndexedPlayer | None:
 
 # -- CLI ---------------------------------------------------------------------------------------
 def main(argv: list[str]) -> None:
-    parser = argparse.ArgumentParser(prog="faceitbot sim faceit", description="FACEIT Data API v4 simulator")
+    parser = argparse.ArgumentParser(
+        prog="python -m faceitbot_sim faceit", description="FACEIT Data API v4 simulator"
+    )
     parser.add_argument("--data", type=Path, help="fixture tree (default: the bundled demo world)")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8090)
@@ -581,7 +583,7 @@ def main(argv: list[str]) -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
     if args.data is None:
-        from faceitbot.sim.fixtures import demo_world_path
+        from faceitbot_sim.fixtures import demo_world_path
 
         args.data = demo_world_path()
     if not args.data.is_dir():

@@ -12,17 +12,33 @@ import time
 from collections import Counter, deque
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Protocol
 
 import asyncpg
 from loguru import logger
 
-from faceitbot.faceit.client import FaceitClient
-from faceitbot.queue import TaskQueue
 from faceitbot.store import replicas as store
 from faceitbot.store.replicas import ReplicaRow
 
 EVERY_S = 5.0
 RATE_WINDOW_S = 60.0
+
+
+# What the heartbeat reads of the queue and of the FACEIT client (both sit above this floor).
+class Workers(Protocol):
+    @property
+    def owner(self) -> str: ...
+    @property
+    def busy(self) -> int: ...
+    @property
+    def workers(self) -> int: ...
+
+
+class FaceitCalls(Protocol):
+    @property
+    def rate_limited(self) -> int: ...
+    @property
+    def statuses(self) -> Counter[tuple[str, str]]: ...
 
 
 def rss_bytes() -> int:
@@ -57,8 +73,8 @@ class Heartbeat:
     def __init__(
         self,
         pool: asyncpg.Pool,
-        queue: TaskQueue,
-        faceit: FaceitClient,
+        queue: Workers,
+        faceit: FaceitCalls,
         floods: Callable[[], int],
         every_s: float = EVERY_S,
         faceit_429: Callable[[], int] | None = None,

@@ -39,7 +39,7 @@ from aiogram.methods import TelegramMethod
 from aiogram.methods.base import Response
 from loguru import logger
 
-from faceitbot.kv import REDIS_ERRORS, RedisHealth
+from faceitbot.cluster.kv import REDIS_ERRORS, RedisHealth
 
 # Margins under Telegram's figures (30 a second; one a second after a burst of about 3; 20 a
 # minute in a group): the fake Bot API enforces those exactly, and a send reaches Telegram a few

@@ -13,7 +13,7 @@ written, and only then the watermark moves past the match. A crash before the co
 all; after it, nothing is redone. A match whose stats are not out yet stops the poll there (the
 watermark stays before it) and the player is looked at again soon.
 
-Notify: sends one outbox row and marks it sent. The send governor (faceitbot.send_governor) keeps
+Notify: sends one outbox row and marks it sent. The send governor (faceitbot.telegram.send_governor) keeps
 it within Telegram's limits, behind users' replies; a 429 pauses every sender and the send is
 made again (one it cannot sit out has the job retried); 403 turns the user's notifications off (until /start) and is final. The residual
 window: a crash after Telegram accepted the message and before the row is marked sent repeats
@@ -35,19 +35,31 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import send_governor, sent
+from faceitbot.cluster.kv import MemoryKV, RedisKV
+from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.faceit.cache import ResponseCache
 from faceitbot.faceit.client import Budget, FaceitClient
+from faceitbot.faceit.configured import faceit_client
 from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.faceit.models import HistoryItem, Player
 from faceitbot.faceit.pacing import Pacer
 from faceitbot.faceit.tally import tally
 from faceitbot.i18n.loader import L10n
-from faceitbot.kv import MemoryKV, RedisKV
-from faceitbot.monitoring import cadence, results
-from faceitbot.monitoring.governor import (
+from faceitbot.queue import JobSpec, Retry, TaskQueue
+from faceitbot.render import tracking as render
+from faceitbot.render.common import Rendered
+from faceitbot.services import match_requests
+from faceitbot.store import players as players_store
+from faceitbot.store import predictions as predictions_store
+from faceitbot.store import tracking as store
+from faceitbot.store import users as users_store
+from faceitbot.store.jobs import JobRow
+from faceitbot.store.tracking import NotificationRow, TrackedRow
+from faceitbot.telegram import send_governor, sent
+from faceitbot.tracking import cadence, results
+from faceitbot.tracking.governor import (
     MONITOR_RPS,
     Governor,
     LocalWindow,
@@ -56,17 +68,6 @@ from faceitbot.monitoring.governor import (
     ShareSpent,
     Window,
 )
-from faceitbot.queue import JobSpec, Retry, TaskQueue
-from faceitbot.render import tracking as render
-from faceitbot.render.common import Rendered
-from faceitbot.scheduler import Scheduler
-from faceitbot.services import match_requests
-from faceitbot.store import players as players_store
-from faceitbot.store import predictions as predictions_store
-from faceitbot.store import tracking as store
-from faceitbot.store import users as users_store
-from faceitbot.store.jobs import JobRow
-from faceitbot.store.tracking import NotificationRow, TrackedRow
 
 T = TypeVar("T")
 
@@ -432,13 +433,10 @@ def create_monitor(
         share, rps = LocalWindow(share_limit, window_s), LocalWindow(per_second, 1.0)
         kv = MemoryKV()
     spend = ShareBudget(budget, share, rps)
-    faceit = FaceitClient(
-        settings.faceit_api_url,
-        settings.faceit_api_key,
+    faceit = faceit_client(
+        settings,
         budget=spend,
         cache=ResponseCache(kv, ttls=CACHE_TTLS),
-        concurrency=settings.faceit_concurrency,
-        timeout_s=settings.faceit_timeout_s,
         pacer=pacer,
         on_rate_limited=on_rate_limited,
         background=True,

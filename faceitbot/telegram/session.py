@@ -19,7 +19,7 @@ from aiogram.types import TelegramObject, Update
 from aiohttp import ClientError
 from pydantic import ValidationError
 
-from faceitbot.sent import LEAN_METHODS
+from faceitbot.telegram.sent import LEAN_METHODS
 
 _USED_METHODS = (
     tuple(
@@ -195,7 +195,7 @@ class _UpdatesReply(msgspec.Struct):
 
 
 def create_bot(token: str, api_url: str, governor: BaseRequestMiddleware | None = None) -> Bot:
-    """The bot; every send and edit goes through `governor` (faceitbot.send_governor) when given."""
+    """The bot; every send and edit goes through `governor` (faceitbot.telegram.send_governor) when given."""
     pin_response_models()
     session = JsonBodySession(api=TelegramAPIServer.from_base(api_url))
     if governor is not None:

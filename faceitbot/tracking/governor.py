@@ -20,7 +20,7 @@ from typing import Protocol
 
 from faceitbot.faceit.budget import RedisBudget
 from faceitbot.faceit.client import Budget
-from faceitbot.monitoring.cadence import Stretch
+from faceitbot.tracking.cadence import Stretch
 
 # FACEIT's gateway admits 10 requests a second per key (API.md §5): monitoring keeps to half.
 MONITOR_RPS = 5

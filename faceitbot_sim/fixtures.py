@@ -1,6 +1,6 @@
 """Fixture trees for the FACEIT simulator: the real recorded samples, and a generated world.
 
-A fixture tree maps `GET /data/v4/<p>` to the file `<p>.json` (see faceitbot.sim.faceit).
+A fixture tree maps `GET /data/v4/<p>` to the file `<p>.json` (see faceitbot_sim.faceit).
 `build_world` writes a consistent synthetic CS2 world in the exact shapes of the recorded payloads:
 every scoreboard adds up (team kills = enemy deaths, MVPs = rounds won, opening duels = rounds),
 histories and per-match rows repeat the match stats, and lifetime/map stats are sums over the
@@ -173,7 +173,7 @@ def arrange_samples(samples_dir: Path, dst: Path) -> SampleIds:
 
 def default_samples_dir() -> Path:
     """The shared hand-outs beside the repository (`../shared/faceit/samples`)."""
-    return Path(__file__).resolve().parents[3] / "shared" / "faceit" / "samples"
+    return Path(__file__).resolve().parents[2] / "shared" / "faceit" / "samples"
 
 
 def demo_world_path() -> Path:
@@ -1122,9 +1122,9 @@ def _iso(ts: int, ms: int) -> str:
 
 # -- CLI ---------------------------------------------------------------------------------------
 def world_main(argv: list[str]) -> None:
-    """`faceitbot sim world --out DIR [--seed N --players N --matches N]`."""
+    """`python -m faceitbot_sim world --out DIR [--seed N --players N --matches N]`."""
     parser = argparse.ArgumentParser(
-        prog="faceitbot sim world", description="generate a FACEIT fixture world"
+        prog="python -m faceitbot_sim world", description="generate a FACEIT fixture world"
     )
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=7)

@@ -1,11 +1,10 @@
-"""Job coroutines. Each gets its dependencies from one JobContext, built in the composition root."""
+"""What every job gets: one JobContext built in the composition root, and the Reply it reports into."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import asyncpg
@@ -15,23 +14,14 @@ from aiogram.types import InlineKeyboardMarkup
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
-from faceitbot import send_governor, sent
 from faceitbot.config import Settings
-from faceitbot.faceit.allowance import Allowances, Spender, pays_for_unknown
+from faceitbot.faceit.allowance import Allowances, Spender
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.i18n.loader import L10n
-from faceitbot.queue import TaskQueue
-from faceitbot.render import admin as render_admin
-from faceitbot.render import match as render_match
 from faceitbot.render.common import Rendered
-from faceitbot.render.errors import for_exception
-from faceitbot.send_governor import Superseded
-from faceitbot.services import broadcasts, delivery, scorecard
-from faceitbot.services.analysis import MatchNotFound, analyse_match
-from faceitbot.services.match_requests import ANALYSIS
 from faceitbot.store import jobs as jobs_store
-from faceitbot.store import quotas
 from faceitbot.store.jobs import JobRow
+from faceitbot.telegram import send_governor, sent
+from faceitbot.telegram.send_governor import Superseded
 
 PROGRESS_EVERY_S = 1.0
 
@@ -116,50 +106,3 @@ def _as_dict(rendered: Rendered) -> dict[str, Any]:
 def _from_dict(kept: dict[str, Any]) -> Rendered:
     markup = kept["markup"]
     return Rendered(kept["text"], InlineKeyboardMarkup.model_validate(markup) if markup else None)
-
-
-def register(queue: TaskQueue, ctx: JobContext) -> None:
-    async def run_analysis(payload: dict[str, Any], job: JobRow) -> None:
-        l10n = L10n(ctx.i18n, payload.get("locale", "en"))
-        reply = Reply(ctx, job, payload["chat_id"])
-
-        async def progress(stage: str, done: int, total: int) -> None:
-            await reply.progress(render_match.progress(stage, done, total, l10n))
-
-        async def analysed() -> Rendered:
-            result = await analyse_match(ctx.faceit, payload["match_id"], progress)
-            await scorecard.record(ctx.pool, result.report)
-            return render_match.analysis(
-                result.report,
-                l10n,
-                viewer_player_id=payload.get("viewer_player_id"),
-                calls=result.faceit_calls,
-                elapsed_ms=result.elapsed_ms,
-            )
-
-        await reply.deliver_once(analysed)
-
-    async def analysis_failed(payload: dict[str, Any], job: JobRow, error: BaseException) -> None:
-        if payload.get("charged") and await _refundable(payload, error):
-            await quotas.refund(ctx.pool, payload["user_id"], date.fromisoformat(payload["day"]))
-        l10n = L10n(ctx.i18n, payload.get("locale", "en"))
-        await Reply(ctx, job, payload["chat_id"]).deliver(for_exception(error, l10n))
-
-    async def _refundable(payload: dict[str, Any], error: BaseException) -> bool:
-        if not isinstance(error, MatchNotFound):
-            return True
-        return await pays_for_unknown(ctx.spender(payload["user_id"], payload.get("tier", "free")))
-
-    queue.register(ANALYSIS, run_analysis, analysis_failed)
-
-
-def register_broadcast(queue: TaskQueue, ctx: JobContext) -> None:
-    async def run(payload: dict[str, Any], job: JobRow) -> None:
-        tally = await broadcasts.run_some(ctx.pool, ctx.bot, payload["broadcast_id"])
-        if tally is not None:
-            done = render_admin.broadcast_done(
-                payload["broadcast_id"], tally, L10n(ctx.i18n, payload["locale"])
-            )
-            await delivery.send(ctx.bot, payload["admin_id"], done)
-
-    queue.register(broadcasts.BROADCAST, run)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from faceitbot.faceit.models import HistoryItem, MatchStats
-from faceitbot.monitoring.cadence import NEXT_FINISH_S, RECENT_DAYS
+from faceitbot.tracking.cadence import NEXT_FINISH_S, RECENT_DAYS
 
 # Match-details statuses of a match that is about to start or being played (API.md §6).
 LIVE_STATUSES = frozenset({"CONFIGURING", "VOTING", "CHECK_IN", "CAPTAIN_PICK", "READY", "ONGOING"})

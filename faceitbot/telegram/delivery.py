@@ -9,7 +9,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, Telegra
 from aiogram.types import InlineKeyboardMarkup
 from loguru import logger
 
-from faceitbot import sent
+from faceitbot.telegram import sent
 
 
 class Delivery(StrEnum):
@@ -19,7 +19,7 @@ class Delivery(StrEnum):
 
 
 async def send(bot: Bot, chat_id: int, text: str, markup: InlineKeyboardMarkup | None = None) -> Delivery:
-    """Pacing and flood waits are the send governor's (faceitbot.send_governor): a 429 that
+    """Pacing and flood waits are the send governor's (faceitbot.telegram.send_governor): a 429 that
     reaches here is one it would not sit out."""
     try:
         await sent.send_message(bot, chat_id, text, markup)
