@@ -16,7 +16,7 @@ from itertools import combinations
 from PIL import Image, ImageDraw, ImageFont
 
 from faceitbot.analysis.recent import MatchLine
-from faceitbot.analysis.squads import digest
+from faceitbot.analysis.squads import digest, recap
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n, load_i18n
@@ -262,3 +262,51 @@ def test_the_demo_shows_a_leaderboard_a_digest_card_and_together(tmp_path) -> No
     assert "bot in the group › (pinned #" in out
     assert "bot in the group › 📰 The squad's week · 17.11–24.11\n      5 matches played by the squad." in out
     assert "bot in the group › (picture 800×" in out
+
+
+def test_a_recap_sets_the_week_against_the_week_before() -> None:
+    week_start, week_end = 1_000_000, 1_000_000 + 7 * 86400
+
+    def line(day: float, won: bool, map_id: str, kills: int) -> MatchLine:
+        return MatchLine(
+            f"m{day}",
+            int(week_start + day * 86400),
+            map_id,
+            "13 / 9",
+            won,
+            kills,
+            10,
+            0,
+            0,
+            80.0,
+            22,
+            0,
+            0,
+            0,
+            0,
+            0,
+        )
+
+    lines = [
+        line(1, True, "de_nuke", 20),
+        line(2, True, "de_nuke", 15),
+        line(3, False, "de_inferno", 8),
+        line(4, True, "de_inferno", 12),
+        line(-2, False, "de_mirage", 10),  # the week before
+    ]
+    r = recap(lines, week_start, week_end, elo_change=-12)
+    assert (r.this.matches, r.this.wins, r.this.kd) == (4, 3, 1.38)
+    assert (r.before.matches, r.before.wins, r.before.kd) == (1, 0, 1.0)
+    assert r.best_map == ("Nuke", 2, 2) and r.worst_map == ("Inferno", 1, 2)
+    en = card.recap(r, "Ann", L10n(load_i18n(), "en")).text.splitlines()
+    assert en == [
+        "📬 <b>Ann</b>, your week",
+        "This week: 4 matches, 3 W / 1 L, K/D 1.38, ADR 80 ▲",
+        "The week before: 1 match, 0 W / 1 L, K/D 1, ADR 80",
+        "ELO: −12",
+        "Best map: Nuke, 2 won of 2 matches",
+        "Worst map: Inferno, 1 won of 2 matches",
+    ]
+    ru = card.recap(r, "Ann", L10n(load_i18n(), "ru")).text.splitlines()
+    assert ru[1] == "Эта неделя: 4 матча, 3 W / 1 L, K/D 1.38, ADR 80 ▲"
+    assert ru[4] == "Лучшая карта: Nuke, побед: 2 из 2 матчей"
