@@ -16,7 +16,7 @@ from itertools import combinations
 from PIL import Image, ImageDraw, ImageFont
 
 from faceitbot.analysis.recent import MatchLine
-from faceitbot.analysis.squads import digest, recap
+from faceitbot.analysis.squads import BoardEntry, digest, recap
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
 from faceitbot.i18n.loader import L10n, load_i18n
@@ -310,3 +310,13 @@ def test_a_recap_sets_the_week_against_the_week_before() -> None:
     ru = card.recap(r, "Ann", L10n(load_i18n(), "ru")).text.splitlines()
     assert ru[1] == "Эта неделя: 4 матча, 3 W / 1 L, K/D 1.38, ADR 80 ▲"
     assert ru[4] == "Лучшая карта: Nuke, побед: 2 из 2 матчей"
+
+
+def test_a_board_of_fifty_long_nicknames_is_one_message() -> None:
+    entries = tuple(BoardEntry("x" * 30 + str(i), 10, 3000 - i, 5, 20, 1.25) for i in range(50))
+    text = card.board(entries, L10n(load_i18n(), "en"))
+    lines = text.splitlines()
+    assert len(text) <= 4096
+    shown = len(lines) - 3  # the title, "and N more" and the footer
+    assert lines[-2] == f"…and {50 - shown} more"
+    assert lines[1].startswith("1. <b>" + "x" * 30 + "0</b>")

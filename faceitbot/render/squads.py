@@ -29,6 +29,7 @@ MUTED = (150, 155, 165)
 ACCENT = (255, 85, 0)
 UP, DOWN = (52, 168, 83), (219, 68, 55)
 NAME_SIZE = 22
+BOARD_MAX_CHARS = 4000  # Telegram takes 4,096 characters in a message
 
 
 def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
@@ -76,6 +77,8 @@ def board(entries: tuple[BoardEntry, ...], l10n: L10n) -> str:
     if not entries:
         return l10n("squad-board-empty")
     lines = [l10n("squad-board-title")]
+    footer = l10n("squad-board-footer")
+    size = len(lines[0]) + len(footer) + 80  # room for the "and N more" line
     for i, e in enumerate(entries, 1):
         kd = l10n("squad-board-kd", kd=fmt(e.kd)) if e.kd is not None else ""
         lines.append(
@@ -90,7 +93,11 @@ def board(entries: tuple[BoardEntry, ...], l10n: L10n) -> str:
                 kd=kd,
             )
         )
-    lines.append(l10n("squad-board-footer"))
+        size += len(lines[-1]) + 1
+        if size > BOARD_MAX_CHARS:  # one message whatever the squad's size: the rest are counted
+            lines[-1] = l10n("squad-board-more", n=len(entries) - i + 1)
+            break
+    lines.append(footer)
     return "\n".join(lines)
 
 
