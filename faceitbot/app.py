@@ -26,6 +26,7 @@ from loguru import logger
 
 from faceitbot import housekeeping, subscriptions
 from faceitbot.cluster.heartbeat import Heartbeat
+from faceitbot.cluster.keys import RedisKeys
 from faceitbot.cluster.kv import FallbackKV, MemoryKV, RedisHealth, RedisKV
 from faceitbot.cluster.leader import AdvisoryLease, Lease, RedisLease, SoleLease
 from faceitbot.cluster.scheduler import Scheduler
@@ -54,8 +55,9 @@ from faceitbot.jobs import JobContext, register_all
 from faceitbot.jobs import squads as squad_jobs
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
+from faceitbot.middlewares.ban_gate import BanGate
 from faceitbot.middlewares.context import UserContextMiddleware, prefetch_users
-from faceitbot.middlewares.membership import Activity, BanGate
+from faceitbot.middlewares.referral_rewards import ReferralRewards
 from faceitbot.queue import TaskQueue
 from faceitbot.render.images import ImageCache
 from faceitbot.services import admin as admin_service
@@ -102,20 +104,21 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             stack.push_async_callback(redis.aclose)
 
         health = RedisHealth()
+        keys = RedisKeys(settings.redis_prefix)
         if redis is not None:
-            kv = FallbackKV(RedisKV(redis, prefix=settings.redis_prefix), MemoryKV(), health)
+            kv = FallbackKV(RedisKV(redis, prefix=keys.cache), MemoryKV(), health)
             budget = FallbackBudget(
                 RedisBudget(
                     redis,
                     settings.faceit_budget_requests,
                     settings.faceit_budget_window_s,
-                    key=f"{settings.redis_prefix}budget:faceit",
+                    key=keys.faceit_budget,
                 ),
                 LocalBudget(settings.faceit_budget_requests, settings.faceit_budget_window_s),
                 health,
             )
             pacer: Pacer = FallbackPacer(
-                RedisPacer(redis, settings.faceit_rate_per_second, key=f"{settings.redis_prefix}pace:faceit"),
+                RedisPacer(redis, settings.faceit_rate_per_second, key=keys.faceit_pace),
                 LocalPacer(settings.faceit_rate_per_second),
                 health,
             )
@@ -128,7 +131,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         allowance_window = settings.user_faceit_allowance_window_s
         if redis is not None:
             allowance: Allowance = FallbackAllowance(
-                RedisAllowance(redis, allowance_window, prefix=settings.redis_prefix),
+                RedisAllowance(redis, allowance_window, prefix=keys.allowance),
                 LocalAllowance(allowance_window),
                 health,
             )
@@ -153,7 +156,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
 
         i18n = load_i18n()
         pace: Pace = (
-            RedisPace(redis, settings.redis_prefix, LocalPace(), health) if redis is not None else LocalPace()
+            RedisPace(redis, keys.telegram, LocalPace(), health) if redis is not None else LocalPace()
         )
         governor = SendGovernor(pace, rate=settings.telegram_send_rate, metrics=metrics)
         bot = create_bot(settings.telegram_bot_token, settings.telegram_api_url, governor)
@@ -201,7 +204,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         housekeeping.register(scheduler, pool, notification_keep_days=settings.notification_keep_days)
         subscriptions.register(scheduler, pool, bot, i18n, settings)
         analytics.register(scheduler, queue, pool, faceit)
-        scorecard.register(scheduler, queue, pool, faceit)
+        scorecard.register(scheduler, queue, pool)
         admin_service.register(scheduler, queue, pool)
         squad_jobs.schedule(scheduler, queue, pool, bot, monitor.faceit, i18n)
         monitor.schedule(scheduler)
@@ -226,7 +229,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))
-        dp.update.outer_middleware(Activity(pool))
+        dp.update.outer_middleware(ReferralRewards(pool))
         dp.update.outer_middleware(FaceitAllowance(allowances))
         install_handlers(dp, kv)
         dp.startup.register(_announce_commands)
@@ -310,7 +313,7 @@ async def serve(rt: Runtime, stop: asyncio.Event) -> None:
         dp, bot, rt.pool, rt.queue.owner, hold_s=settings.update_claim_s, metrics=rt.metrics, redact=redact
     )
     lease: Lease | None = None
-    lock_name = f"{settings.redis_prefix}leader:polling:{me.id}"
+    lock_name = RedisKeys(settings.redis_prefix).polling_leader(me.id)
     if not settings.webhook_url:
         lease = (
             RedisLease(

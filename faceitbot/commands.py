@@ -4,6 +4,7 @@ A test checks the table against the commands the routers really register."""
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,3 +81,10 @@ def in_scope(scope: Scope) -> tuple[Command, ...]:
     if scope is Scope.ADMIN:
         return tuple(c for c in COMMANDS if Scope.PRIVATE in c.scopes or Scope.ADMIN in c.scopes)
     return tuple(c for c in COMMANDS if scope in c.scopes)
+
+
+def closest(typed: str, scope: Scope) -> Command | None:
+    """The command a typo most likely meant ("tarck" → track), if one is close enough to offer."""
+    names = {c.name: c for c in in_scope(scope)}
+    near = difflib.get_close_matches(typed.lower(), names, n=1, cutoff=0.6)
+    return names[near[0]] if near else None

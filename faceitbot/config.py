@@ -50,7 +50,7 @@ class Settings:
     faceit_rate_per_second: int = 10  # the key's gateway limit (API.md §5), for every replica together
     faceit_timeout_s: float = 10.0
     # Each user's own FACEIT calls outside the analysis quota (lookups, searches, insight views,
-    # inline queries, form jobs) per window, by tier (issue 18).
+    # inline queries, form jobs) per window, by tier: the key is shared, one user must not spend it for all.
     user_faceit_allowance: int = 30
     user_faceit_allowance_premium: int = 60
     user_faceit_allowance_pro: int = 120
@@ -66,7 +66,7 @@ class Settings:
     price_pro_stars: int = 1000
     # Extra analyses the referrer and the referred user each get when the latter links FACEIT.
     referral_bonus: int = 5
-    # Tracking (issue 4): players a tier may follow with /track (the linked account is free);
+    # Tracking: players a tier may follow with /track (the linked account is free);
     # the share of the FACEIT budget monitoring may spend; how often its tick runs. The base
     # interval of the adaptive checks is check_interval_minutes (faceitbot/tracking/cadence.py).
     track_limit_free: int = 3
@@ -74,7 +74,7 @@ class Settings:
     track_limit_pro: int = 100
     monitor_budget_share: float = 0.6
     monitor_tick_s: int = 15
-    # Replicas and operations (issue 6).
+    # Replicas and operations: how updates arrive, the side server, leases and a graceful stop.
     webhook_url: str | None = None
     webhook_secret: Secret = field(default_factory=lambda: Secret(""))
     # FACEIT webhooks for monitoring (served on the side server, HEALTH_PORT); off when empty.
@@ -87,7 +87,7 @@ class Settings:
     update_claim_s: int = 30
     shutdown_grace_s: float = 6.0
     queue_lease_s: int = 30
-    # Operator web dashboard (issue 8) on the side server: off unless a token is set.
+    # Operator web dashboard on the side server: off unless a token is set.
     dashboard_token: Secret = field(default_factory=lambda: Secret(""))
     dashboard_admin_token: Secret = field(default_factory=lambda: Secret(""))
 

@@ -8,8 +8,8 @@ import asyncpg
 from loguru import logger
 
 from faceitbot.cluster.scheduler import Scheduler
-from faceitbot.store import job_runs
 from faceitbot.store import jobs as jobs_store
+from faceitbot.store import scheduler_slots
 from faceitbot.store import tracking as tracking_store
 from faceitbot.store import updates as updates_store
 
@@ -27,7 +27,7 @@ async def prune_once(pool: asyncpg.Pool, *, notification_keep_days: int) -> dict
     """One round of clean-up; how many rows of each kind went."""
     pruned = {
         "finished jobs": await jobs_store.prune_finished(pool),
-        "tick rows": await job_runs.prune(pool),
+        "tick rows": await scheduler_slots.prune(pool),
         "update ids": await updates_store.prune(pool),
         "notifications": await tracking_store.prune_notifications(pool, notification_keep_days),
         "FACEIT events": await tracking_store.prune_events(pool),

@@ -17,6 +17,7 @@ from faceitbot.render import payments as render
 from faceitbot.render import referrals as render_referrals
 from faceitbot.services import payments, referrals
 from faceitbot.store import payments as payments_store
+from faceitbot.store import settings as settings_store
 from faceitbot.store import users as users_store
 from faceitbot.store.db import Pool
 from faceitbot.telegram import delivery, send_governor
@@ -37,10 +38,11 @@ async def _notify(
     pool: Pool, bot: Bot, i18n: I18n, settings: Settings, now: datetime, done: payments.ExpiryRun
 ) -> None:
     for user in done.reminded:
+        zone = await settings_store.zone(pool, user.telegram_id)
         await delivery.send(
             bot,
             user.telegram_id,
-            render.reminder(user.tier, user.tier_expires_at, L10n(i18n, user.language)),
+            render.reminder(user.tier, user.tier_expires_at, L10n(i18n, user.language), zone),
         )
     for user in done.expired:
         await delivery.send(

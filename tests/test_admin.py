@@ -15,6 +15,7 @@ from faceitbot.services import admin as admin_service
 from faceitbot.services import analytics, broadcasts
 from faceitbot.store import broadcasts as broadcasts_store
 from faceitbot_sim.fixtures import World
+from tests import written
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
 
@@ -204,9 +205,9 @@ async def test_dashboard_numbers_are_the_rows_inserted(bot: BotHarness) -> None:
     assert table[2].split() == ["HIGH", "1", "1", "1", "2", "10m"]
     assert table[4].split() == ["LOW", "3", "0", "0", "0", "2m"]
     assert "Running per replica: replica-x: 1" in lines
-    assert "Users: 5 total · 3 active today · 1 banned" in lines
+    assert "Users: total 5 · active today 3 · banned 1" in lines
     assert "By tier: FREE 3 · PREMIUM 1 · PRO 1" in lines
-    assert "Stars this month: 1500 ⭐" in lines
+    assert "Stars this month: 1,500 ⭐" in lines
     failed_at = lines.index("Failed updates (24 h): 1")
     assert lines[failed_at + 1].startswith("  #91 ")
     assert lines[failed_at + 1].endswith(": ValidationError: 1 error(s), first at message.chat")
@@ -233,7 +234,7 @@ async def test_dashboard_numbers_are_the_rows_inserted(bot: BotHarness) -> None:
         )
     [edit] = await bot.tg.wait_for("editMessageText", chat_id=ADMIN_ID)
     assert edit.params["message_id"] == dash.response["result"]["message_id"]
-    assert "Stars this month: 1750 ⭐" in edit.params["text"].splitlines()
+    assert "Stars this month: 1,750 ⭐" in edit.params["text"].splitlines()
     actions = await rt.pool.fetch("SELECT admin_id, action, result FROM admin_audit ORDER BY id")
     assert [tuple(a) for a in actions] == [
         (ADMIN_ID, "dashboard", "shown"),
@@ -383,9 +384,9 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
         lines = card.params["text"].splitlines()
         assert lines[0] == f"👤 <code>{uid}</code> · @ann_cs · FACEIT: <b>Darwin</b> · en"
         assert lines[1] == "Tier: <b>FREE</b> until —"
-        assert lines[2] == "Today: 0/5 analyses · bonus left: 0 · invited: 0"
+        assert lines[2] == "Analyses today: 0 of 5 · bonus left: 0 · invited: 0"
         assert (
-            f"2026-01-02 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
+            f"2 Jan 2026 · PREMIUM · 500 ⭐ · paid · <code>ch_{uid}_500_paid_2026-01-02 00:00:00+00:00</code>"
             in lines
         )
         ledger = lines[lines.index("<b>Ledger</b> (what the plan is derived from):") + 1 :]
@@ -400,7 +401,7 @@ async def test_user_lookup_grant_ban_unban(bot: BotHarness) -> None:
     assert row["tier"] == "pro"
     assert abs((row["tier_expires_at"] - datetime.now(UTC) - timedelta(days=7)).total_seconds()) < 60
     assert granted.params["text"] == (
-        f"User <code>{uid}</code>: <b>PRO</b> until {row['tier_expires_at'].strftime('%Y-%m-%d %H:%M UTC')}."
+        f"User <code>{uid}</code>: <b>PRO</b> until {written.moment(row['tier_expires_at'], 'en', None)}."
     )
     [card] = await bot.say(ADMIN_ID, f"/admin user {uid}")
     lines = card.params["text"].splitlines()
@@ -507,7 +508,7 @@ async def test_analytics_equal_counts_from_the_inserted_rows(bot: BotHarness) ->
     assert body[2].split()[0] == today.strftime("%m-%d")  # today, computed on demand
     [photo] = await bot.tg.wait_for("sendPhoto", chat_id=ADMIN_ID)
     assert photo.params["caption"] == (
-        f"📈 {day.isoformat()} – {today.isoformat()}. Blue: daily active users (peak 3); green: analyses (peak 5);"
+        f"📈 {written.day(day)} – {written.day(today)}. Blue: daily active users (peak 3); green: analyses (peak 5);"
         " orange: Stars (peak 1500)."
     )
     assert_valid_png(bot.tg.files[photo.params["photo"].file_id], 800, 600)
@@ -557,7 +558,7 @@ async def test_broadcast_end_to_end_reports_when_done(bot: BotHarness) -> None:
     bot.tg.fail_chat(users[0])  # blocked the bot
     # The admin is a recipient too, so the broadcast itself may follow the acknowledgement.
     [queued] = await bot.say(ADMIN_ID, "/admin broadcast Hello <b>all</b>\nsecond line", exact=False)
-    assert queued.params["text"] == "📣 Broadcast #1 queued for 6 users. I'll report here when it is done."
+    assert queued.params["text"] == "📣 Broadcast #1 queued, recipients: 6. I'll report here when it is done."
     [done] = await bot.tg.wait_for(
         "sendMessage", chat_id=ADMIN_ID, predicate=lambda c: "finished" in c.params["text"], timeout=20
     )

@@ -71,10 +71,13 @@ def test_a_user_on_team_one_reads_their_side_with_faceits_chance_beside_ours() -
     assert report.teams[0].faceit_win_probability == 0.52
     text = _text(report, room.teams["faction1"].roster[1].player_id)
     assert "📋 <b>Your side: team_Miekooo_</b>" in text
-    assert "Win chance: ours 63% · FACEIT's 52%" in text
+    assert "Win chance: 63% by our estimate, 52% by FACEIT" in text
     # 63 - 52 > 10 points: the driver of ours is named. Room mean (7000 + 6550) / 10 = 1355;
     # Miekooo_ 1700 is 345 away, the most of anyone.
-    assert "Ours comes from the average ELO alone (1400 vs 1310); Miekooo_'s 1700 ELO moves it most." in text
+    assert (
+        "Our estimate comes from the average ELO alone (1400 vs 1310); Miekooo_'s 1700 ELO moves it most."
+        in text
+    )
     # K = 50: gain round(50 x 0.3733) = 19, loss round(-50 x 0.6267) = -31
     assert "ELO: +19 for a win, −31 for a loss (estimate, K = 50)." in text
     assert "👀 Opponents to watch:" in text
@@ -88,7 +91,7 @@ def test_a_user_on_team_two_reads_the_mirror_image() -> None:
     room, report = _room("match_details_2.json", ELOS1, ELOS2)
     text = _text(report, room.teams["faction2"].roster[0].player_id, lang="ru")
     assert "📋 <b>Твоя сторона: team_szucsu</b>" in text
-    assert "Шанс на победу: наш 37% · FACEIT 48%" in text
+    assert "Шанс на победу: 37% по нашей оценке, 48% по FACEIT" in text
     # gain round(50 x 0.6267) = 31, loss round(-50 x 0.3733) = -19
     assert "ELO: +31 за победу, −19 за поражение (оценка, K = 50)." in text
     watch = text.split("👀 Опасные соперники:")[1]
@@ -98,9 +101,9 @@ def test_a_user_on_team_two_reads_the_mirror_image() -> None:
 def test_a_spectator_gets_both_teams_and_no_us() -> None:
     _, report = _room("match_details_2.json", ELOS1, ELOS2)
     text = _text(report, None)
-    assert "Briefing</b> (your linked player is not in this room: a neutral view)" in text
-    assert "team_Miekooo_: ours 63% · FACEIT's 52%" in text
-    assert "team_szucsu: ours 37% · FACEIT's 48%" in text
+    assert "Briefing</b> for a spectator (your account is not in this room)" in text
+    assert "team_Miekooo_: win chance 63% by our estimate, 52% by FACEIT" in text
+    assert "team_szucsu: win chance 37% by our estimate, 48% by FACEIT" in text
     assert "Your side" not in text and "ELO: +" not in text
     assert "👀 Players to watch:" in text
 
@@ -109,16 +112,16 @@ def test_faceits_chance_is_absent_when_the_room_has_none() -> None:
     room, report = _room("match_details.json", [1500] * 5, [1500] * 5)
     assert report.teams[0].faceit_win_probability is None
     text = _text(report, room.teams["faction1"].roster[0].player_id)
-    assert "Win chance: ours 50% (FACEIT gives none for this room)" in text
-    assert "FACEIT's" not in text
-    assert "Ours comes from" not in text
+    assert "Win chance: 50% by our estimate (FACEIT gives none for this room)" in text
+    assert "by FACEIT" not in text
+    assert "Our estimate comes from" not in text
 
 
 def test_close_chances_are_not_explained() -> None:
     # 1352 vs 1311 as FACEIT's own room ratings: ours 1 / (1 + 10^(-41/400)) = 1 / 1.7898 = 0.5587, FACEIT 0.52
     _, report = _room("match_details_2.json", [1352] * 5, [1311] * 5)
     assert report.teams[0].win_probability == 0.5587
-    assert "Ours comes from" not in _text(report, None)
+    assert "Our estimate comes from" not in _text(report, None)
 
 
 # -- premades -----------------------------------------------------------------------------------

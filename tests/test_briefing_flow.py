@@ -44,16 +44,16 @@ async def test_each_side_and_a_spectator_get_their_own_briefing(bot: BotHarness,
         assert bot.faceit.stats()["total"] <= 31
     chance1 = round(100 * t1["stats"]["winProbability"])
     assert f"📋 <b>Your side: {t1['name']}</b>" in texts["one"]
-    assert f"FACEIT's {chance1}%" in texts["one"]
+    assert f"% by our estimate, {chance1}% by FACEIT" in texts["one"]
     assert f"📋 <b>Your side: {t2['name']}</b>" in texts["two"]
-    assert f"FACEIT's {100 - chance1}%" in texts["two"]
+    assert f"% by our estimate, {100 - chance1}% by FACEIT" in texts["two"]
     # the opponents to watch come from the other team
     after = texts["one"].split("👀 Opponents to watch:\n")[1].splitlines()
     watch_one = "\n".join(after[:2])
     assert all(line.startswith("• ") for line in after[:2])
     assert any(p["nickname"] in watch_one for p in t2["roster"])
     assert not any(p["nickname"] in watch_one for p in t1["roster"])
-    assert "neutral view" in texts["out"] and "Your side" not in texts["out"]
-    assert f"{t1['name']}: ours" in texts["out"] and f"{t2['name']}: ours" in texts["out"]
+    assert "Briefing</b> for a spectator" in texts["out"] and "Your side" not in texts["out"]
+    assert f"{t1['name']}: win chance " in texts["out"] and f"{t2['name']}: win chance " in texts["out"]
     for text in texts.values():
         assert len(text) < 4096  # one Telegram message

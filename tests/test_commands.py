@@ -87,7 +87,7 @@ async def test_help_lists_every_private_command_grouped_with_its_cost(bot: BotHa
         "⭐ <b>Plans and payments</b>",
         "⚙️ <b>Settings</b>",
     ]
-    costly = [line.split()[0] for line in text.splitlines() if line.endswith("· 1 analysis of the day")]
+    costly = [line.split()[0] for line in text.splitlines() if line.endswith("· uses 1 of today's analyses")]
     assert costly == ["/match", "/matchcard"]
     assert "/track &lt;nickname&gt; — Track a player: a message after each of their matches" in text
     [ru] = await bot.say(uid, "/help", lang="ru")

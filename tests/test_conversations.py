@@ -59,7 +59,7 @@ async def test_link_then_profile_shows_the_recorded_numbers(bot: BotHarness) -> 
     [card] = await bot.say(uid, "/profile")
     assert card.params["text"] == (
         "🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\n"
-        "Matches: 2423 · Win rate: 50%\n"
+        "Matches: 2,423 · Win rate: 50%\n"
         "K/D: 0.95 · HS: 33% · Avg kills: 15.1\n"
         "Win streak: 0 now, 10 best\n"
         "Last 5 (oldest → newest): W W W W L"
@@ -70,11 +70,23 @@ async def test_link_then_profile_shows_the_recorded_numbers(bot: BotHarness) -> 
     assert snapshots >= 1
 
 
+async def test_profile_with_a_nickname_shows_that_player_not_ones_own(bot: BotHarness, world: World) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/link Darwin")
+    someone = world.players[3]
+    [card] = await bot.say(uid, f"/profile {someone.nickname}")
+    assert (
+        card.params["text"]
+        .splitlines()[0]
+        .endswith(f"<b>{someone.nickname}</b> · level {someone.skill_level} · {someone.elo} ELO")
+    )
+
+
 async def test_profile_in_russian(bot: BotHarness) -> None:
     uid = bot.new_user()
     await bot.say(uid, "/link https://www.faceit.com/ru/players/Darwin", lang="ru")
     [card] = await bot.say(uid, "👤 Профиль", lang="ru")
-    assert card.params["text"].splitlines()[1] == "Матчей: 2423 · Побед: 50%"
+    assert card.params["text"].splitlines()[1] == "Матчей: 2\u00a0423 · Побед: 50%"
     assert card.params["text"].splitlines()[-1] == "Последние 5 (от старых к новым): В В В В П"
 
 
@@ -87,7 +99,8 @@ async def test_stats_of_a_world_player(bot: BotHarness, world: World) -> None:
     lines = card.params["text"].splitlines()
     assert f"<b>{someone.nickname}</b>" in lines[0] and f"{someone.elo} ELO" in lines[0]
     assert (
-        lines[1] == f"Matches: {stats['lifetime']['Matches']} · Win rate: {stats['lifetime']['Win Rate %']}%"
+        lines[1]
+        == f"Matches: {int(stats['lifetime']['Matches']):,} · Win rate: {stats['lifetime']['Win Rate %']}%"
     )
 
 

@@ -105,6 +105,24 @@ PLURALS = {
         1: "1 анализ", 2: "2 анализа", 5: "5 анализов", 11: "11 анализов", 21: "21 анализ", 22: "22 анализа", 101: "101 анализ",
     },
     "n-days": {1: "1 день", 2: "2 дня", 5: "5 дней", 11: "11 дней", 21: "21 день", 22: "22 дня", 101: "101 день"},
+    "n-matches": {1: "1 матч", 2: "2 матча", 5: "5 матчей", 11: "11 матчей", 21: "21 матч", 22: "22 матча", 101: "101 матч"},
+    "n-wins": {1: "1 победа", 2: "2 победы", 5: "5 побед", 11: "11 побед", 21: "21 победа", 22: "22 победы", 101: "101 победа"},
+    "n-losses": {
+        1: "1 поражение", 2: "2 поражения", 5: "5 поражений", 11: "11 поражений",
+        21: "21 поражение", 22: "22 поражения", 101: "101 поражение",
+    },
+    "n-snapshots": {
+        1: "1 замер ELO", 2: "2 замера ELO", 5: "5 замеров ELO", 11: "11 замеров ELO",
+        21: "21 замер ELO", 22: "22 замера ELO", 101: "101 замер ELO",
+    },
+    "n-by-snapshots": {
+        1: "по 1 замеру", 2: "по 2 замерам", 5: "по 5 замерам", 11: "по 11 замерам",
+        21: "по 21 замеру", 22: "по 22 замерам", 101: "по 101 замеру",
+    },
+    "n-messages": {
+        1: "1 сообщение", 2: "2 сообщения", 5: "5 сообщений", 11: "11 сообщений",
+        21: "21 сообщение", 22: "22 сообщения", 101: "101 сообщение",
+    },
 }  # fmt: skip
 ENGLISH = {
     "n-faceit-requests": ("1 FACEIT request", "2 FACEIT requests"),
@@ -115,6 +133,12 @@ ENGLISH = {
     "n-days": ("1 day", "2 days"),
     "n-analyses": ("1 analysis", "2 analyses"),
     "n-queued-jobs": ("1 queued job", "2 queued jobs"),
+    "n-matches": ("1 match", "2 matches"),
+    "n-wins": ("1 win", "2 wins"),
+    "n-losses": ("1 loss", "2 losses"),
+    "n-snapshots": ("1 ELO snapshot", "2 ELO snapshots"),
+    "n-by-snapshots": ("over 1 snapshot", "over 2 snapshots"),
+    "n-messages": ("1 message", "2 messages"),
 }
 
 
@@ -129,7 +153,9 @@ def test_counted_phrases_take_the_right_form() -> None:
 def test_every_counted_message_goes_through_a_plural_entry() -> None:
     """No Russian text pastes a count in front of a noun it cannot agree with."""
     ru = _catalog("ru")
-    pasted = re.compile(
-        r"\{(?:calls|bonus|count|limit|days|n)\} (?:запрос|бонусн|задач|упавш|игрок|матч|дней|дня|анализ)"
+    nouns = (
+        "запрос|бонусн|задач|упавш|игрок|матч|дней|дня|анализ|побед|поражен|замер|сообщен|пользовател"
+        "|уведомлен|платеж|минут|секунд|звёзд|актив|заблокир|новых"
     )
+    pasted = re.compile(r"\{\w+\} (?:" + nouns + ")")
     assert {k: t for k, t in ru.items() if pasted.search(t) and not k.startswith("n-")} == {}

@@ -32,7 +32,7 @@ async def test_inline_nickname_offers_the_player_card(bot: BotHarness) -> None:
     assert (result["type"], result["title"]) == ("article", "Darwin · level 10 · 2014 ELO")
     assert result["description"] == "K/D 0.95 · win rate 50% · 2423 matches"
     text = result["input_message_content"]["message_text"]
-    assert text.startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2423 · Win rate: 50%")
+    assert text.startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2,423 · Win rate: 50%")
     assert answer.params["cache_time"] == 300
     calls = bot.faceit.stats()["total"]
     assert calls == 3  # nickname lookup, player, lifetime stats
@@ -118,7 +118,7 @@ async def test_group_commands_answer_the_caller(bot: BotHarness) -> None:
     [done] = await bot.tg.wait_for(
         "editMessageText", chat_id=GROUP, predicate=lambda c: "last 20" in c.params["text"]
     )
-    assert done.params["text"].splitlines()[1] == "Matches 20: 10 W / 10 L · win rate 50%"
+    assert done.params["text"].splitlines()[1] == "10 W / 10 L of 20 matches · win rate 50%"
     # Groups are never users: nothing the bot keeps per user (notifications included) points at one.
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM users WHERE telegram_id < 0") == 0
 

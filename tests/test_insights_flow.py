@@ -78,7 +78,7 @@ async def test_match_history_pages_through_twenty_recorded_matches(bot: BotHarne
     assert lines[0] == "📜 <b>Darwin</b> — matches 1–10 of 15"
     # The newest row: finished 2026-03-16 23:22:41 UTC = 03-17 02:22 in Moscow (the default zone),
     # de_inferno, "11 / 13", Result 0, 19 kills, 15 deaths, ADR 75.
-    assert lines[1] == "17.03 02:22 · Inferno · 11 / 13 · L · 19-15 · ADR 75"
+    assert lines[1] == "17 Mar, 02:22 · Inferno · 11 / 13 · L · 19-15 · ADR 75"
     assert len(lines) == 11
     assert [t for t, _ in buttons(page1)] == ["Older ▶"]
 
@@ -87,9 +87,9 @@ async def test_match_history_pages_through_twenty_recorded_matches(bot: BotHarne
     [page2] = await bot.tg.wait_for("editMessageText", chat_id=uid)
     lines = page2.params["text"].splitlines()
     assert lines[0] == "📜 <b>Darwin</b> — matches 11–15 of 15"
-    # Row 11: 2026-02-24 22:28:18 UTC → 25.02 01:28 Moscow, de_anubis "13 / 3" (faction order), a
+    # Row 11: 2026-02-24 22:28:18 UTC → 25 Feb, 01:28 Moscow, de_anubis "13 / 3" (faction order), a
     # loss: the player's side had the 3.
-    assert lines[1] == "25.02 01:28 · Anubis · 3 / 13 · L · 7-15 · ADR 43.8"
+    assert lines[1] == "25 Feb, 01:28 · Anubis · 3 / 13 · L · 7-15 · ADR 43.8"
     assert len(lines) == 6 and [t for t, _ in buttons(page2)] == ["◀ Newer"]
 
 
@@ -116,8 +116,8 @@ async def test_form_views_run_as_jobs_with_the_recorded_numbers(bot: BotHarness)
     lines = done.params["text"].splitlines()
     # 20 rows: 10 wins; 290 kills / 277 deaths = 1.05; ADR 29621.8 / 419 rounds = 70.7;
     # HS 111 / 290 = 38 %; 14.5 kills a match.
-    assert lines[0] == "📈 <b>Darwin</b> — last 20 matches"
-    assert lines[1] == "Matches 20: 10 W / 10 L · win rate 50%"
+    assert lines[0] == "📈 <b>Darwin</b> — form over the last 20 matches"
+    assert lines[1] == "10 W / 10 L of 20 matches · win rate 50%"
     assert lines[2] == "K/D 1.05 · ADR 70.7 · HS 38% · avg kills 14.5"
     assert lines[5] == "Best map: Overpass 2/3 · K/D 1.2"
     assert lines[6] == "Worst map: Nuke 1/3 · K/D 1.05"
@@ -129,9 +129,9 @@ async def test_form_views_run_as_jobs_with_the_recorded_numbers(bot: BotHarness)
     [done] = await bot.tg.wait_for(
         "editMessageText",
         chat_id=uid,
-        predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — last"),
+        predicate=lambda c: c.params["text"].startswith("📈 <b>Darwin</b> — form over the last"),
     )
-    assert done.params["text"].splitlines()[-1] == "Only 20 of 100 matches exist."
+    assert done.params["text"].splitlines()[-1] == "Found only 20 matches of the 100 asked for."
     # The page read was reported as progress in the same message before the result.
     [progress] = await bot.tg.wait_for(
         "editMessageText", chat_id=uid, predicate=lambda c: c.params["text"] == "⏳ Matches read: 20 of 100…"
@@ -152,8 +152,8 @@ async def test_sessions_and_today(bot: BotHarness) -> None:
     )
     lines = done.params["text"].splitlines()
     # Newest sessions in Moscow time: 03-17 02:22 alone (a loss); 03-16 01:26–02:18 (two wins).
-    assert lines[1] == "17.03 02:22–02:22 · 0 W / 1 L · K/D 1.27 · ELO —"
-    assert lines[2].startswith("16.03 01:26–02:18 · 2 W / 0 L · ")
+    assert lines[1] == "17 Mar, 02:22–02:22 · 0 W / 1 L · K/D 1.27 · ELO —"
+    assert lines[2].startswith("16 Mar, 01:26–02:18 · 2 W / 0 L · ")
     assert len(lines) == 6  # title + the 5 newest of 8 sessions
 
     await bot.press(uid, message_id, data_of(menu, "📅 Today"))
@@ -194,7 +194,7 @@ async def test_settings_change_the_time_zone_and_refuse_a_bad_one(bot: BotHarnes
     assert zone == "Europe/London"
     # History dates follow the zone: 2026-03-16 23:22 UTC is 23:22 in London.
     [page] = await bot.say(uid, "/matches 1 Darwin")
-    assert page.params["text"].splitlines()[1].startswith("16.03 23:22 · Inferno")
+    assert page.params["text"].splitlines()[1].startswith("16 Mar, 23:22 · Inferno")
 
 
 async def test_a_typed_nickname_counts_only_when_the_bot_asked(bot: BotHarness) -> None:

@@ -103,7 +103,9 @@ async def test_elo_command_draws_the_stored_snapshots(bot: BotHarness) -> None:
 
 async def test_elo_with_one_snapshot_explains_instead(bot: BotHarness) -> None:
     [reply] = await bot.say(bot.new_user(), "/elo Darwin")
-    assert reply.params["text"].startswith("📈 I have 1 ELO snapshot(s) of <b>Darwin</b> so far")
+    assert reply.params["text"].startswith(
+        "📈 So far I have 1 ELO snapshot of <b>Darwin</b>; the chart needs two."
+    )
 
 
 async def test_stat_card_is_a_png_cached_by_content(bot: BotHarness) -> None:
@@ -118,7 +120,7 @@ async def test_stat_card_is_a_png_cached_by_content(bot: BotHarness) -> None:
     png = bot.tg.files[photo.params["photo"].file_id]
     image = Image.open(io.BytesIO(png))
     assert (image.format, image.size) == ("PNG", (800, 420))
-    assert photo.params["caption"].startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2423")
+    assert photo.params["caption"].startswith("🇬🇧 <b>Darwin</b> · level 10 · 2014 ELO\nMatches: 2,423")
     cold = bot.faceit.stats()["total"]
     assert cold == 3  # player, lifetime stats, the newest 20 rows
     assert bot.rt.dp["images"].drawn == drawn + 1

@@ -14,6 +14,7 @@ import pytest
 from faceitbot.callbacks import BuyKind
 from faceitbot.services import payments
 from faceitbot.services.payments import IncomingPayment
+from tests import written
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.test_payments import PREMIUM_STARS, PRO_STARS, buy, pay, pre_checkout
 from tests.updates import watch_updates
@@ -34,15 +35,15 @@ TEXTS = {
 QUOTA = {"PREMIUM": 100, "PRO": 500}
 
 
-def when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def when(moment: datetime, lang: str = "en") -> str:
+    return written.moment(moment, lang)
 
 
 def plan_lines(lang: str, parts: list[tuple[str, datetime]], renews: str | None) -> list[str]:
     t = TEXTS[lang]
     (tier, until), rest = parts[0], parts[1:]
-    lines = [t["paid"].format(tier=tier, until=when(until), quota=QUOTA[tier])]
-    lines += [t["then"].format(tier=x, until=when(u), quota=QUOTA[x]) for x, u in rest]
+    lines = [t["paid"].format(tier=tier, until=when(until, lang), quota=QUOTA[tier])]
+    lines += [t["then"].format(tier=x, until=when(u, lang), quota=QUOTA[x]) for x, u in rest]
     if renews:
         lines.append(t["renews"].format(tier=renews))
     return lines

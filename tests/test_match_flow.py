@@ -3,7 +3,8 @@ analysis edited into the same message; quotas, dedup, shared FACEIT calls and fa
 
 import asyncio
 import json
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import msgspec
 import pytest
@@ -174,10 +175,18 @@ async def test_at_the_limit_the_user_is_told_and_nothing_is_queued(bot: BotHarne
         "INSERT INTO usage (telegram_id, day, used) VALUES ($1, $2, 5)", uid, datetime.now(UTC).date()
     )
     [reply] = await bot.say(uid, f"/match {world.finished[1]}")
-    assert (
-        reply.params["text"]
-        == "You've used all 5 analyses for today. The limit resets at 00:00 UTC; for more a day: /subscribe"
+    text = reply.params["text"]
+    # The wait to midnight UTC in words: "in 9 hr", or "in 40 min" late in the day.
+    wait = re.fullmatch(
+        r"You've used all 5 analyses for today\. The limit resets in (\d+) (hr|min|sec) \(00:00 UTC\); "
+        r"for more a day: /subscribe",
+        text,
     )
+    assert wait is not None, text
+    now = datetime.now(UTC)
+    left = (datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), UTC) - now).total_seconds()
+    size = {"hr": 3600, "min": 60, "sec": 1}[wait[2]]
+    assert abs(int(wait[1]) - left / size) <= 1
     assert await bot.rt.pool.fetchval("SELECT count(*) FROM jobs") == 0
 
 

@@ -93,14 +93,20 @@ def test_badly_named_files_are_refused(tmp_path: Path) -> None:
         migrate.load(tmp_path)
 
 
-async def test_the_ledger_migration_keeps_what_every_user_has(scratch: str, tmp_path: Path) -> None:
-    """sql/0016 on a copy of a database as it was before it: today's (tier, expiry) of every
-    kind of user become ledger rows from which the same plan is derived."""
+def migrations_before(tmp_path: Path, name: str) -> Path:
+    """A folder with the migrations older than `name`: the schema as a database had it then."""
     before = tmp_path / "before"
     before.mkdir()
     for m in migrate.load(migrate.default_dir()):
-        if m.name < "0016":
+        if m.name < name:
             shutil.copy(migrate.default_dir() / m.name, before / m.name)
+    return before
+
+
+async def test_the_ledger_migration_keeps_what_every_user_has(scratch: str, tmp_path: Path) -> None:
+    """sql/0016 on a copy of a database as it was before it: today's (tier, expiry) of every
+    kind of user become ledger rows from which the same plan is derived."""
+    before = migrations_before(tmp_path, "0016")
     pool = await create_pool(PG_DSN, schema=scratch)
     try:
         await migrate.apply(pool, before)
@@ -142,11 +148,7 @@ async def test_past_payments_become_ledger_rows_that_add_money_not_days(scratch:
     """sql/0018 on a database that has run since before the ledger: every payment made before it
     becomes a row, so the revenue read from the ledger counts it and its refund has a row to
     mark; nobody's plan moves by a second, and refunding such a payment takes its days back once."""
-    before = tmp_path / "before"
-    before.mkdir()
-    for m in migrate.load(migrate.default_dir()):
-        if m.name < "0016":
-            shutil.copy(migrate.default_dir() / m.name, before / m.name)
+    before = migrations_before(tmp_path, "0016")
     pool = await create_pool(PG_DSN, schema=scratch)
     try:
         await migrate.apply(pool, before)

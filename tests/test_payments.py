@@ -19,6 +19,7 @@ from faceitbot.services.payments import IncomingPayment
 from faceitbot.store import entitlements as entitlements_store
 from faceitbot.tiers import Tier
 from faceitbot_sim.fixtures import World
+from tests import written
 from tests.conftest import ADMIN_ID, BotHarness
 from tests.updates import watch_updates
 
@@ -70,8 +71,8 @@ def close_to(a: datetime, b: datetime, seconds: float = 60) -> bool:
     return abs((a - b).total_seconds()) < seconds
 
 
-def when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+def when(moment: datetime, lang: str = "en") -> str:
+    return written.moment(moment, lang)
 
 
 async def test_subscribe_shows_the_tiers_and_the_current_plan(bot: BotHarness) -> None:
@@ -80,12 +81,21 @@ async def test_subscribe_shows_the_tiers_and_the_current_plan(bot: BotHarness) -
     text = plans.params["text"]
     assert "Your plan: <b>FREE</b> — 5 analyses a day." in text
     assert "<b>PREMIUM</b> — 100 analyses a day · 500 ⭐ for 30 days" in text
-    assert "<b>PRO</b> — 500 analyses a day · 1000 ⭐ for 30 days" in text
+    assert "<b>PRO</b> — 500 analyses a day · 1,000 ⭐ for 30 days" in text
     assert [b["text"] for b in buttons(plans)] == [
         "⭐ PREMIUM · 30 days — 500 ⭐",
         "🔁 PREMIUM monthly — 500 ⭐",
-        "⭐ PRO · 30 days — 1000 ⭐",
-        "🔁 PRO monthly — 1000 ⭐",
+        "⭐ PRO · 30 days — 1,000 ⭐",
+        "🔁 PRO monthly — 1,000 ⭐",
+    ]
+
+
+async def test_subscribe_in_russian_groups_the_thousands(bot: BotHarness) -> None:
+    [plans] = await bot.say(bot.new_user(), "/subscribe", lang="ru")
+    assert "<b>PRO</b> — 500 анализов в день · 1\u00a0000 ⭐ за 30 дней" in plans.params["text"]
+    assert [b["text"] for b in buttons(plans)][2:] == [
+        "⭐ PRO · 30 дней — 1\u00a0000 ⭐",
+        "🔁 PRO помесячно — 1\u00a0000 ⭐",
     ]
 
 
@@ -108,6 +118,14 @@ async def test_the_whole_purchase_credits_30_days(bot: BotHarness) -> None:
     assert row["tier"] == "premium" and close_to(row["tier_expires_at"], started + timedelta(days=30))
     assert reply.params["text"] == (
         f"⭐ Thank you! <b>PREMIUM</b> is active until {when(row['tier_expires_at'])}: 100 analyses a day."
+    )
+    # The dates are the user's own: after choosing a zone, /subscribe shows its clock.
+    await bot.say(uid, "/settings America/New_York")
+    [plans] = await bot.say(uid, "/subscribe")
+    until = written.moment(row["tier_expires_at"], "en", "America/New_York")
+    assert (
+        plans.params["text"].splitlines()[1]
+        == f"Your plan: <b>PREMIUM</b> until {until} — 100 analyses a day."
     )
     payment = await bot.rt.pool.fetchrow(
         "SELECT * FROM payments WHERE telegram_payment_charge_id = $1", charge
@@ -248,7 +266,7 @@ async def test_a_payment_matching_no_invoice_is_kept_but_not_credited(bot: BotHa
     assert (await user_row(bot, uid))["tier"] == "free"
     # Support refunds it: the money goes back, nothing to take back from the tier.
     [done] = await bot.say(ADMIN_ID, "/admin refund ch_orphan")
-    assert done.params["text"].startswith("Refunded 1000 ⭐ of <code>ch_orphan</code>")
+    assert done.params["text"].startswith("Refunded 1,000 ⭐ of <code>ch_orphan</code>")
     assert await bot.rt.pool.fetchval("SELECT status FROM payments") == "refunded"
 
 
@@ -429,7 +447,7 @@ async def test_reminder_once_per_period_then_downgrade(bot: BotHarness) -> None:
     assert [u.telegram_id for u in run.reminded] == [uid]
     [reminder] = await bot.tg.wait_for("sendMessage", chat_id=uid)
     assert reminder.params["text"] == (
-        f"⏳ Твой тариф <b>PREMIUM</b> заканчивается {when(expires)}. "
+        f"⏳ Твой тариф <b>PREMIUM</b> заканчивается {when(expires, 'ru')}. "
         "Продли его через /subscribe (ежемесячный тариф продлевается сам)."
     )
     for _ in range(3):  # later ticks, and a second replica racing, remind no more
@@ -469,7 +487,7 @@ async def test_refund_uses_the_stored_charge_and_is_idempotent(bot: BotHarness) 
     ]
     assert refund.params["user_id"] == uid
     assert done.params["text"] == (
-        f"Refunded 1000 ⭐ of <code>{charge}</code> to <code>{uid}</code>. Their tier now: <b>FREE</b> until —."
+        f"Refunded 1,000 ⭐ of <code>{charge}</code> to <code>{uid}</code>. Their tier now: <b>FREE</b> until —."
     )
     row = await user_row(bot, uid)
     assert (row["tier"], row["tier_expires_at"]) == ("free", None)
@@ -555,5 +573,8 @@ async def test_paysupport_lists_payments_and_forwards_to_admins(bot: BotHarness)
 
 async def test_terms(bot: BotHarness) -> None:
     [terms] = await bot.say(bot.new_user(), "/terms")
-    assert terms.params["text"].startswith("<b>Terms</b>\n• FREE: 5 match analyses a day. PREMIUM: 100 a day")
+    assert terms.params["text"].startswith(
+        "<b>Terms</b>\n• FREE: 5 analyses a day. PREMIUM: 100 analyses a day for 30 days, 500 ⭐. "
+        "PRO: 500 analyses a day for 30 days, 1,000 ⭐.\n"
+    )
     assert "500 ⭐" in terms.params["text"] and "/paysupport" in terms.params["text"]

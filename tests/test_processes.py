@@ -133,7 +133,7 @@ async def test_run_against_simulators_with_real_postgres_and_redis(
             tg.mark()
             tg.send_text(777001, "/profile", user_id=777001, first_name="Proc")
             [card] = await tg.wait_for("sendMessage", chat_id=777001, timeout=30)
-            assert "Matches: 2423 · Win rate: 50%" in card.params["text"]
+            assert "Matches: 2,423 · Win rate: 50%" in card.params["text"]
         finally:
             proc.send_signal(signal.SIGTERM)
             stdout, stderr = await asyncio.wait_for(proc.communicate(), 15)

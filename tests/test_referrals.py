@@ -180,4 +180,4 @@ async def test_bonus_pays_for_analyses_past_the_daily_limit(bot: BotHarness, wor
     [refused] = await bot.say(uid, f"/match {world.finished[6]}")
     assert refused.params["text"].startswith("You've used all 5 analyses for today.")
     [plans] = await bot.say(uid, "/subscribe")
-    assert "Bonus analyses left" not in plans.params["text"]
+    assert "left beyond the daily limit" not in plans.params["text"]  # the bonus is spent: no bonus line

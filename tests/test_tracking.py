@@ -4,6 +4,7 @@ and the real PostgreSQL: tier limits, bad input, the linked account tracked by d
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 
 from faceitbot.callbacks import PlayerAction, PlayerCb, TrackAction, TrackCb
@@ -124,14 +125,30 @@ async def test_tracked_lists_players_and_untracks_with_a_button(bot: BotHarness,
     await bot.say(uid, f"/track {b.nickname}")
     [listing] = await bot.say(uid, "/tracked")
     lines = listing.params["text"].split("\n")
-    assert lines[0] == "👀 Players you track (1 of 3; your linked account is free):"
+    assert lines[0] == "👀 Players you track (1 of 3; your own account doesn't count):"
     assert lines[1] == f"• <b>{a.nickname}</b> · {a.elo} ELO · no match seen yet (you)"
     assert lines[2] == f"• <b>{b.nickname}</b> · {b.elo} ELO · no match seen yet"
     assert [text for text, _ in buttons(listing)] == [f"✖ {a.nickname}", f"✖ {b.nickname}"]
 
+    # The last match, once seen, is told as time gone by in words.
+    await bot.rt.pool.execute(
+        "UPDATE tracked_players SET last_finished_at = $2, last_win = TRUE WHERE player_id = $1",
+        b.player_id,
+        int(time.time()) - 3 * 3600 - 120,
+    )
+    [seen] = await bot.say(uid, "/tracked")
+    assert (
+        seen.params["text"].split("\n")[2]
+        == f"• <b>{b.nickname}</b> · {b.elo} ELO · last match 3 hr ago ✅ win"
+    )
+    [seen_ru] = await bot.say(uid, "/tracked", lang="ru")
+    assert seen_ru.params["text"].split("\n")[2] == (
+        f"• <b>{b.nickname}</b> · {b.elo} ELO · последний матч 3 ч назад ✅ победа"
+    )
+
     data = TrackCb(action=TrackAction.UNTRACK, value=b.player_id).pack()
     bot.tg.mark()
-    bot.tg.press_button(uid, listing.response["result"]["message_id"], data, user_id=uid)
+    bot.tg.press_button(uid, seen.response["result"]["message_id"], data, user_id=uid)
     [edited] = await bot.tg.wait_for("editMessageText", chat_id=uid)
     assert b.nickname not in edited.params["text"] and a.nickname in edited.params["text"]
     assert await follows_of(bot, uid) == [(a.nickname, True)]

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from faceitbot.i18n.loader import L10n, load_i18n
+from faceitbot.render.help import unknown_command
 from tests.conftest import BotHarness
 
 NOT_FACEIT_URL = "That link isn't a FACEIT profile. Send one like https://www.faceit.com/en/players/nickname."
@@ -71,3 +73,37 @@ async def test_a_zone_in_lower_case_is_set_in_its_own_spelling(bot: BotHarness) 
     await bot.say(uid, "/settings asia/almaty")
     zone = await bot.rt.pool.fetchval("SELECT time_zone FROM user_settings WHERE telegram_id = $1", uid)
     assert zone == "Asia/Almaty"
+
+
+@pytest.mark.parametrize(
+    ("typed", "lang", "expected"),
+    [
+        ("/tarck half_buy", "en", "I don't know /tarck. Did you mean /track half_buy?"),
+        ("/subscibe", "en", "I don't know /subscibe. Did you mean /subscribe?"),
+        ("/tarck half_buy", "ru", "Нет команды /tarck. Может, /track half_buy?"),
+        ("/profil", "ru", "Нет команды /profil. Может, /profile?"),
+        ("/frobnicate", "en", "I don't know that command. /help lists what I can do."),
+        ("/frobnicate", "ru", "Я не знаю такой команды. Список команд — /help."),
+    ],
+)
+async def test_a_mistyped_command_is_answered_with_the_one_it_resembles(
+    bot: BotHarness, typed: str, lang: str, expected: str
+) -> None:
+    uid = bot.new_user()
+    await bot.say(uid, "/start", lang=lang)
+    [reply] = await bot.say(uid, typed, lang=lang)
+    assert reply.params["text"] == expected
+    follows = await bot.rt.pool.fetchval("SELECT count(*) FROM follows WHERE telegram_id = $1", uid)
+    assert follows == 0  # a suggestion is only a suggestion: nothing was tracked
+
+
+def test_a_suggestion_keeps_short_arguments_only_and_escapes_them() -> None:
+    en = L10n(load_i18n(), "en")
+    assert unknown_command("/tarck " + "x" * 100, en) == "I don't know /tarck. Did you mean /track?"
+    assert (
+        unknown_command("/tarck <b>x</b>", en)
+        == "I don't know /tarck. Did you mean /track &lt;b&gt;x&lt;/b&gt;?"
+    )
+    assert unknown_command("/tarck@faceit_demo_bot x", en) == "I don't know /tarck. Did you mean /track x?"
+    generic = "I don't know that command. /help lists what I can do."
+    assert unknown_command("/" + "a" * 5000, en) == unknown_command("/", en) == generic

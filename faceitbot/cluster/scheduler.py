@@ -12,7 +12,7 @@ import asyncpg
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from loguru import logger
 
-from faceitbot.store import job_runs
+from faceitbot.store import scheduler_slots
 from faceitbot.store.db import DB_ERRORS
 
 Tick = Callable[[datetime], Awaitable[None]]
@@ -57,7 +57,7 @@ class Scheduler:
     async def run_slot(self, name: str, slot: datetime, tick: Tick) -> bool:
         """Run `tick` for `slot` unless some replica already has; True when this call ran it."""
         try:
-            if not await job_runs.claim(self._pool, name, slot, self._replica):
+            if not await scheduler_slots.claim(self._pool, name, slot, self._replica):
                 return False
         except DB_ERRORS as e:
             logger.warning("periodic {} skipped: cannot claim its slot ({})", name, e)
@@ -71,7 +71,7 @@ class Scheduler:
         finally:
             self.ran.append((name, slot))
             try:
-                await job_runs.finish(self._pool, name, slot, outcome)
+                await scheduler_slots.finish(self._pool, name, slot, outcome)
             except DB_ERRORS:
                 logger.warning("could not record the end of periodic {}", name)
         return True

@@ -1,4 +1,4 @@
-"""Each user's own share of FACEIT calls outside the analysis quota (issue 18).
+"""Each user's own share of FACEIT calls outside the analysis quota.
 
 The key is shared by every user: lookups by nickname, "did you mean" searches, insight views,
 inline queries and form jobs would let one user spend it for all. So while a user's request

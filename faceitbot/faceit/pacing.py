@@ -5,14 +5,16 @@ kindest reading and falls back to the strictest once FACEIT shows it counts that
 
 - Bucket (first): a token bucket of `rate` a second with a burst of `rate` (GCRA: each send
   moves a theoretical arrival time on by 1/rate; a send is due when that time is at most
-  `rate` intervals ahead), the gateway as the simulator models it (faceitbot/sim/faceit.py).
+  `rate` intervals ahead), the gateway as the simulator models it (faceitbot_sim/faceit.py).
 - Strict: at most `rate` sends in any second (a sliding log), which no fixed or sliding
   window refuses either. Repeated 429s met in bucket mode (the client counts them) switch
   every replica to it for STRICT_S.
 
 Sends are logged in both modes, so the switch starts from what was really sent. Intervals and
 windows are MARGIN longer than the rate, so jitter in when the gateway sees a request never
-makes ours look closer together than it allows.
+makes ours look closer together than it allows. The strict window is STRICT_MARGIN longer: a
+gateway counting any second refuses the 11th of two requests that left 1.02 s apart and
+reached it 0.99 s apart, which a loaded machine's event loop does.
 
 Requests that can wait (a user's lookups on their allowance, monitoring) pass `reserve`: they
 are due only while that many tokens would stay free, so a user's analysis arriving mid-flood
@@ -37,25 +39,26 @@ import redis.asyncio as aioredis
 
 DEFAULT_RATE = 10
 MARGIN = 0.02
+STRICT_MARGIN = 0.1
 MAX_HOLD_S = 60.0
 STRICT_S = 3600.0  # how long FACEIT's evidence of strict counting is believed
 # Two 429s within a minute, from any replica, not one a loaded machine's jitter can cause.
 STRICT_AFTER, STRICT_WITHIN_S = 2, 60.0
 
-# KEYS: TAT, hold, strict flag, send log. ARGV: interval ms, rate, reserve, member.
-# Answers 0 when admitted, else the ms to wait.
+# KEYS: TAT, hold, strict flag, send log. ARGV: interval ms, rate, reserve, member, strict
+# window ms. Answers 0 when admitted, else the ms to wait.
 _ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + tonumber(t[2]) / 1000
 local interval, rate, reserve = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
-local window = interval * rate
+local window, strict_window = interval * rate, tonumber(ARGV[5])
 local held = redis.call('PTTL', KEYS[2])
 if held > 0 then return held end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - window)
+redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now - strict_window)
 if redis.call('EXISTS', KEYS[3]) == 1 then
   if redis.call('ZCARD', KEYS[4]) >= rate - reserve then
     local oldest = redis.call('ZRANGE', KEYS[4], reserve - rate, reserve - rate, 'WITHSCORES')
-    return math.max(1, math.ceil(tonumber(oldest[2]) + window - now))
+    return math.max(1, math.ceil(tonumber(oldest[2]) + strict_window - now))
   end
 else
   local tat = math.max(tonumber(redis.call('GET', KEYS[1]) or '0'), now)
@@ -64,7 +67,7 @@ else
   redis.call('SET', KEYS[1], tostring(tat + interval), 'PX', math.ceil(window * 2))
 end
 redis.call('ZADD', KEYS[4], now, ARGV[4])
-redis.call('PEXPIRE', KEYS[4], math.ceil(window * 2))
+redis.call('PEXPIRE', KEYS[4], math.ceil(strict_window * 2))
 return 0
 """
 
@@ -152,11 +155,13 @@ class LocalPacer:
         reserve = min(reserve, self.rate - 1)
         interval = (1 + MARGIN) / self.rate
         window = interval * self.rate
-        while self._sent and self._sent[0] <= now - window:
+        strict_window = 1 + STRICT_MARGIN
+        while self._sent and self._sent[0] <= now - strict_window:
             self._sent.popleft()
         if self.is_strict:
-            if len(self._sent) >= self.rate - reserve:
-                return self._sent[len(self._sent) - (self.rate - reserve)] + window - now
+            in_window = [t for t in self._sent if t > now - strict_window]
+            if len(in_window) >= self.rate - reserve:
+                return in_window[len(in_window) - (self.rate - reserve)] + strict_window - now
         else:
             tat = max(self._tat, now)
             due = tat + interval - (window - reserve * interval)
@@ -216,7 +221,8 @@ class RedisPacer:
         reserve = min(reserve, self.rate - 1)
         while True:
             member = secrets.token_hex(8)
-            wait_ms = int(await self._admit(keys=self._keys, args=[interval_ms, self.rate, reserve, member]))
+            args = [interval_ms, self.rate, reserve, member, (1 + STRICT_MARGIN) * 1000]
+            wait_ms = int(await self._admit(keys=self._keys, args=args))
             if wait_ms <= 0:
                 return
             await asyncio.sleep(wait_ms / 1000)

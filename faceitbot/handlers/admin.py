@@ -22,11 +22,12 @@ from faceitbot.config import Settings
 from faceitbot.constants import Priority
 from faceitbot.errors import BadInput
 from faceitbot.faceit.client import FaceitClient
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.queue import TaskQueue
 from faceitbot.render import admin as render
 from faceitbot.render import chart
-from faceitbot.render.payments import tier_name, when
+from faceitbot.render.payments import tier_name
 from faceitbot.services import admin, analytics, broadcasts, payments
 from faceitbot.services.bans import BanList
 from faceitbot.store.db import Pool
@@ -172,9 +173,14 @@ async def cmd_grant(message: Message, rest: str, pool: Pool, l10n: L10n) -> str:
     info, expires = await admin.grant(pool, parts[0], parts[1], parts[2], datetime.now(UTC))
     tier = parts[1].lower()
     await message.answer(
-        l10n("admin-granted", user_id=info.telegram_id, tier=tier_name(tier, l10n), until=when(expires))
+        l10n(
+            "admin-granted",
+            user_id=info.telegram_id,
+            tier=tier_name(tier, l10n),
+            until=formats.moment(expires, l10n),
+        )
     )
-    return f"user {info.telegram_id}: {tier} until {when(expires)}"
+    return f"user {info.telegram_id}: {tier} until {expires:%Y-%m-%d %H:%M} UTC"
 
 
 @router.message(Command("admin"), Sub("ban", "unban"))
@@ -218,7 +224,9 @@ async def cmd_broadcast(message: Message, rest: str, pool: Pool, queue: TaskQueu
         raise BadInput("admin-usage")
     admin_id = message.from_user.id if message.from_user else 0
     broadcast_id, recipients = await broadcasts.start(pool, queue, admin_id, rest, l10n.locale)
-    await message.answer(l10n("admin-broadcast-queued", id=broadcast_id, recipients=recipients))
+    await message.answer(
+        l10n("admin-broadcast-queued", id=broadcast_id, recipients=formats.number(recipients, l10n))
+    )
     return f"broadcast #{broadcast_id} to {recipients}"
 
 

@@ -30,6 +30,7 @@ from faceitbot.render import payments as render
 from faceitbot.services import entitlements, payments, referrals, support
 from faceitbot.services.payments import IncomingPayment
 from faceitbot.store import payments as payments_store
+from faceitbot.store import settings as settings_store
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
 from faceitbot.telegram import delivery
@@ -44,7 +45,8 @@ async def cmd_subscribe(message: Message, user: UserRow, pool: Pool, settings: S
     bonus = await referrals.bonus_left(pool, user.telegram_id)
     plan = await entitlements.plan_of(pool, user.telegram_id, now)
     renewing = tuple(s.tier for s in await payments.renewing(pool, user.telegram_id, now))
-    shown = render.plans(user, settings, l10n, now, bonus, plan, renewing)
+    zone = await settings_store.zone(pool, user.telegram_id)
+    shown = render.plans(user, settings, l10n, now, bonus, plan, renewing, zone)
     await message.answer(shown.text, reply_markup=shown.markup)
 
 
@@ -112,8 +114,9 @@ async def on_subscription(
     parsed = payments.parse_payload(event.invoice_payload)
     if change is None or parsed is None:
         return
+    zone = await settings_store.zone(pool, change.telegram_id)
     text = render.subscription_state(
-        event.state, parsed.tier, change.tier_expires_at, L10n(i18n, change.language), datetime.now(UTC)
+        event.state, parsed.tier, change.tier_expires_at, L10n(i18n, change.language), datetime.now(UTC), zone
     )
     await delivery.send(bot, change.telegram_id, text)
 
@@ -143,7 +146,8 @@ async def on_successful_payment(
     if credit is None:
         return
     if not credit.replay:
-        await message.answer(render.paid(credit, settings, l10n).text)
+        zone = await settings_store.zone(pool, message.from_user.id)
+        await message.answer(render.paid(credit, settings, l10n, zone).text)
     if credit.replaced is not None:
         canceled = await payments.cancel_replaced(
             pool, bot, message.from_user.id, credit.replaced, datetime.now(UTC)
@@ -174,7 +178,9 @@ async def cmd_paysupport(
         await message.answer(render.paysupport(recent, l10n).text)
         return
     if not await support.may_write(kv, user.telegram_id):
-        await message.answer(l10n("paysupport-limited", most=support.MESSAGES_PER_HOUR))
+        await message.answer(
+            l10n("paysupport-limited", most=l10n.plural("n-messages", support.MESSAGES_PER_HOUR))
+        )
         return
     name = message.from_user.full_name if message.from_user else ""
     forwarded = render.paysupport_forward(user.telegram_id, name, text[:3000], recent, l10n)
@@ -185,13 +191,4 @@ async def cmd_paysupport(
 
 @router.message(Command("terms"))
 async def cmd_terms(message: Message, settings: Settings, l10n: L10n) -> None:
-    await message.answer(
-        l10n(
-            "terms",
-            free=settings.quota_free,
-            premium=settings.quota_premium,
-            pro=settings.quota_pro,
-            premium_stars=settings.price_premium_stars,
-            pro_stars=settings.price_pro_stars,
-        )
-    )
+    await message.answer(render.terms(settings, l10n))

@@ -24,7 +24,18 @@ router = Router(name="player")
 
 @router.message(Command("profile"))
 @router.message(MenuButton("menu-profile"))
-async def cmd_profile(message: Message, user: UserRow, pool: Pool, faceit: FaceitClient, l10n: L10n) -> None:
+async def cmd_profile(
+    message: Message,
+    user: UserRow,
+    pool: Pool,
+    faceit: FaceitClient,
+    l10n: L10n,
+    command: CommandObject | None = None,
+) -> None:
+    if command is not None and (command.args or "").strip():
+        # "/profile s1mple" means that player's card, as /stats s1mple does, not the caller's own.
+        await _stats(message, pool, faceit, l10n, parsing.player_query(command.args))
+        return
     if not user.faceit_player_id:
         raise NotLinked()
     card = await players.load_profile(faceit, pool, user.faceit_player_id)

@@ -2,21 +2,30 @@
 coroutine `(ctx, job, payload)` whose payload is a msgspec Struct shared with the service that
 queues it, and its policy (faceitbot.jobs.kind.Kind) beside it.
 
-The kinds that the tracking feature (poll, notify, webhook resolve) and the scheduled
-aggregates (analytics, scorecard outcomes) queue still register themselves where they are
-built; KINDS lists every one that a user's request, an admin or a squad's week queues."""
+KINDS lists every kind but tracking's (poll, notify, webhook resolve), which are still methods
+of the Monitor that tracking/ builds and registers."""
 
 from __future__ import annotations
 
 from faceitbot.jobs.analysis import ANALYSIS_JOB
+from faceitbot.jobs.analytics import AGGREGATE_JOB
 from faceitbot.jobs.broadcasts import BROADCAST_JOB
 from faceitbot.jobs.context import JobContext
 from faceitbot.jobs.insights import INSIGHT_JOB
 from faceitbot.jobs.kind import Kind
+from faceitbot.jobs.scorecard import OUTCOME_JOB
 from faceitbot.jobs.squads import DIGEST_JOB, RECAP_JOB
 from faceitbot.queue import TaskQueue
 
-KINDS: tuple[Kind, ...] = (ANALYSIS_JOB, INSIGHT_JOB, BROADCAST_JOB, DIGEST_JOB, RECAP_JOB)
+KINDS: tuple[Kind, ...] = (
+    ANALYSIS_JOB,
+    INSIGHT_JOB,
+    BROADCAST_JOB,
+    AGGREGATE_JOB,
+    OUTCOME_JOB,
+    DIGEST_JOB,
+    RECAP_JOB,
+)
 
 
 def register_all(queue: TaskQueue, ctx: JobContext) -> None:

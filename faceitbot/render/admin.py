@@ -8,9 +8,10 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from faceitbot.callbacks import AdminAction, AdminCb
 from faceitbot.constants import Priority
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
-from faceitbot.render.payments import payment_line, tier_name, when
+from faceitbot.render.payments import payment_line, star_count, tier_name
 from faceitbot.services.admin import Dashboard, UserReport
 from faceitbot.services.payments import TIERS, RefundOutcome, RefundResult, effective_tier
 from faceitbot.store.analytics import DayRow
@@ -53,7 +54,7 @@ def dashboard(d: Dashboard, l10n: L10n) -> Rendered:
     tiers = " · ".join(f"{tier_name(t, l10n)} {d.users.by_tier.get(t, 0)}" for t in TIERS)
     budget_left = max(0, d.budget_limit - d.budget_used)
     lines = [
-        l10n("admin-dashboard-title", at=when(d.at)),
+        l10n("admin-dashboard-title", at=formats.moment(d.at, l10n)),
         l10n("admin-dashboard-queue"),
         "<pre>" + escape("\n".join(rows)) + "</pre>",
         l10n("admin-dashboard-workers", busy=d.busy, workers=d.workers, replica=escape(d.replica)),
@@ -75,11 +76,12 @@ def dashboard(d: Dashboard, l10n: L10n) -> Rendered:
             "admin-dashboard-users", total=d.users.total, active=d.users.active_today, banned=d.users.banned
         ),
         l10n("admin-dashboard-tiers", tiers=tiers),
-        l10n("admin-dashboard-stars", stars=d.stars_month),
+        l10n("admin-dashboard-stars", stars=star_count(d.stars_month, l10n)),
         l10n("admin-dashboard-failed-updates", count=d.failed_updates),
     ]
     lines += [
-        f"  #{f.update_id} {when(f.created_at)}: {escape((f.error or '—')[:80])}" for f in d.latest_failed
+        f"  #{f.update_id} {formats.moment(f.created_at, l10n)}: {escape((f.error or '—')[:80])}"
+        for f in d.latest_failed
     ]
     button = InlineKeyboardButton(
         text=l10n("admin-refresh"), callback_data=AdminCb(action=AdminAction.REFRESH).pack()
@@ -118,17 +120,17 @@ def user_report(r: UserReport, settings_quota: int, now: datetime, l10n: L10n) -
             nickname=escape(info.faceit_nickname or "—"),
             language=info.language,
             tier=tier_name(current, l10n),
-            until=when(info.tier_expires_at) if current != "free" else "—",
+            until=formats.moment(info.tier_expires_at, l10n) if current != "free" else "—",
             used=r.used_today,
             quota=settings_quota,
             bonus=r.bonus,
             invited=r.invited,
-            joined=when(info.created_at),
-            seen=when(info.last_seen_at),
+            joined=formats.moment(info.created_at, l10n),
+            seen=formats.moment(info.last_seen_at, l10n),
         )
     ]
     if info.banned_at:
-        lines.append(l10n("admin-user-banned", since=when(info.banned_at)))
+        lines.append(l10n("admin-user-banned", since=formats.moment(info.banned_at, l10n)))
     lines.append(l10n("admin-user-payments"))
     lines += [payment_line(p, l10n) for p in r.payments] or [l10n("paysupport-none")]
     lines.append(l10n("admin-user-ledger"))
@@ -137,11 +139,11 @@ def user_report(r: UserReport, settings_quota: int, now: datetime, l10n: L10n) -
 
 
 def ledger_line(e: LedgerRow, l10n: L10n) -> str:
-    refunded = l10n("admin-ledger-refunded", at=when(e.refunded_at)) if e.refunded_at else ""
+    refunded = l10n("admin-ledger-refunded", at=formats.moment(e.refunded_at, l10n)) if e.refunded_at else ""
     return l10n(
         "admin-ledger-line",
         id=e.id,
-        date=e.credited_at.strftime("%Y-%m-%d"),
+        date=formats.day(e.credited_at, l10n),
         tier=tier_name(e.tier, l10n),
         days=e.days,
         source=escape(e.source),
@@ -164,10 +166,10 @@ def refund(result: RefundResult, charge_id: str, l10n: L10n) -> str:
     return l10n(
         "admin-refund-done",
         charge_id=charge,
-        stars=result.payment.stars,
+        stars=star_count(result.payment.stars, l10n),
         user_id=result.payment.telegram_id,
         tier=tier,
-        until=when(change.tier_expires_at if change else None),
+        until=formats.moment(change.tier_expires_at if change else None, l10n),
     )
 
 
@@ -185,12 +187,16 @@ def analytics(rows: list[DayRow], days: int, l10n: L10n) -> str:
         new=sum(r.new_users for r in rows),
         analyses=sum(r.analyses for r in rows),
         payments=sum(r.payments for r in rows),
-        stars=sum(r.stars for r in rows),
+        stars=star_count(sum(r.stars for r in rows), l10n),
         conversions=sum(r.conversions for r in rows),
         notifications=sum(r.notifications_sent for r in rows),
     )
     return "\n".join(
-        [l10n("admin-analytics-title", days=days), "<pre>" + escape("\n".join(lines)) + "</pre>", totals]
+        [
+            l10n("admin-analytics-title", days=l10n.plural("n-days", days)),
+            "<pre>" + escape("\n".join(lines)) + "</pre>",
+            totals,
+        ]
     )
 
 
@@ -207,6 +213,6 @@ def chart_series(rows: list[DayRow]) -> list[list[int]]:
 
 def chart_caption(rows: list[DayRow], l10n: L10n) -> str:
     dau, analyses, stars = (max(series, default=0) for series in chart_series(rows))
-    first = rows[0].day.isoformat() if rows else "—"
-    last = rows[-1].day.isoformat() if rows else "—"
+    first = formats.day(rows[0].day, l10n) if rows else "—"
+    last = formats.day(rows[-1].day, l10n) if rows else "—"
     return l10n("admin-analytics-chart", first=first, last=last, dau=dau, analyses=analyses, stars=stars)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from faceitbot.commands import Group, Scope, in_scope
+from faceitbot.commands import Group, Scope, closest, in_scope
 from faceitbot.i18n.loader import L10n
+from faceitbot.render.common import escape
 
 
 def help_text(l10n: L10n, free_quota: int, *, admin: bool = False) -> str:
@@ -26,3 +27,16 @@ def help_text(l10n: L10n, free_quota: int, *, admin: bool = False) -> str:
             lines.append(line)
     lines += ["", l10n("help-footer", free=l10n.plural("n-analyses", free_quota))]
     return "\n".join(lines)
+
+
+def unknown_command(text: str, l10n: L10n, *, admin: bool = False) -> str:
+    """ "/tarck half_buy" → "Did you mean /track half_buy?"; a command nothing resembles gets /help."""
+    word, *rest = text.split(maxsplit=1)
+    typed = word[1:].split("@")[0]
+    near = closest(typed, Scope.ADMIN if admin else Scope.PRIVATE) if 0 < len(typed) <= 32 else None
+    if near is None:
+        return l10n("unknown-command")
+    # The rest of the line comes along when it is short: the suggestion is meant to be tapped or copied.
+    args = rest[0] if rest and len(rest[0]) <= 64 and "\n" not in rest[0] else ""
+    suggestion = f"/{near.name} {args}".strip()
+    return l10n("unknown-command-near", typed=escape(typed), near=escape(suggestion))

@@ -27,7 +27,10 @@ def player_result(card: ProfileCard, l10n: L10n) -> InlineQueryResultArticle:
         id=_id("player", card.player_id, l10n.locale),
         title=l10n("inline-player-title", nickname=card.nickname, level=card.level, elo=card.elo),
         description=l10n(
-            "inline-player-description", kd=fmt(card.kd), win_rate=fmt(card.win_rate, 0), matches=card.matches
+            "inline-player-description",
+            kd=fmt(card.kd),
+            win_rate=fmt(card.win_rate, 0),
+            matches=l10n.plural("n-matches", card.matches),
         ),
         input_message_content=InputTextMessageContent(message_text=text, parse_mode="HTML"),
     )

@@ -15,6 +15,7 @@ from faceitbot.analysis.recent import MatchLine, map_label
 from faceitbot.analysis.sessions import Span
 from faceitbot.callbacks import FormCb, FormView, MatchesCb, PlayerAction, PlayerCb, ScoreboardCb
 from faceitbot.faceit.models import Player
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
 from faceitbot.services.insights import FormReport, SessionsReport, TodayReport
@@ -22,8 +23,8 @@ from faceitbot.services.insights import FormReport, SessionsReport, TodayReport
 HISTORY_PAGE = 10
 
 
-def _when(at: int, zone: ZoneInfo) -> str:
-    return datetime.fromtimestamp(at, zone).strftime("%d.%m %H:%M")
+def _when(at: int, zone: ZoneInfo, l10n: L10n) -> str:
+    return formats.short_moment(datetime.fromtimestamp(at, zone), l10n, zone)
 
 
 def _signed(value: int | None) -> str:
@@ -58,7 +59,7 @@ def last_match(card: LastMatch, nickname: str, zone: ZoneInfo, l10n: L10n) -> Re
             map=escape(map_label(card.map)),
             score=escape(card.score),
             result=l10n("last-won") if card.won else l10n("last-lost"),
-            when=_when(card.finished_at, zone) if card.finished_at else "—",
+            when=_when(card.finished_at, zone, l10n) if card.finished_at else "—",
         ),
         l10n(
             "last-kda",
@@ -97,7 +98,7 @@ def scoreboard(card: LastMatch, l10n: L10n) -> Rendered:
 def _history_line(m: MatchLine, zone: ZoneInfo, l10n: L10n) -> str:
     return l10n(
         "history-line",
-        when=_when(m.finished_at, zone),
+        when=_when(m.finished_at, zone, l10n),
         map=escape(map_label(m.map)),
         score=escape(str(m.own_score)),
         result=_result(m.won, l10n),
@@ -173,7 +174,7 @@ def _totals(t: Totals, l10n: L10n) -> list[str]:
     return [
         l10n(
             "form-results",
-            matches=t.matches,
+            matches=l10n.plural("n-of-matches", t.matches),
             wins=t.wins,
             losses=t.matches - t.wins,
             win_rate=fmt(t.win_rate, 0),
@@ -191,7 +192,9 @@ def form_report(report: FormReport, l10n: L10n) -> Rendered:
     trend = f.newer.rating - f.older.rating
     arrow = "📈" if trend > 0.02 else "📉" if trend < -0.02 else "➡️"
     lines = [
-        l10n("form-title", nickname=escape(report.nickname), matches=f.totals.matches),
+        l10n(
+            "form-title", nickname=escape(report.nickname), matches=l10n.plural("n-matches", f.totals.matches)
+        ),
         *_totals(f.totals, l10n),
     ]
     lines.append(l10n("form-rating", rating=fmt(f.totals.rating)))
@@ -214,10 +217,17 @@ def form_report(report: FormReport, l10n: L10n) -> Rendered:
         else l10n("streak-losses", n=-f.current_streak)
     )
     lines.append(
-        l10n("form-streaks", wins=f.longest_win_streak, losses=f.longest_loss_streak, current=current)
+        l10n(
+            "form-streaks",
+            wins=l10n.plural("n-wins", f.longest_win_streak),
+            losses=l10n.plural("n-losses", f.longest_loss_streak),
+            current=current,
+        )
     )
     if f.totals.matches < report.requested:
-        lines.append(l10n("form-fewer", matches=f.totals.matches, requested=report.requested))
+        lines.append(
+            l10n("form-fewer", matches=l10n.plural("n-matches", f.totals.matches), requested=report.requested)
+        )
     return Rendered("\n".join(lines))
 
 
@@ -225,7 +235,7 @@ def _span_line(s: Span, zone: ZoneInfo, l10n: L10n) -> str:
     t = s.totals
     return l10n(
         "session-line",
-        start=_when(s.started, zone),
+        start=_when(s.started, zone, l10n),
         end=datetime.fromtimestamp(s.ended, zone).strftime("%H:%M"),
         wins=t.wins,
         losses=t.matches - t.wins,
@@ -259,7 +269,7 @@ def maps_report(view: MapsView, nickname: str, l10n: L10n) -> Rendered:
             l10n(
                 "maps-line",
                 map=escape(m.map),
-                matches=m.matches,
+                matches=l10n.plural("n-matches", m.matches),
                 win_rate=fmt(m.win_rate, 0),
                 kd=fmt(m.kd),
                 adr=fmt(m.adr, 1),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from faceitbot.analysis.match import MatchReport, PlayerReport, TeamReport
 from faceitbot.analysis.side import Briefing, MapCall, briefing
 from faceitbot.analysis.smurfs import Flag
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
 from faceitbot.services.match_requests import Accepted
@@ -135,7 +136,9 @@ def _watch_line(p: PlayerReport, l10n: L10n) -> str:
         if sk.utility_damage_per_round is not None:
             bits.append(l10n("watch-utility", damage=fmt(sk.utility_damage_per_round, 1)))
         if sk.multi_kills:
-            bits.append(l10n("watch-multi", count=sk.multi_kills, matches=sk.recent_matches))
+            bits.append(
+                l10n("watch-multi", count=sk.multi_kills, matches=l10n.plural("n-matches", sk.recent_matches))
+            )
     if p.flag is not None:
         bits.append(l10n(f"watch-{p.flag.kind}"))
     return "• " + ", ".join(bits)
@@ -157,7 +160,7 @@ def _flags(report: MatchReport, l10n: L10n) -> list[str]:
         l10n(
             f"flag-{p.flag.kind}",
             nickname=escape(p.nickname),
-            matches=p.flag.lifetime_matches,
+            matches=l10n.plural("n-matches", p.flag.lifetime_matches),
             level=p.level,
             reasons=_reasons(p.flag, l10n),
         )
@@ -213,7 +216,7 @@ def analysis(
     parts.append(_briefing(report, briefing(report, viewer_player_id), l10n))
     parts.append(l10n("brief-legend"))
     calls_text = l10n.plural("n-faceit-requests", calls)
-    parts.append(l10n("analysis-footer", calls=calls_text, seconds=fmt(elapsed_ms / 1000, 2)))
+    parts.append(l10n("analysis-footer", calls=calls_text, took=formats.duration(elapsed_ms / 1000, l10n)))
     return Rendered("\n\n".join(parts))
 
 

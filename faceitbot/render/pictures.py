@@ -30,7 +30,7 @@ def elo_caption(nickname: str, series: Series, l10n: L10n) -> str:
     return l10n(
         "elo-caption",
         nickname=escape(nickname),
-        points=len(series),
+        points=l10n.plural("n-by-snapshots", len(series)),
         first=elos[0],
         last=elos[-1],
         change=f"{elos[-1] - elos[0]:+d}",
@@ -40,7 +40,9 @@ def elo_caption(nickname: str, series: Series, l10n: L10n) -> str:
 
 
 def elo_too_few(nickname: str, series: Series, l10n: L10n) -> Rendered:
-    return Rendered(l10n("elo-too-few", nickname=escape(nickname), points=len(series)))
+    return Rendered(
+        l10n("elo-too-few", nickname=escape(nickname), points=l10n.plural("n-snapshots", len(series)))
+    )
 
 
 def card_key(card: ProfileCard, recent: Totals | None) -> bytes:

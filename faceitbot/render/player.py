@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 
 from faceitbot.analysis.profile import ProfileCard
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, flag, fmt
 
@@ -21,7 +22,7 @@ def profile(card: ProfileCard, l10n: L10n) -> Rendered:
             level=card.level,
             elo=card.elo,
         ),
-        l10n("profile-matches", matches=card.matches, win_rate=fmt(card.win_rate, 0)),
+        l10n("profile-matches", matches=formats.number(card.matches, l10n), win_rate=fmt(card.win_rate, 0)),
         l10n(
             "profile-aim",
             kd=fmt(card.kd),

@@ -7,6 +7,7 @@ from typing import Any
 from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 
 from faceitbot.callbacks import TrackAction, TrackCb
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
 from faceitbot.store.tracking import FollowedRow
@@ -55,25 +56,16 @@ def track_done(nickname: str, used: int, limit: int, l10n: L10n) -> str:
     return l10n("track-done", nickname=escape(nickname), used=used, limit=limit)
 
 
-def _ago(seconds: float, l10n: L10n) -> str:
-    minutes = max(1, int(seconds // 60))
-    if minutes < 60:
-        return l10n("ago-minutes", n=minutes)
-    if minutes < 48 * 60:
-        return l10n("ago-hours", n=minutes // 60)
-    return l10n("ago-days", n=minutes // 1440)
-
-
 def tracked(rows: list[FollowedRow], used: int, limit: int, l10n: L10n, now: float) -> Rendered:
     if not rows:
         return Rendered(l10n("tracked-empty"))
     lines = [l10n("tracked-title", used=used, limit=limit)]
     for row in rows:
         if row.last_finished_at:
-            outcome = (
-                "" if row.last_win is None else l10n("result-win") if row.last_win else l10n("result-loss")
-            )
-            last = l10n("tracked-last", ago=_ago(now - row.last_finished_at, l10n), result=outcome)
+            outcome = "" if row.last_win is None else l10n("last-won") if row.last_win else l10n("last-lost")
+            # A list of last matches needs no seconds: anything under a minute is "1 min ago".
+            ago = formats.ago(max(60.0, now - row.last_finished_at), l10n)
+            last = l10n("tracked-last", ago=ago, result=outcome)
         else:
             last = l10n("tracked-last-none")
         line = l10n("tracked-line", nickname=escape(row.nickname), elo=row.elo or "—", last=last)

@@ -5,7 +5,8 @@ Each replica also flushes its own FACEIT call and cache counters into faceit_usa
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+
+import msgspec
 
 from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.constants import Priority
@@ -14,9 +15,16 @@ from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.store import analytics as store
 from faceitbot.store.analytics import DayRow
 from faceitbot.store.db import Pool
-from faceitbot.store.jobs import JobRow
 
 AGGREGATE = JobSpec("analytics", Priority.LOW, max_attempts=3, timeout_s=120, backoff_s=30)
+
+
+class AggregateJob(msgspec.Struct, frozen=True):
+    """The aggregation job's payload, written by the tick below and read by jobs/analytics.py."""
+
+    days: list[date]
+
+
 EVERY_S = 3600
 FLUSH_EVERY_S = 60
 DEFAULT_DAYS = 14
@@ -66,16 +74,14 @@ class CounterFlush:
 
 
 def register(scheduler: Scheduler, queue: TaskQueue, pool: Pool, faceit: FaceitClient) -> None:
-    async def run(payload: dict[str, Any], job: JobRow) -> None:
-        for day in payload["days"]:
-            await aggregate(pool, date.fromisoformat(day))
-
-    queue.register(AGGREGATE, run)
+    """The periodic aggregation (its job is jobs/analytics.py) and this replica's counter flush."""
 
     async def tick(slot: datetime) -> None:
         today = slot.date()
-        days = [(today - timedelta(days=1)).isoformat(), today.isoformat()]
-        await queue.submit(AGGREGATE, {"days": days}, dedupe_key=f"analytics:{slot.isoformat()}")
+        payload = AggregateJob([today - timedelta(days=1), today])
+        await queue.submit(
+            AGGREGATE, msgspec.to_builtins(payload), dedupe_key=f"analytics:{slot.isoformat()}"
+        )
 
     scheduler.every("analytics", EVERY_S, tick)
 

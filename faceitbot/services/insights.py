@@ -230,7 +230,7 @@ async def inline_match(
         if not free:
             limit = settings.daily_quota(effective_tier(user, now))
             if await quotas.charge(conn, user.telegram_id, day, limit) is None:
-                raise QuotaExceeded(limit)
+                raise QuotaExceeded(limit, now)
             await quotas.record_request(conn, user.telegram_id, match_id, charged=True)
     try:
         return (await analyse_match(faceit, match_id)).report

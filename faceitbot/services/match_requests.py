@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 import asyncpg
 import msgspec
@@ -51,12 +51,15 @@ ACK_HOLD_S = 5.0
 class QuotaExceeded(FaceitBotError):
     key = "error-quota"
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, now: datetime) -> None:
         super().__init__(limit)
         self.limit = limit
+        # Quotas are counted per UTC day: the next one starts at midnight UTC.
+        midnight = datetime.combine(now.astimezone(UTC).date() + timedelta(days=1), time(), UTC)
+        self.resets_in_s = (midnight - now).total_seconds()
 
     def params(self) -> dict[str, object]:
-        return {"limit": self.limit}
+        return {"limit": self.limit, "resets": self.resets_in_s}
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,7 +123,7 @@ async def request_analysis(
             if not free and await quotas.charge(conn, user.telegram_id, day, limit) is None:
                 # Over the daily quota, a referral bonus analysis (if any is left) pays for it.
                 if not await referrals.spend_bonus(conn, user.telegram_id):
-                    raise QuotaExceeded(limit)  # rolls the job back with the transaction
+                    raise QuotaExceeded(limit, now)  # rolls the job back with the transaction
             await quotas.record_request(conn, user.telegram_id, match_id, charged=not free)
         used = await quotas.used(conn, user.telegram_id, day)
     position = await jobs_store.position(pool, job.id)

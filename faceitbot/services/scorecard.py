@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
+import msgspec
 from loguru import logger
 
 from faceitbot.analysis.match import MatchReport, map_pool
@@ -24,10 +24,20 @@ from faceitbot.faceit.errors import FaceitNotFound
 from faceitbot.queue import JobSpec, TaskQueue
 from faceitbot.store import predictions as store
 from faceitbot.store.db import Pool
-from faceitbot.store.jobs import JobRow
 from faceitbot.store.predictions import MapTally, Prediction, TierTally
 
 OUTCOME = JobSpec("scorecard.outcome", Priority.LOW, max_attempts=2, timeout_s=60, backoff_s=30.0)
+
+
+class OutcomeJob(msgspec.Struct, frozen=True):
+    """The outcome lookup's payload, written by due_lookups and read by jobs/scorecard.py."""
+
+    match_id: str
+
+    def dedupe_key(self) -> str:
+        return f"outcome:{self.match_id}"
+
+
 TICK_S = 300
 LOOKUPS_PER_TICK = 5
 RECHECK_S = 30 * 60  # a match still being played is looked at again after this
@@ -104,18 +114,17 @@ async def due_lookups(pool: Pool, queue: TaskQueue, limit: int = LOOKUPS_PER_TIC
         stale = await store.void_stale(conn, MAX_AGE_S)
         due = await store.claim_due(conn, limit, RECHECK_S)
         for match_id in due:
-            await queue.submit(OUTCOME, {"match_id": match_id}, dedupe_key=f"outcome:{match_id}", conn=conn)
+            payload = OutcomeJob(match_id)
+            await queue.submit(
+                OUTCOME, msgspec.to_builtins(payload), dedupe_key=payload.dedupe_key(), conn=conn
+            )
     if stale:
         logger.info("scorecard: {} predictions never got a result and were dropped", stale)
     return due
 
 
-def register(scheduler: Scheduler, queue: TaskQueue, pool: Pool, faceit: FaceitClient) -> None:
-    async def run(payload: dict[str, Any], job: JobRow) -> None:
-        learnt = await learn_outcome(pool, faceit, payload["match_id"])
-        logger.info("scorecard: match {} is {}", payload["match_id"], learnt)
-
-    queue.register(OUTCOME, run)
+def register(scheduler: Scheduler, queue: TaskQueue, pool: Pool) -> None:
+    """The periodic lookups of finished predictions; each is a job of jobs/scorecard.py."""
 
     async def tick(_: datetime) -> None:
         await due_lookups(pool, queue)

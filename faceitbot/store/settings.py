@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from faceitbot.store.db import Executor
 
 DEFAULT_TIME_ZONE = "Europe/Moscow"
@@ -12,6 +14,11 @@ PROMPT_TTL = "15 minutes"
 async def time_zone(db: Executor, telegram_id: int) -> str:
     zone = await db.fetchval("SELECT time_zone FROM user_settings WHERE telegram_id = $1", telegram_id)
     return zone or DEFAULT_TIME_ZONE
+
+
+async def zone(db: Executor, telegram_id: int) -> ZoneInfo:
+    """The user's zone, for the times the bot shows them."""
+    return ZoneInfo(await time_zone(db, telegram_id))
 
 
 async def set_time_zone(db: Executor, telegram_id: int, zone: str) -> None:

@@ -35,6 +35,7 @@ from aiogram.exceptions import TelegramBadRequest, TelegramForbiddenError, Teleg
 from aiogram.utils.i18n import I18n
 from loguru import logger
 
+from faceitbot.cluster.keys import RedisKeys
 from faceitbot.cluster.kv import MemoryKV, RedisKV
 from faceitbot.cluster.scheduler import Scheduler
 from faceitbot.config import Settings
@@ -425,10 +426,10 @@ def create_monitor(
     share: Window
     rps: Window
     if redis is not None:
-        prefix = settings.redis_prefix
-        share = RedisWindow(redis, share_limit, window_s, key=f"{prefix}budget:monitor")
-        rps = RedisWindow(redis, per_second, 1.0, key=f"{prefix}budget:monitor-rps")
-        kv: RedisKV | MemoryKV = RedisKV(redis, prefix=f"{prefix}mon:")
+        keys = RedisKeys(settings.redis_prefix)
+        share = RedisWindow(redis, share_limit, window_s, key=keys.tracking_budget)
+        rps = RedisWindow(redis, per_second, 1.0, key=keys.tracking_rate)
+        kv: RedisKV | MemoryKV = RedisKV(redis, prefix=keys.tracking_cache)
     else:
         share, rps = LocalWindow(share_limit, window_s), LocalWindow(per_second, 1.0)
         kv = MemoryKV()

@@ -1,13 +1,8 @@
-"""Outer update middlewares that run after UserContextMiddleware (they need data["user"]).
+"""An outer update middleware that runs after UserContextMiddleware (it needs data["user"]).
 
-BanGate drops updates from banned users — except a pre-checkout query, which must still get its
-refusal, and a successful payment, which must still be recorded. The banned set (BanList) is read
-from PostgreSQL at most every REFRESH_S seconds, so the hot path stays one read per update; a ban made
-on this replica applies at once, on another one within REFRESH_S (services/bans.py).
-
-Activity pays a referral bonus when the update linked the invited user's FACEIT account (the
-day's activity row is written by UserContextMiddleware). Only users with a referral still unpaid
-are checked: for everyone else (a crowd of new users among them) it costs nothing.
+It pays a referral bonus when the update linked the invited user's FACEIT account (the day's
+activity row is written by UserContextMiddleware). Only users with a referral still unpaid are
+checked: for everyone else (a crowd of new users among them) it costs nothing.
 """
 
 from __future__ import annotations
@@ -20,35 +15,17 @@ import asyncpg
 from aiogram import BaseMiddleware, Bot
 from aiogram.types import TelegramObject, Update
 from aiogram.utils.i18n import I18n
-from loguru import logger
 
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import referrals as render_referrals
 from faceitbot.services import referrals
-from faceitbot.services.bans import BanList
 from faceitbot.store.users import UserRow
 from faceitbot.telegram import delivery
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
 
-class BanGate(BaseMiddleware):
-    def __init__(self, bans: BanList) -> None:
-        self._bans = bans
-
-    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
-        user: UserRow | None = data.get("user")
-        if user is not None and isinstance(event, Update) and await self._bans.contains(user.telegram_id):
-            paying = event.pre_checkout_query is not None or (
-                event.message is not None and event.message.successful_payment is not None
-            )
-            if not paying:
-                logger.debug("update {} from banned user {} dropped", event.update_id, user.telegram_id)
-                return None
-        return await handler(event, data)
-
-
-class Activity(BaseMiddleware):
+class ReferralRewards(BaseMiddleware):
     def __init__(self, pool: asyncpg.Pool) -> None:
         self._pool = pool
 
