@@ -9,8 +9,8 @@ from faceitbot.store.predictions import Prediction
 from faceitbot.tracking import results
 from faceitbot_sim.fixtures import World
 from tests.conftest import BotHarness
-from tests.test_monitoring import Matches, a_finished_match, backdate, check
-from tests.test_monitoring import matches as matches  # the fixture, used by name
+from tests.flows.test_monitoring import Matches, a_finished_match, backdate, check
+from tests.flows.test_monitoring import matches as matches  # the fixture, used by name
 
 ROWS = [
     # match, our faction and chance, FACEIT's favourite, first-pick map and its faction, outcome

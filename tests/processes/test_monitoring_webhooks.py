@@ -29,8 +29,7 @@ from faceitbot_sim.faceit import FaceitSim
 from faceitbot_sim.fixtures import World
 from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, FACEIT_KEY, PG_DSN, TOKEN, BotHarness, bot_settings
-from tests.replicas import replica_env, start_replica, wait_ready, wait_until
-from tests.test_monitoring import (
+from tests.flows.test_monitoring import (
     Matches,
     a_finished_match,
     backdate,
@@ -41,6 +40,7 @@ from tests.test_monitoring import (
     notifications_to,
     settle,
 )
+from tests.replicas import replica_env, start_replica, wait_ready, wait_until
 
 SECRET = "faceit-hook-secret-0123456789"
 STATS_ROUTE = "/v4/matches/{matchId}/stats"

@@ -10,7 +10,7 @@ from faceitbot.analysis.match import PlayerData, analyse, recent_form
 from faceitbot.analysis.profile import cached_profile_card, profile_card
 from faceitbot.faceit.models import GameProfile, GameStats, Match, Player, PlayerStats, Segment
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "faceit" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "faceit" / "samples"
 
 
 def load(name: str, model: type):

@@ -25,10 +25,10 @@ from faceitbot_sim.faceit import FaceitSim
 from faceitbot_sim.fixtures import World
 from faceitbot_sim.telegram import FakeTelegram
 from tests.conftest import BOTAPI_SPEC, PG_DSN, ROOT, TOKEN, BotHarness
+from tests.flows.test_monitoring import NOTIFICATION, Matches, a_finished_match, backdate
+from tests.flows.test_payments import PREMIUM_STARS, buy, pay, pre_checkout
 from tests.kustomize import pod_spec, render
 from tests.replicas import replica_env, start_replica, wait_ready, wait_until
-from tests.test_monitoring import NOTIFICATION, Matches, a_finished_match, backdate
-from tests.test_payments import PREMIUM_STARS, buy, pay, pre_checkout
 
 FACEITBOT = str(Path(sys.executable).with_name("faceitbot"))
 

@@ -37,7 +37,7 @@ from aiogram.types import (
 from faceitbot_sim.botapi_spec import BUNDLED_SPEC, BotApiSpec, parse_html
 from faceitbot_sim.telegram import Call, FakeTelegram, SendLimits, UploadedFile, WaitTimeout, compact_spec
 
-SHARED_SPEC = Path(__file__).resolve().parents[1].parent / "shared" / "telegram" / "botapi.json"
+SHARED_SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "telegram" / "botapi.json"
 TOKEN = "777:sim-telegram-test-token"
 _chats = itertools.count(70_001)
 

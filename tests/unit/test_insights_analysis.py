@@ -16,7 +16,7 @@ from faceitbot.analysis.recent import MatchLine, match_lines
 from faceitbot.analysis.sessions import elo_change, local_midnight, sessions, today
 from faceitbot.faceit.models import GameStats, MatchStats, PlayerStats
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "faceit" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "faceit" / "samples"
 DARTS = "d57372b5-0825-4377-8638-bce4cfd2cfc0"
 
 

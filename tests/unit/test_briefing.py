@@ -24,7 +24,7 @@ from faceitbot.faceit.models import (
 from faceitbot.i18n.loader import L10n, load_i18n
 from faceitbot.render import match as render_match
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "faceit" / "samples"
+SAMPLES = Path(__file__).resolve().parents[3] / "shared" / "faceit" / "samples"
 I18N = load_i18n()
 
 

@@ -8,7 +8,7 @@ from babel.messages.pofile import read_po
 
 from faceitbot.i18n.loader import LOCALES_DIR, L10n, load_i18n, pick_language
 
-PACKAGE = Path(__file__).resolve().parents[1] / "faceitbot"
+PACKAGE = Path(__file__).resolve().parents[2] / "faceitbot"
 # l10n("key"), BadInput("key"), `key = "key"` class attributes and the menu key tuple.
 _USED = re.compile(
     r"""(?:l10n\(\s*f?|l10n\.plural\(\s*|BadInput\(|key = |MENU_KEYS = \()["']([a-z0-9-]+)["']"""

@@ -16,7 +16,7 @@ from faceitbot.services import payments
 from faceitbot.services.payments import IncomingPayment
 from tests import written
 from tests.conftest import ADMIN_ID, BotHarness
-from tests.test_payments import PREMIUM_STARS, PRO_STARS, buy, pay, pre_checkout
+from tests.flows.test_payments import PREMIUM_STARS, PRO_STARS, buy, pay, pre_checkout
 from tests.updates import watch_updates
 
 D = timedelta(days=1)

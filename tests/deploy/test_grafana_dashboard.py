@@ -11,8 +11,8 @@ from pathlib import Path
 import yaml
 
 from tests.conftest import ROOT
+from tests.deploy.test_prometheus_rules import promtool
 from tests.exported import exported_series, named_metrics
-from tests.test_prometheus_rules import promtool
 
 DASHBOARD = ROOT / "deploy" / "grafana" / "faceitbot.json"
 # Grafana's own interval variables, as Grafana substitutes them before asking Prometheus.
