@@ -12,16 +12,13 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from aiogram.types import ChatMember, ChatMemberUpdated
 from loguru import logger
-from pydantic import TypeAdapter
 
 from faceitbot.jobs import squads as squad_jobs
 from faceitbot.services import squads
 from faceitbot.store import squads as squads_store
 from faceitbot_sim.fixtures import World
-from faceitbot_sim.groups import Groups, member_object
-from tests.conftest import BOTAPI_SPEC, SETTLE_S, BotHarness
+from tests.conftest import SETTLE_S, BotHarness
 
 _groups = itertools.count(1)
 
@@ -320,40 +317,3 @@ async def test_the_weekly_recap_is_opt_in_from_settings_and_sent_once(bot: BotHa
     [sent] = await bot.tg.wait_for("sendMessage", chat_id=uid, settle=SETTLE_S)
     assert sent.params["text"].splitlines()[0] == f"📬 <b>{world.players[6].nickname}</b>, your week"
     assert "No matches this week." in sent.params["text"]
-
-
-def test_the_fakes_chat_members_are_the_bot_apis_types() -> None:
-    """Every ChatMember the fake answers has each field the spec requires for its status and no
-    field the spec lacks (but the one newer field the aiogram we run requires of an admin)."""
-    spec = json.loads(BOTAPI_SPEC.read_text(encoding="utf-8"))["types"]
-    types = {
-        "creator": "ChatMemberOwner",
-        "administrator": "ChatMemberAdministrator",
-        "member": "ChatMemberMember",
-        "restricted": "ChatMemberRestricted",
-        "left": "ChatMemberLeft",
-        "kicked": "ChatMemberBanned",
-    }
-    user = {"id": 1, "is_bot": False, "first_name": "Ann"}
-    for status, name in types.items():
-        fields = {f["name"]: f.get("required", False) for f in spec[name]["fields"]}
-        member = member_object(status, user, can_pin=True)
-        assert {f for f, required in fields.items() if required} <= set(member), status
-        assert set(member) - set(fields) <= {"can_send_welcome_messages"}, status
-        assert TypeAdapter(ChatMember).validate_python(member).status == status
-    groups = Groups(bot_id=42)
-    update = groups.membership_update(
-        {"id": -5, "type": "group", "title": "x"}, user, {**user, "id": 42}, "member", "left"
-    )
-    required = {f["name"] for f in spec["ChatMemberUpdated"]["fields"] if f.get("required")}
-    assert required <= set(update)
-    assert ChatMemberUpdated.model_validate(update).new_chat_member.status == "left"
-
-
-def test_digest_times_in_the_groups_zone() -> None:
-    moscow_monday = datetime(2026, 12, 7, 7, 0, tzinfo=UTC)  # 10:00 in Moscow
-    assert squads.latest_slot(0, 10, "Europe/Moscow", moscow_monday) == moscow_monday
-    assert squads.latest_slot(
-        0, 10, "Europe/Moscow", moscow_monday - timedelta(seconds=1)
-    ) == moscow_monday - timedelta(days=7)
-    assert squads.latest_slot(6, 23, "UTC", moscow_monday) == datetime(2026, 12, 6, 23, 0, tzinfo=UTC)

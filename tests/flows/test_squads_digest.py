@@ -15,23 +15,21 @@ from itertools import combinations
 
 from PIL import Image, ImageDraw, ImageFont
 
-from faceitbot.analysis.recent import MatchLine
-from faceitbot.analysis.squads import BoardEntry, digest, recap
 from faceitbot.faceit.budget import LocalBudget
 from faceitbot.faceit.client import FaceitClient
-from faceitbot.i18n.loader import L10n, load_i18n
+from faceitbot.i18n.loader import load_i18n
 from faceitbot.jobs import JobContext
 from faceitbot.jobs.squads import DIGEST_JOB
 from faceitbot.queue import TaskQueue
 from faceitbot.render import squads as card
 from faceitbot.services import squads
-from faceitbot.services.squads import WeekDigest, latest_slot
+from faceitbot.services.squads import latest_slot
 from faceitbot.store.db import Pool, create_pool
 from faceitbot.telegram.send_governor import LocalPace, SendGovernor
 from faceitbot.telegram.session import create_bot
 from faceitbot_sim.fixtures import NOW, World
 from tests.conftest import FACEIT_KEY, PG_DSN, SETTLE_S, TOKEN, BotHarness, bot_settings
-from tests.test_squads import in_group, linked, new_group
+from tests.flows.test_squads import in_group, linked, new_group
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -194,129 +192,3 @@ async def test_the_digest_goes_out_once_with_two_replicas_and_a_restart(
     assert drawn_at(picture, gainer.nickname, card.row_origin(0))
     assert drawn_at(picture, loser.nickname, card.row_origin(1))
     assert not drawn_at(picture, loser.nickname, card.row_origin(0))
-
-
-def _line(
-    match_id: str, at: int, *, won: bool, kills: int, deaths: int, adr: float, team: str, score: str
-) -> MatchLine:
-    return MatchLine(
-        match_id, at, "de_nuke", score, won, kills, deaths, 0, 0, adr, 24, 0, 0, 0, 0, 0, team=team
-    )
-
-
-def test_best_kd_and_adr_need_five_matches_and_a_large_squad_is_one_card() -> None:
-    busy = [
-        _line(f"m{i}", 100 + i, won=i % 2 == 0, kills=20, deaths=10, adr=90.0, team="t1", score="13 / 7")
-        for i in range(5)
-    ]
-    idle = [_line("m0", 100, won=True, kills=40, deaths=5, adr=150.0, team="t1", score="13 / 7")]
-    d = digest({"a": busy, "b": idle}, {}, {"a": "Busy", "b": "Idle"})
-    assert (d.best_kd.nickname, d.best_kd.value) == ("Busy", 2.0)  # Idle's 8.0 is one match
-    assert (d.best_adr.nickname, d.best_adr.value) == ("Busy", 90.0)
-    assert (d.together.first, d.together.second, d.together.matches, d.together.wins) == (
-        "Busy",
-        "Idle",
-        1,
-        1,
-    )
-    assert d.longest_streak.value == 1
-
-    fifty = {
-        f"p{i}": [_line(f"x{i}", 1, won=True, kills=1, deaths=1, adr=1.0, team=f"t{i}", score="13 / 1")]
-        for i in range(50)
-    }
-    big = digest(fifty, {f"p{i}": i - 25 for i in range(50)}, {f"p{i}": f"player{i}" for i in range(50)})
-    assert len(card.card_rows(big)) == card.MAX_ROWS
-    assert [f.value for f in card.card_rows(big)][:1] == [24.0]
-    # One message too: a squad of 50 stays far inside Telegram's 4,096 characters.
-    week = WeekDigest(datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 1, 12, tzinfo=UTC), big)
-    for lang in ("en", "ru"):
-        text = card.digest_text(week, "UTC", L10n(load_i18n(), lang))
-        assert len(text) < 4096 and text.count("\n") == 5  # title, matches, ELO, most, streak, win
-
-
-def test_the_demo_shows_a_leaderboard_a_digest_card_and_together(tmp_path) -> None:
-    import subprocess
-    import sys
-
-    from tests.conftest import ROOT
-    from tests.test_processes import clean_env
-
-    script = tmp_path / "squad.txt"
-    script.write_text(
-        "/link s1mple_fan\n/together grumpy_cat\ngroup /join\ngroup /leaderboard\n!week\n", encoding="utf-8"
-    )
-    proc = subprocess.run(
-        [sys.executable, "run.py", "--demo", "--script", str(script)],
-        cwd=ROOT,
-        env=clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert proc.returncode == 0, proc.stderr
-    out = proc.stdout
-    assert "bot › 🤝 s1mple_fan and grumpy_cat in your last 7 matches:" in out
-    assert "bot in the group › ✅ s1mple_fan joined the squad. The squad has 5 members now." in out
-    assert "bot in the group › 🏆 Squad leaderboard\n      1. stratbook · lvl 10 · " in out
-    assert "bot in the group › (pinned #" in out
-    assert "bot in the group › 📰 The squad's week · 17.11–24.11\n      5 matches played by the squad." in out
-    assert "bot in the group › (picture 800×" in out
-
-
-def test_a_recap_sets_the_week_against_the_week_before() -> None:
-    week_start, week_end = 1_000_000, 1_000_000 + 7 * 86400
-
-    def line(day: float, won: bool, map_id: str, kills: int) -> MatchLine:
-        return MatchLine(
-            f"m{day}",
-            int(week_start + day * 86400),
-            map_id,
-            "13 / 9",
-            won,
-            kills,
-            10,
-            0,
-            0,
-            80.0,
-            22,
-            0,
-            0,
-            0,
-            0,
-            0,
-        )
-
-    lines = [
-        line(1, True, "de_nuke", 20),
-        line(2, True, "de_nuke", 15),
-        line(3, False, "de_inferno", 8),
-        line(4, True, "de_inferno", 12),
-        line(-2, False, "de_mirage", 10),  # the week before
-    ]
-    r = recap(lines, week_start, week_end, elo_change=-12)
-    assert (r.this.matches, r.this.wins, r.this.kd) == (4, 3, 1.38)
-    assert (r.before.matches, r.before.wins, r.before.kd) == (1, 0, 1.0)
-    assert r.best_map == ("Nuke", 2, 2) and r.worst_map == ("Inferno", 1, 2)
-    en = card.recap(r, "Ann", L10n(load_i18n(), "en")).text.splitlines()
-    assert en == [
-        "📬 <b>Ann</b>, your week",
-        "This week: 4 matches, 3 W / 1 L, K/D 1.38, ADR 80 ▲",
-        "The week before: 1 match, 0 W / 1 L, K/D 1, ADR 80",
-        "ELO: −12",
-        "Best map: Nuke, 2 won of 2 matches",
-        "Worst map: Inferno, 1 won of 2 matches",
-    ]
-    ru = card.recap(r, "Ann", L10n(load_i18n(), "ru")).text.splitlines()
-    assert ru[1] == "Эта неделя: 4 матча, 3 W / 1 L, K/D 1.38, ADR 80 ▲"
-    assert ru[4] == "Лучшая карта: Nuke, побед: 2 из 2 матчей"
-
-
-def test_a_board_of_fifty_long_nicknames_is_one_message() -> None:
-    entries = tuple(BoardEntry("x" * 30 + str(i), 10, 3000 - i, 5, 20, 1.25) for i in range(50))
-    text = card.board(entries, L10n(load_i18n(), "en"))
-    lines = text.splitlines()
-    assert len(text) <= 4096
-    shown = len(lines) - 3  # the title, "and N more" and the footer
-    assert lines[-2] == f"…and {50 - shown} more"
-    assert lines[1].startswith("1. <b>" + "x" * 30 + "0</b>")
