@@ -52,6 +52,7 @@ from faceitbot.intake.polling import LeaderPolling
 from faceitbot.intake.webhook import PATH as WEBHOOK_PATH
 from faceitbot.intake.webhook import add_webhook_route
 from faceitbot.jobs import JobContext, register_all
+from faceitbot.jobs import squads as squad_jobs
 from faceitbot.logs import Redactor
 from faceitbot.middlewares.allowance import FaceitAllowance
 from faceitbot.middlewares.ban_gate import BanGate
@@ -211,6 +212,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
         analytics.register(scheduler, queue, pool, faceit)
         scorecard.register(scheduler, queue, pool)
         admin_service.register(scheduler, queue, pool)
+        squad_jobs.schedule(scheduler, queue, pool, bot, monitor.faceit, i18n)
         monitor.schedule(scheduler)
         scheduler.start()
         stack.push_async_callback(scheduler.stop)
@@ -229,6 +231,7 @@ async def build(settings: Settings) -> AsyncIterator[Runtime]:
             bans=bans,
             images=ImageCache(kv),
             kv=kv,
+            monitor_faceit=monitor.faceit,  # reads on monitoring's share of the budget (squads)
         )
         dp.update.outer_middleware(UserContextMiddleware(pool, i18n))
         dp.update.outer_middleware(BanGate(bans))

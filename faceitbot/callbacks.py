@@ -108,6 +108,7 @@ class SettingsAction(StrEnum):
     ZONE = "zone"  # value: an IANA time zone
     LINK = "link"  # ask for a nickname to link
     LANGUAGE = "language"
+    RECAP = "recap"  # value: "on" or "off", the personal weekly recap
 
 
 class SettingsCb(CallbackData, prefix="st1"):

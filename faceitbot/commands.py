@@ -14,6 +14,7 @@ class Group(StrEnum):
     STATS = "stats"
     TRACKING = "tracking"
     PLANS = "plans"
+    SQUADS = "squads"
     SETTINGS = "settings"
 
 
@@ -38,6 +39,7 @@ class Command:
 
 _P = frozenset({Scope.PRIVATE})
 _PG = frozenset({Scope.PRIVATE, Scope.GROUP})
+_G = frozenset({Scope.GROUP})
 
 COMMANDS: tuple[Command, ...] = (
     Command("match", Group.BRIEFING, _PG, costs_analysis=True, args="room"),
@@ -52,11 +54,16 @@ COMMANDS: tuple[Command, ...] = (
     Command("maps", Group.STATS, _PG, args="nickname?"),
     Command("elo", Group.STATS, _PG, args="nickname?"),
     Command("card", Group.STATS, _PG, args="nickname?"),
+    Command("together", Group.STATS, _PG, args="nickname"),
     Command("unlink", Group.STATS, _P),
     Command("track", Group.TRACKING, _P, args="nickname"),
     Command("tracked", Group.TRACKING, _P),
     Command("untrack", Group.TRACKING, _P, args="nickname"),
     Command("notify", Group.TRACKING, _P),
+    Command("join", Group.SQUADS, _G),
+    Command("leave", Group.SQUADS, _G),
+    Command("leaderboard", Group.SQUADS, _G),
+    Command("squad", Group.SQUADS, _G),
     Command("subscribe", Group.PLANS, _P),
     Command("referral", Group.PLANS, _P),
     Command("terms", Group.PLANS, _P),

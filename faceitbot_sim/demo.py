@@ -16,6 +16,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -28,10 +29,24 @@ from faceitbot_sim.telegram import FakeTelegram
 DEMO_TOKEN = "123456:DEMO-not-a-real-token"
 DEMO_KEY = "demo-faceit-key"
 CHAT_ID = 1001
+# The demo squad: a group where the demo user and four friends who queue together in the demo
+# world joined (seeded through the same /link and /join as anyone, the first time a line goes to
+# the group). "group <text>" writes in it; "!week" lets the world's digest time come.
+GROUP_ID = -1001
+SQUAD_FRIENDS = {2001: "grumpy_cat", 2002: "tapTapBoom", 2003: "stratbook", 2004: "flashbang_bob"}
+GROUP_PREFIX = "group "
+WEEK_DIRECTIVE = "!week"
 QUIET_S = 0.6
 REPLY_TIMEOUT_S = 30.0
 _TAG = re.compile(r"<[^>]+>")
-_SHOWN = ("sendMessage", "editMessageText", "sendPhoto", "sendInvoice", "editMessageReplyMarkup")
+_SHOWN = (
+    "sendMessage",
+    "editMessageText",
+    "sendPhoto",
+    "sendInvoice",
+    "editMessageReplyMarkup",
+    "pinChatMessage",
+)
 
 
 class Terminal:
@@ -48,7 +63,10 @@ class Terminal:
         self._seen += len(calls)
         shown = 0
         for call in calls:
-            if call.method not in _SHOWN or str(call.params.get("chat_id")) != str(CHAT_ID):
+            if call.method not in _SHOWN or str(call.params.get("chat_id")) not in (
+                str(CHAT_ID),
+                str(GROUP_ID),
+            ):
                 continue
             if call.status != 200:
                 self._print(f"!   the bot's {call.method} was refused: {call.response.get('description')}")
@@ -62,6 +80,13 @@ class Terminal:
         message_id = result.get("message_id", 0) if isinstance(result, dict) else 0
         text = call.params.get("text") or call.params.get("caption") or call.params.get("title") or ""
         label = "bot" if call.method.startswith("send") else f"bot (edited #{call.params.get('message_id')})"
+        if call.method == "pinChatMessage":
+            label, text = "bot", f"(pinned #{call.params.get('message_id')})"
+        if str(call.params.get("chat_id")) == str(GROUP_ID):
+            label += " in the group"
+        if call.method == "sendPhoto" and isinstance(result, dict):
+            size = max(result.get("photo") or [{}], key=lambda p: p.get("width", 0))
+            text = f"(picture {size.get('width')}×{size.get('height')}) {text}".strip()
         body = html.unescape(_TAG.sub("", str(text)))
         self._print(f"{label} › " + body.replace("\n", "\n      "))
         self._keyboard(call.params.get("reply_markup"), message_id)
@@ -89,6 +114,10 @@ class Terminal:
         self._out.write(line + "\n")
         self._out.flush()
 
+    def skip(self) -> None:
+        """What the bot sent so far is not shown."""
+        self._seen = len(self._tg.calls)
+
 
 async def _send(tg: FakeTelegram, term: Terminal, line: str, lang: str) -> None:
     if line.isdigit() and term.buttons:
@@ -104,7 +133,31 @@ async def _send(tg: FakeTelegram, term: Terminal, line: str, lang: str) -> None:
         else:
             term._print(f"    (opens {value})")
         return
+    if line.startswith(GROUP_PREFIX):
+        tg.send_text(
+            GROUP_ID, line[len(GROUP_PREFIX) :], user_id=CHAT_ID, language_code=lang, first_name="Demo"
+        )
+        return
     tg.send_text(CHAT_ID, line, user_id=CHAT_ID, language_code=lang, first_name="Demo")
+
+
+async def _seed_squad(tg: FakeTelegram, term: Terminal, lang: str, rt: Any) -> None:
+    """The friends link their accounts in private and join the demo group, the demo user admins
+    it and the bot may pin there; what the bot answers them is not shown."""
+    from faceitbot.services import squads
+    from faceitbot.store import users as users_store
+
+    tg.groups.set_status(GROUP_ID, CHAT_ID, "creator")
+    tg.groups.set_status(GROUP_ID, tg.me["id"], "administrator", can_pin=True)
+    for uid, nickname in SQUAD_FRIENDS.items():
+        tg.mark()
+        tg.send_text(uid, f"/link {nickname}", user_id=uid, language_code=lang, first_name=nickname)
+        await tg.wait_for("sendMessage", chat_id=uid, timeout=REPLY_TIMEOUT_S)
+        # Their /join itself through the service: four join replies would spend the group's 20
+        # messages a minute that the send governor spreads out, and the demo would wait on them.
+        user = await users_store.get(rt.pool, uid)
+        await squads.join(rt.pool, GROUP_ID, user)
+    term.skip()
 
 
 async def _until_quiet(tg: FakeTelegram, term: Terminal, working: Callable[[], bool]) -> None:
@@ -168,17 +221,37 @@ async def run_demo(*, script: Path | None, lang: str = "en", out: TextIO | None 
                     "Type /start; a number presses a button; Ctrl-D quits."
                 )
                 try:
-                    await _chat(tg, term, lines, lang, lambda: rt.queue.busy > 0)
+                    await _chat(tg, term, lines, lang, lambda: rt.queue.busy > 0, rt)
                 finally:
                     await rt.dp.stop_polling()
                     with contextlib.suppress(asyncio.CancelledError):
                         await polling
 
 
+async def _world_week(rt: Any) -> None:
+    """The demo world's clock: its Monday 10:00 comes and the squad's weekly digest is planned
+    for the week of play the world holds (the squad counts as formed before it)."""
+    from faceitbot.services import squads
+    from faceitbot.services.squads import latest_slot
+    from faceitbot_sim.fixtures import NOW
+
+    now = latest_slot(0, 10, "UTC", datetime.fromtimestamp(NOW, UTC)) + timedelta(minutes=1)
+    await rt.pool.execute(
+        "UPDATE squads SET created_at = $2 WHERE chat_id = $1", GROUP_ID, now - timedelta(days=30)
+    )
+    await squads.plan_digests(rt.pool, rt.queue, now)
+
+
 async def _chat(
-    tg: FakeTelegram, term: Terminal, lines: list[str] | None, lang: str, working: Callable[[], bool]
+    tg: FakeTelegram,
+    term: Terminal,
+    lines: list[str] | None,
+    lang: str,
+    working: Callable[[], bool],
+    rt: Any = None,
 ) -> None:
     loop = asyncio.get_running_loop()
+    seeded = False
     while True:
         if lines is not None:
             if not lines:
@@ -194,5 +267,11 @@ async def _chat(
                 return
             if not line:
                 continue
-        await _send(tg, term, line, lang)
+        if (line.startswith(GROUP_PREFIX) or line == WEEK_DIRECTIVE) and not seeded:
+            await _seed_squad(tg, term, lang, rt)
+            seeded = True
+        if line == WEEK_DIRECTIVE:
+            await _world_week(rt)
+        else:
+            await _send(tg, term, line, lang)
         await _until_quiet(tg, term, working)

@@ -48,6 +48,7 @@ from faceitbot_sim.botapi_spec import (
     utf16_len,
     write_compact_spec,
 )
+from faceitbot_sim.groups import Groups
 
 __all__ = [
     "BUNDLED_SPEC",
@@ -343,6 +344,7 @@ class FakeTelegram:
         self._refunded: set[str] = set()
         self._faults: list[Fault] = []
         self._flood_control = _FloodControl(limits, clock) if limits is not None else None
+        self.groups = Groups(bot_id)  # group membership and pins
         self._mark = 0
         self._poll_seq = 0
         self._polling = 0
@@ -377,6 +379,9 @@ class FakeTelegram:
             "getMyCommands": lambda p: self.my_commands(p.get("language_code"), p.get("scope")),
             "getChat": self._get_chat,
             "getFile": self._get_file,
+            "getChatMember": self._get_chat_member,
+            "pinChatMessage": self._pin,
+            "unpinChatMessage": self._unpin,
         }
 
     # --- lifecycle ---
@@ -909,6 +914,17 @@ class FakeTelegram:
         )
         return query_id
 
+    def set_member(self, chat_id: int, user_id: int, status: str) -> None:
+        """`user_id` is now `status` ("creator", "administrator", "member", "left", ...) in the group."""
+        self.groups.set_status(chat_id, user_id, status)
+
+    def bot_membership(self, chat_id: int, status: str, *, by: int, can_pin: bool = False) -> int:
+        """The bot's status in the group changes (added, made an admin, removed) by user `by`: the
+        my_chat_member update Telegram sends."""
+        old = self.groups.set_status(chat_id, self.me["id"], status, can_pin=can_pin)
+        update = self.groups.membership_update(self._chat(chat_id), self.user(by), dict(self.me), old, status)
+        return self.push_update({"my_chat_member": update})
+
     @staticmethod
     def _sender(chat_id: int, user_id: int | None) -> int:
         if user_id is not None:
@@ -950,6 +966,7 @@ class FakeTelegram:
 
     def _send(self, p: Params, **content: Any) -> dict[str, Any]:
         """A new bot message in p["chat_id"] with `content`, plus the caption and inline keyboard in p."""
+        self.groups.check_present(p["chat_id"])
         if "caption" in p:
             content["caption"], content["caption_entities"] = format_text(
                 p["caption"], p.get("parse_mode"), p.get("caption_entities"), caption=True
@@ -1059,6 +1076,21 @@ class FakeTelegram:
             "max_reaction_count": 11,
             "accepted_gift_types": dict.fromkeys(gifts, False),
         }
+
+    def _get_chat_member(self, p: Params) -> dict[str, Any]:
+        chat = self._chat(p["chat_id"])
+        if chat["type"] == "private" and p["user_id"] != p["chat_id"]:
+            raise bad_request("user not found")
+        return self.groups.member(
+            p["chat_id"], self.user(p["user_id"]) if p["user_id"] != self.me["id"] else self.me
+        )
+
+    def _pin(self, p: Params) -> bool:
+        self._find(p, "message to pin not found")
+        return self.groups.pin(p["chat_id"], p["message_id"])
+
+    def _unpin(self, p: Params) -> bool:
+        return self.groups.unpin(p["chat_id"], p.get("message_id"))
 
     def _get_file(self, p: Params) -> dict[str, Any]:
         file_id = p["file_id"]

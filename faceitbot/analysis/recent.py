@@ -28,6 +28,7 @@ class MatchLine:
     quadros: int
     pentas: int
     nickname: str = ""  # as the row names the player (it may have changed since)
+    team: str = ""  # the player's side ("team_<leader>"): two players' rows of one match agree on it
 
     @property
     def own_score(self) -> str:
@@ -60,6 +61,7 @@ def match_line(row: GameStatsRow) -> MatchLine:
         quadros=whole(s.get("Quadro Kills")),
         pentas=whole(s.get("Penta Kills")),
         nickname=str(s.get("Nickname", "")),
+        team=str(s.get("Team", "")),
     )
 
 

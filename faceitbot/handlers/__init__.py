@@ -27,6 +27,7 @@ from faceitbot.handlers import (
     referrals,
     scorecard,
     settings,
+    squads,
     stale_buttons,
     start,
     tracking,
@@ -50,6 +51,7 @@ def get_routers(kv: KeyValue) -> list[Router]:
         insights.router,
         pictures.router,
         match.group_router,  # /match in groups; in private chats the match router below has it
+        squads.router,  # /join, /leave, /leaderboard, /squad (groups), /together (anywhere)
         prompts.router,  # last: a typed answer is any text no command above took
     )
 

@@ -16,6 +16,8 @@ from faceitbot.handlers.replying import respond
 from faceitbot.i18n.loader import L10n
 from faceitbot.render import keyboards
 from faceitbot.render import settings as render
+from faceitbot.render import squads as render_squads
+from faceitbot.services import squads
 from faceitbot.store import settings as settings_store
 from faceitbot.store.db import Pool
 from faceitbot.store.users import UserRow
@@ -25,7 +27,8 @@ router = Router(name="settings")
 
 async def _view(pool: Pool, user: UserRow, l10n: L10n):
     zone = await settings_store.time_zone(pool, user.telegram_id)
-    return render.settings_view(zone, datetime.now(UTC), user, l10n)
+    recap = await squads.recap_wanted(pool, user)
+    return render.settings_view(zone, datetime.now(UTC), user, l10n, recap=recap)
 
 
 @router.message(Command("settings"))
@@ -64,3 +67,16 @@ async def on_link(query: CallbackQuery, user: UserRow, pool: Pool, l10n: L10n) -
     await query.answer()
     if isinstance(query.message, Message):
         await ask(query.message, user, pool, l10n, "link")
+
+
+@router.callback_query(SettingsCb.filter(F.action == SettingsAction.RECAP))
+async def on_recap(
+    query: CallbackQuery, callback_data: SettingsCb, user: UserRow, pool: Pool, l10n: L10n
+) -> None:
+    """The personal weekly recap, opt-in: "on" or "off" in the button's value."""
+    on = callback_data.value == "on"
+    await squads.set_recap(pool, user, on)
+    await query.answer(render_squads.recap_state(on, l10n))
+    if isinstance(query.message, Message):
+        view = await _view(pool, user, l10n)
+        await query.message.edit_text(view.text, reply_markup=view.markup)

@@ -12,6 +12,7 @@ from faceitbot.jobs.context import JobContext
 from faceitbot.jobs.insights import INSIGHT_JOB
 from faceitbot.jobs.kind import Kind
 from faceitbot.jobs.scorecard import OUTCOME_JOB
+from faceitbot.jobs.squads import DIGEST_JOB, RECAP_JOB
 from faceitbot.jobs.tracking import NOTIFY_JOB, POLL_JOB, RESOLVE_JOB
 from faceitbot.queue import TaskQueue
 
@@ -24,6 +25,8 @@ KINDS: tuple[Kind, ...] = (
     POLL_JOB,
     NOTIFY_JOB,
     RESOLVE_JOB,
+    DIGEST_JOB,
+    RECAP_JOB,
 )
 
 

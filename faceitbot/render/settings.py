@@ -29,7 +29,7 @@ ZONES = (
 )
 
 
-def settings_view(zone: str, now: datetime, user: UserRow, l10n: L10n) -> Rendered:
+def settings_view(zone: str, now: datetime, user: UserRow, l10n: L10n, *, recap: bool = False) -> Rendered:
     local = now.astimezone(ZoneInfo(zone)).strftime("%H:%M")
     linked = escape(user.faceit_nickname) if user.faceit_nickname else l10n("settings-not-linked")
     text = l10n("settings-view", zone=zone, local=local, language=l10n("language-name"), linked=linked)
@@ -43,6 +43,15 @@ def settings_view(zone: str, now: datetime, user: UserRow, l10n: L10n) -> Render
             InlineKeyboardButton(
                 text=l10n("menu-link"), callback_data=SettingsCb(action=SettingsAction.LINK).pack()
             ),
+        ]
+    )
+    # The personal weekly recap (issue 15): opt-in, the button says what a press does.
+    rows.append(
+        [
+            InlineKeyboardButton(
+                text=l10n("recap-button-off" if recap else "recap-button-on"),
+                callback_data=SettingsCb(action=SettingsAction.RECAP, value="off" if recap else "on").pack(),
+            )
         ]
     )
     return Rendered(text, InlineKeyboardMarkup(inline_keyboard=rows))

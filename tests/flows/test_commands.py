@@ -13,10 +13,13 @@ from tests.conftest import ADMIN_ID, BotHarness
 
 PRIVATE = {
     "match", "matchcard", "accuracy", "link", "profile", "stats", "last", "matches", "form", "maps", "elo",
-    "card", "unlink", "track", "tracked", "untrack", "notify", "subscribe", "referral", "terms", "paysupport",
+    "card", "together", "unlink", "track", "tracked", "untrack", "notify", "subscribe", "referral", "terms", "paysupport",
     "settings", "language", "start", "help",
 }  # fmt: skip
-GROUP = {"match", "matchcard", "profile", "stats", "last", "matches", "form", "maps", "elo", "card"}
+GROUP = {
+    "match", "matchcard", "profile", "stats", "last", "matches", "form", "maps", "elo", "card", "together",
+    "join", "leave", "leaderboard", "squad",
+}  # fmt: skip
 
 
 def registered(router) -> dict[str, set[str]]:
