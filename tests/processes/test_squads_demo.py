@@ -29,5 +29,5 @@ def test_the_demo_shows_a_leaderboard_a_digest_card_and_together(tmp_path) -> No
     assert "bot in the group › ✅ s1mple_fan joined the squad. The squad has 5 members now." in out
     assert "bot in the group › 🏆 Squad leaderboard\n      1. stratbook · lvl 10 · " in out
     assert "bot in the group › (pinned #" in out
-    assert "bot in the group › 📰 The squad's week · 17.11–24.11\n      5 matches played by the squad." in out
+    assert "bot in the group › 📰 The squad's week · 17 Nov – 24 Nov\n      5 matches played by the squad." in out
     assert "bot in the group › (picture 800×" in out
