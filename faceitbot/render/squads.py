@@ -108,8 +108,8 @@ def _span(week: WeekDigest, zone: str, l10n: L10n | None = None) -> str:
     tz = ZoneInfo(zone)
     start = week.week_start.astimezone(tz)
     end = (week.week_end - timedelta(seconds=1)).astimezone(tz)  # the week ends just before its end
-    if l10n is None:
-        return f"{start:%d.%m}–{end:%d.%m}"
+    if l10n is None:  # the card's font has no en dash
+        return f"{start:%d.%m} - {end:%d.%m}"
     return f"{formats.short_day(start, l10n)} – {formats.short_day(end, l10n)}"
 
 
