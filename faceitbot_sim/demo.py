@@ -52,9 +52,10 @@ _SHOWN = (
 class Terminal:
     """Prints what the bot sends to the demo chat and remembers the buttons to press by number."""
 
-    def __init__(self, tg: FakeTelegram, out: TextIO) -> None:
+    def __init__(self, tg: FakeTelegram, out: TextIO, pictures: Path | None = None) -> None:
         self._tg = tg
         self._out = out
+        self._pictures = pictures  # where the pictures the bot sends are written, if anywhere
         self._seen = 0
         self.buttons: list[tuple[str, Any, int]] = []  # (kind, value, message_id)
 
@@ -86,10 +87,19 @@ class Terminal:
             label += " in the group"
         if call.method == "sendPhoto" and isinstance(result, dict):
             size = max(result.get("photo") or [{}], key=lambda p: p.get("width", 0))
-            text = f"(picture {size.get('width')}×{size.get('height')}) {text}".strip()
+            text = f"(picture {size.get('width')}×{size.get('height')}{self._save(size)}) {text}".strip()
         body = html.unescape(_TAG.sub("", str(text)))
         self._print(f"{label} › " + body.replace("\n", "\n      "))
         self._keyboard(call.params.get("reply_markup"), message_id)
+
+    def _save(self, size: dict[str, Any]) -> str:
+        data = self._tg.files.get(size.get("file_id", ""))
+        if self._pictures is None or data is None:
+            return ""
+        self._pictures.mkdir(parents=True, exist_ok=True)
+        path = self._pictures / f"picture-{len(list(self._pictures.glob('picture-*.png'))) + 1}.png"
+        path.write_bytes(data)
+        return f", saved as {path}"
 
     def _keyboard(self, markup: Any, message_id: int) -> None:
         if not isinstance(markup, dict):
@@ -184,11 +194,14 @@ def main(argv: list[str]) -> None:
     )
     parser.add_argument("--script", type=Path, help="read the typed lines from FILE and exit")
     parser.add_argument("--lang", default="en", choices=("en", "ru"), help="your Telegram language")
+    parser.add_argument("--pictures", type=Path, help="write the pictures the bot sends into DIR")
     args = parser.parse_args(argv)
-    asyncio.run(run_demo(script=args.script, lang=args.lang))
+    asyncio.run(run_demo(script=args.script, lang=args.lang, pictures=args.pictures))
 
 
-async def run_demo(*, script: Path | None, lang: str = "en", out: TextIO | None = None) -> None:
+async def run_demo(
+    *, script: Path | None, lang: str = "en", out: TextIO | None = None, pictures: Path | None = None
+) -> None:
     out = out or sys.stdout
     lines = script.read_text(encoding="utf-8").splitlines() if script else None  # noqa: ASYNC240 - before the loop starts work
     setup_logging("WARNING", "text", (DEMO_TOKEN, DEMO_KEY))
@@ -215,7 +228,7 @@ async def run_demo(*, script: Path | None, lang: str = "en", out: TextIO | None 
                 polling = asyncio.create_task(
                     rt.dp.start_polling(rt.bot, handle_signals=False, polling_timeout=10)
                 )
-                term = Terminal(tg, out)
+                term = Terminal(tg, out, pictures)
                 term._print(
                     f"faceitbot demo — ready in {time.monotonic() - started:.1f}s. "
                     "Type /start; a number presses a button; Ctrl-D quits."

@@ -20,6 +20,7 @@ from faceitbot.i18n.loader import L10n
 _MOMENT = "d MMM y, HH:mm"
 _DAY = "d MMM y"
 _MOMENT_THIS_YEAR = "d MMM, HH:mm"
+_DAY_THIS_YEAR = "d MMM"
 # A unit is used from this many seconds on: hours until two days, "36 ч" reads better than "1 дн.".
 _UNITS = (("day", 2 * 86400, 86400), ("hour", 3600, 3600), ("minute", 60, 60), ("second", 0, 1))
 
@@ -44,6 +45,11 @@ def short_moment(at: datetime, l10n: L10n, zone: tzinfo) -> str:
 
 def day(on: date | datetime, l10n: L10n) -> str:
     return format_date(on, _DAY, locale=l10n.locale)
+
+
+def short_day(on: date | datetime, l10n: L10n) -> str:
+    """A recent day where the year goes without saying: "17 Nov" / "17 нояб."."""
+    return format_date(on, _DAY_THIS_YEAR, locale=l10n.locale)
 
 
 def duration(seconds: float, l10n: L10n, *, round_up: bool = False) -> str:

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from PIL import Image, ImageDraw, ImageFont
 
 from faceitbot.analysis.squads import BoardEntry, Digest, Figure, Recap, WeekFigures
+from faceitbot.i18n import formats
 from faceitbot.i18n.loader import L10n
 from faceitbot.render.common import Rendered, escape, fmt
 from faceitbot.services.squads import DAYS, Joined, TogetherReport, WeekDigest
@@ -102,11 +103,14 @@ def board(entries: tuple[BoardEntry, ...], l10n: L10n) -> str:
 
 
 # -- the weekly digest ------------------------------------------------------------------------
-def _span(week: WeekDigest, zone: str) -> str:
+def _span(week: WeekDigest, zone: str, l10n: L10n | None = None) -> str:
+    """The week's first and last day in the group's zone; digits on the card, words in the text."""
     tz = ZoneInfo(zone)
     start = week.week_start.astimezone(tz)
     end = (week.week_end - timedelta(seconds=1)).astimezone(tz)  # the week ends just before its end
-    return f"{start:%d.%m}–{end:%d.%m}"
+    if l10n is None:  # the card's font has no en dash
+        return f"{start:%d.%m} - {end:%d.%m}"
+    return f"{formats.short_day(start, l10n)} – {formats.short_day(end, l10n)}"
 
 
 def _signed(value: float) -> str:
@@ -115,7 +119,7 @@ def _signed(value: float) -> str:
 
 def digest_text(week: WeekDigest, zone: str, l10n: L10n) -> str:
     d = week.digest
-    lines = [l10n("squad-digest-title", span=_span(week, zone))]
+    lines = [l10n("squad-digest-title", span=_span(week, zone, l10n))]
     if not d.matches:
         lines.append(l10n("squad-digest-quiet"))
         return "\n".join(lines)
@@ -265,7 +269,7 @@ def together(report: TogetherReport, zone: str, l10n: L10n) -> Rendered:
         lines.append(
             l10n(
                 "together-match",
-                date=f"{when:%d.%m}",
+                date=formats.short_day(when, l10n),
                 map=escape(s.map),
                 score=s.score,
                 side=l10n("together-side-same" if s.same_team else "together-side-against"),

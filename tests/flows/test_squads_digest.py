@@ -31,6 +31,7 @@ from faceitbot.tracking import create_monitor
 from faceitbot_sim.fixtures import NOW, World
 from tests.conftest import FACEIT_KEY, PG_DSN, SETTLE_S, TOKEN, BotHarness, bot_settings
 from tests.flows.test_squads import in_group, linked, new_group
+from tests.written import MONTHS
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
@@ -167,7 +168,9 @@ async def test_the_digest_goes_out_once_with_two_replicas_and_a_restart(
     assert bot.faceit.stats()["total"] == len(players)  # one page of rows per member
 
     lines = text.params["text"].splitlines()
-    assert lines[0] == f"📰 <b>The squad's week</b> · {start:%d.%m}–{slot - timedelta(seconds=1):%d.%m}"
+    last = slot - timedelta(seconds=1)
+    span = f"{start.day} {MONTHS['en'][start.month - 1]} – {last.day} {MONTHS['en'][last.month - 1]}"
+    assert lines[0] == f"📰 <b>The squad's week</b> · {span}"
     assert lines[1] == f"{len(matches)} matches played by the squad."
     assert lines[2] == f"ELO: {gainer.nickname} +25, {loser.nickname} −10"
     most = max(counts.values())
