@@ -10,11 +10,12 @@ digest's or another /together's page is free), charged to the caller's allowance
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import asyncpg
 import msgspec
 from aiogram import Bot
 from aiogram.exceptions import TelegramBadRequest
@@ -294,6 +295,29 @@ class DigestJob(msgspec.Struct, frozen=True):
     week_end: str
 
 
+async def _open_week(
+    pool: Pool,
+    queue: TaskQueue,
+    spec: JobSpec,
+    open_row: Callable[[asyncpg.Connection, int, datetime], Awaitable[bool]],
+    owner: int,
+    week_end: datetime,
+    payload: msgspec.Struct,
+) -> bool:
+    """The week's once-row (its primary key makes it once per owner and week, whichever replica
+    comes first) and its job, in one transaction. False when another call opened it."""
+    async with pool.acquire() as conn, conn.transaction():
+        if not await open_row(conn, owner, week_end):
+            return False
+        await queue.submit(
+            spec,
+            msgspec.to_builtins(payload),
+            dedupe_key=f"{spec.kind}:{owner}:{int(week_end.timestamp())}",
+            conn=conn,
+        )
+    return True
+
+
 async def plan_digests(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]:
     """Opens the digest of every squad whose time came, the (group, week) row and its job in one
     transaction; returns the groups planned by this call (none when another call planned them)."""
@@ -302,17 +326,9 @@ async def plan_digests(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]
         week_end = digest_due(row, now)
         if week_end is None:
             continue
-        async with pool.acquire() as conn, conn.transaction():
-            if not await store.open_digest(conn, row.chat_id, week_end):
-                continue
-            payload = DigestJob(row.chat_id, week_end.isoformat())
-            await queue.submit(
-                DIGEST,
-                msgspec.to_builtins(payload),
-                dedupe_key=f"digest:{row.chat_id}:{int(week_end.timestamp())}",
-                conn=conn,
-            )
-        planned.append(row.chat_id)
+        payload = DigestJob(row.chat_id, week_end.isoformat())
+        if await _open_week(pool, queue, DIGEST, store.open_digest, row.chat_id, week_end, payload):
+            planned.append(row.chat_id)
     if planned:
         logger.info("squads: {} digest(s) planned", len(planned))
     return planned
@@ -401,17 +417,9 @@ async def plan_recaps(pool: Pool, queue: TaskQueue, now: datetime) -> list[int]:
         week_end = recap_due(user.since, user.time_zone or DEFAULT_TIME_ZONE, now)
         if week_end is None:
             continue
-        async with pool.acquire() as conn, conn.transaction():
-            if not await store.open_recap(conn, user.telegram_id, week_end):
-                continue
-            payload = RecapJob(user.telegram_id, week_end.isoformat())
-            await queue.submit(
-                RECAP,
-                msgspec.to_builtins(payload),
-                dedupe_key=f"recap:{user.telegram_id}:{int(week_end.timestamp())}",
-                conn=conn,
-            )
-        planned.append(user.telegram_id)
+        payload = RecapJob(user.telegram_id, week_end.isoformat())
+        if await _open_week(pool, queue, RECAP, store.open_recap, user.telegram_id, week_end, payload):
+            planned.append(user.telegram_id)
     return planned
 
 
