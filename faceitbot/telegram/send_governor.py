@@ -265,6 +265,7 @@ class SendGovernor(BaseRequestMiddleware):
         self._numbers = itertools.count(1)
         self.floods = 0  # 429s this replica was told, for the operator dashboard
         self.superseded = 0
+        self.requested = 0  # counted sends that came through this governor, waiting or done
 
     async def __call__(
         self, make_request: NextRequestMiddlewareType[Any], bot: Bot, method: TelegramMethod[Any]
@@ -276,6 +277,7 @@ class SendGovernor(BaseRequestMiddleware):
         level = _urgency.get()
         edit = self._edit_key(method, chat_id)
         number = next(self._numbers)
+        self.requested += 1
         if edit is not None:
             self._edits[edit] = number
         try:

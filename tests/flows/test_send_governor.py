@@ -21,6 +21,7 @@ from faceitbot.telegram import send_governor, sent
 from faceitbot.telegram.send_governor import LocalPace, RedisPace, Schedule, SendGovernor, Superseded
 from faceitbot.telegram.session import create_bot
 from faceitbot.web.metrics import Metrics
+from faceitbot_sim.replicas import wait_until
 from faceitbot_sim.telegram import FakeTelegram, SendLimits
 from tests.conftest import BOTAPI_SPEC, TOKEN, BotHarness
 
@@ -123,14 +124,16 @@ async def test_sends_to_one_chat_keep_their_order_and_spacing(tg: FakeTelegram, 
 
 async def test_replies_go_ahead_of_background_sends(tg: FakeTelegram, bots: list[Bot]) -> None:
     tg.send_limits = None  # the order is the governor's alone here
-    bot = governed(tg, bots, SendGovernor(LocalPace(), rate=10))
+    governor = SendGovernor(LocalPace(), rate=10)
+    bot = governed(tg, bots, governor)
 
     async def notify(chat: int) -> None:
         with send_governor.background():
             await sent.send_message(bot, chat, "notification")
 
     background = [asyncio.create_task(notify(5000 + i)) for i in range(20)]
-    await asyncio.sleep(0)  # let them all ask for their slots first
+    # They all ask for their slots first (a send books its slot as it comes).
+    await wait_until(lambda: governor.requested == 20, 5, "the notifications to book", interval=0.001)
     await asyncio.gather(*(sent.send_message(bot, 6000 + i, "reply") for i in range(5)))
     order = [c.params["text"] for c in tg.calls if c.method == "sendMessage"]
     await asyncio.gather(*background)
@@ -151,7 +154,8 @@ async def test_a_progress_edit_superseded_while_it_waits_is_dropped(
             await sent.edit_message_text(bot, 4100, first.message_id, text)
 
     stale = [asyncio.create_task(progress(f"{n}/10")) for n in (1, 2)]
-    await asyncio.sleep(0)  # both are waiting for the chat's next slot
+    # Both are waiting for the chat's next slot.
+    await wait_until(lambda: governor.requested == 4, 5, "the two edits to wait", interval=0.001)
     await sent.edit_message_text(bot, 4100, first.message_id, "done")  # the result, newest
     for task in stale:
         with pytest.raises(Superseded):
