@@ -16,7 +16,7 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import asyncpg
 from loguru import logger
@@ -35,6 +35,8 @@ TRANSITION_PATIENCE_S = 120.0
 # only the latest are, and a waiter asks about a job it has just submitted.
 OUTCOMES_KEPT = 10_000
 ATTACH_RETRY_S = 30.0
+
+T = TypeVar("T")
 
 JobFn = Callable[[dict[str, Any], JobRow], Awaitable[None]]
 ObserveFn = Callable[[str, str, float], None]  # (kind, outcome, seconds), e.g. for metrics
@@ -144,20 +146,13 @@ class TaskQueue:
         """Record the acknowledgement message of a held job and release it to the workers.
 
         The acknowledgement is on the user's screen already: were its id lost to a database that
-        is restarting, the job would run without it after its hold and send a second one. So the
-        id is retried through an outage of up to ATTACH_RETRY_S."""
-        deadline = time.monotonic() + ATTACH_RETRY_S
-        delay = 0.05
-        while True:
-            try:
-                await jobs_store.set_reply_message(self._pool, job_id, message_id)
-                break
-            except UNREACHABLE as e:
-                if time.monotonic() + delay > deadline:
-                    raise
-                logger.warning("job #{}: its reply not recorded yet ({}), retrying", job_id, type(e).__name__)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 1.0)
+        is restarting, the job would deliver its result as a new message under a stale ⏳ one
+        instead of editing it. So the id is retried through an outage of up to ATTACH_RETRY_S."""
+        await self._through_outage(
+            lambda: jobs_store.set_reply_message(self._pool, job_id, message_id),
+            f"the reply of job #{job_id}",
+            ATTACH_RETRY_S,
+        )
         with contextlib.suppress(*DB_ERRORS):  # the local wake and the workers' poll still find it
             await jobs_store.notify(self._pool, JOBS_CHANNEL)
         self._wake.set()
@@ -407,17 +402,26 @@ class TaskQueue:
         return len(purged)
 
     async def _transition(self, change, job_id: int, token: uuid.UUID, *args) -> bool:
-        """A fenced state change of a job, retried while PostgreSQL is unreachable (a restart or
-        failover), so work already done is recorded rather than redone after the lease expires."""
+        """A fenced state change of a job, retried while PostgreSQL is unreachable, so work already
+        done is recorded rather than redone after the lease expires (elsewhere)."""
+        return await self._through_outage(
+            lambda: change(self._pool, job_id, token, *args),
+            f"recording job #{job_id}",
+            TRANSITION_PATIENCE_S,
+        )
+
+    async def _through_outage(self, call: Callable[[], Awaitable[T]], what: str, patience_s: float) -> T:
+        """`call`, retried while PostgreSQL is unreachable (a restart or failover) for up to
+        `patience_s`, or until this queue stops."""
         delay, waited = 0.2, 0.0
         while True:
             try:
-                return await change(self._pool, job_id, token, *args)
+                return await call()
             except UNREACHABLE as e:
-                if waited >= TRANSITION_PATIENCE_S or self._stopping:
-                    raise  # the lease expires and the job runs again elsewhere
+                if waited >= patience_s or self._stopping:
+                    raise
                 if waited == 0.0:
-                    logger.warning("recording job #{} waits for PostgreSQL: {}", job_id, type(e).__name__)
+                    logger.warning("{} waits for PostgreSQL: {}", what, type(e).__name__)
                 await asyncio.sleep(delay)  # backoff between reconnection attempts
                 waited += delay
                 delay = min(delay * 2, 2.0)
