@@ -159,9 +159,8 @@ class LocalPacer:
         while self._sent and self._sent[0] <= now - strict_window:
             self._sent.popleft()
         if self.is_strict:
-            in_window = [t for t in self._sent if t > now - strict_window]
-            if len(in_window) >= self.rate - reserve:
-                return in_window[len(in_window) - (self.rate - reserve)] + strict_window - now
+            if len(self._sent) >= self.rate - reserve:
+                return self._sent[len(self._sent) - (self.rate - reserve)] + strict_window - now
         else:
             tat = max(self._tat, now)
             due = tat + interval - (window - reserve * interval)
